@@ -1,0 +1,1 @@
+"""Index backends: embedded (tantivy, the default) and Elasticsearch, behind one interface."""

@@ -1,0 +1,192 @@
+"""Settings: one place, documented defaults, validated at load, overridable by environment.
+
+Precedence (last wins): defaults below < ``config/settings.yaml`` < environment variables.
+
+Environment variables:
+- ``WHIRLPOOL_CONFIG_DIR``: folder holding settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml.
+- ``WHIRLPOOL_DATA_DIR``: where stage files, state and the embedded index live.
+- ``WHIRLPOOL_ES_URL``, ``WHIRLPOOL_ES_USERNAME``, ``WHIRLPOOL_ES_PASSWORD``, ``WHIRLPOOL_ES_API_KEY``,
+  ``WHIRLPOOL_ES_CA_CERTS``: the Elasticsearch cluster; unset URL means the embedded index.
+- ``WHIRLPOOL_SMTP_HOST``, ``WHIRLPOOL_SMTP_PORT``, ``WHIRLPOOL_SMTP_USERNAME``, ``WHIRLPOOL_SMTP_PASSWORD``.
+- ``WHIRLPOOL_KIBANA_URL``.
+- Any field by path: ``WHIRLPOOL__<SECTION>__<FIELD>`` (e.g. ``WHIRLPOOL__PROCESS__RELEVANCE_THRESHOLD=0.6``).
+
+Secrets (passwords, API keys) come only from the environment or Airflow connections.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from whirlpool.yamlconfig import ConfigError, load_model, read_yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_config_dir() -> Path:
+    return Path(os.environ.get("WHIRLPOOL_CONFIG_DIR") or REPO_ROOT / "config")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CollectSettings(_Section):
+    user_agent: str = (
+        "WhirlpoolBot/0.1 (+https://github.com/whirlpool-monitoring/whirlpool; media monitoring)"
+    )
+    timeout_seconds: float = Field(20.0, gt=0)
+    max_response_bytes: int = Field(5 * 1024 * 1024, gt=0)
+    concurrent_requests: int = Field(16, ge=1)
+    concurrent_requests_per_domain: int = Field(2, ge=1)
+    download_delay_seconds: float = Field(0.5, ge=0)
+    autothrottle: bool = True
+    obey_robots_txt: bool = True
+    retry_times: int = Field(2, ge=0)
+    max_redirects: int = Field(5, ge=0)
+    max_items_per_feed: int = Field(100, ge=1)
+    fetch_full_articles: bool = True
+    min_body_chars: int = Field(200, ge=0)  # shorter extracted text is a stub: fall back to the feed summary
+    backoff_base_minutes: float = Field(10.0, gt=0)  # failing feeds wait base * 2**(failures-1)
+    backoff_max_hours: float = Field(24.0, gt=0)
+
+
+class ProcessSettings(_Section):
+    relevance_threshold: float = Field(0.5, ge=0, le=1)
+    language_prefix_chars: int = Field(2000, ge=50)
+    min_language_chars: int = Field(12, ge=1)  # shorter text is "und"
+    language_seed: int = 0
+    near_duplicate_threshold: float = Field(0.7, gt=0, le=1)
+    minhash_permutations: int = Field(64, ge=16)
+    max_body_chars: int = Field(200_000, ge=1000)  # longer bodies are truncated (and say so)
+
+
+class ElasticsearchSettings(_Section):
+    url: str | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    ca_certs: str | None = None
+    verify_certs: bool = True
+    index_prefix: str = "whirlpool-articles"
+    request_timeout_seconds: float = Field(30.0, gt=0)
+    bulk_chunk_size: int = Field(500, ge=1)
+    max_retries: int = Field(3, ge=0)
+
+
+class IndexSettings(_Section):
+    backend: Literal["auto", "embedded", "elasticsearch"] = "auto"
+    embedded_dir: str | None = None  # default: <data_dir>/index
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout_seconds: float = Field(20.0, gt=0)
+    sender: str = "Whirlpool alerts <whirlpool@localhost>"
+
+
+class AlertSettings(_Section):
+    enabled: bool = True
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    kibana_url: str = "http://localhost:5601"
+    timezone: str = "UTC"
+
+
+class Settings(_Section):
+    data_dir: Path = Path("data")
+    collect: CollectSettings = Field(default_factory=CollectSettings)
+    process: ProcessSettings = Field(default_factory=ProcessSettings)
+    elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    config_dir: Path = Field(default_factory=default_config_dir)
+
+    @property
+    def index_backend(self) -> str:
+        """The backend in use: "auto" means Elasticsearch when a URL is set, else embedded."""
+        if self.index.backend != "auto":
+            return self.index.backend
+        return "elasticsearch" if self.elasticsearch.url else "embedded"
+
+    @property
+    def embedded_index_dir(self) -> Path:
+        return Path(self.index.embedded_dir) if self.index.embedded_dir else self.data_dir / "index"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "state"
+
+    def config_path(self, name: str) -> Path:
+        return self.config_dir / name
+
+
+# Short environment names for the settings people change most often.
+_ENV_ALIASES: dict[str, tuple[str, ...]] = {
+    "WHIRLPOOL_DATA_DIR": ("data_dir",),
+    "WHIRLPOOL_ES_URL": ("elasticsearch", "url"),
+    "WHIRLPOOL_ES_USERNAME": ("elasticsearch", "username"),
+    "WHIRLPOOL_ES_PASSWORD": ("elasticsearch", "password"),
+    "WHIRLPOOL_ES_API_KEY": ("elasticsearch", "api_key"),
+    "WHIRLPOOL_ES_CA_CERTS": ("elasticsearch", "ca_certs"),
+    "WHIRLPOOL_INDEX_BACKEND": ("index", "backend"),
+    "WHIRLPOOL_SMTP_HOST": ("alerts", "smtp", "host"),
+    "WHIRLPOOL_SMTP_PORT": ("alerts", "smtp", "port"),
+    "WHIRLPOOL_SMTP_USERNAME": ("alerts", "smtp", "username"),
+    "WHIRLPOOL_SMTP_PASSWORD": ("alerts", "smtp", "password"),
+    "WHIRLPOOL_KIBANA_URL": ("alerts", "kibana_url"),
+}
+
+
+def _set_path(data: dict[str, Any], path: tuple[str, ...], value: str) -> None:
+    node = data
+    for key in path[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[path[-1]] = value
+
+
+def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    for name, value in environ.items():
+        if name.startswith("WHIRLPOOL__"):
+            path = tuple(part.lower() for part in name[len("WHIRLPOOL__") :].split("__") if part)
+            if path:
+                _set_path(data, path, value)
+    for name, path in _ENV_ALIASES.items():
+        if environ.get(name):
+            _set_path(data, path, environ[name])
+    return data
+
+
+def load_settings(config_dir: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read ``settings.yaml`` from the config folder (optional), then apply the environment.
+
+    A relative ``data_dir`` is taken relative to the current directory.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    config_dir = (
+        Path(config_dir) if config_dir else Path(environ.get("WHIRLPOOL_CONFIG_DIR") or REPO_ROOT / "config")
+    )
+    path = config_dir / "settings.yaml"
+    data: Any = {}
+    root = None
+    if path.exists():
+        data, root = read_yaml(path)
+        data = data or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}:1: expected a mapping of settings, got {type(data).__name__}")
+    data = _apply_environment(dict(data), environ)
+    data["config_dir"] = str(config_dir)
+    settings = load_model(path, Settings, data=data, root=root)
+    return settings

@@ -1,0 +1,177 @@
+"""The files that connect the stages: an append-only, partitioned store of Article batches.
+
+Layout under ``<data_dir>/stages``::
+
+    raw/date=2026-11-25/20261125T101500Z-ab12cd.jsonl.gz        collect writes
+    processed/date=2026-11-25/20261125T101500Z-ab12cd.jsonl.gz  process writes (same batch name)
+    <stage>/_consumed/<consumer>.txt                             which batches a consumer has finished
+
+A batch is written line by line to ``*.partial`` (flushed per article, so a crash keeps what was
+fetched), then compressed to a temporary name and renamed. ``recover_partials`` turns the
+leftovers of a crashed run into ordinary batches. Consumers list ``pending`` batches and mark them
+done only after their own output is safe, so every stage can be re-run without doing work twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from whirlpool.article import Article
+
+RAW = "raw"
+PROCESSED = "processed"
+
+
+def new_batch_name(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+
+
+def _partition_of(batch_name: str) -> str:
+    day = batch_name[:8]
+    return f"date={day[:4]}-{day[4:6]}-{day[6:8]}"
+
+
+class BatchWriter:
+    """Writes one batch; use as a context manager. Empty batches leave no file."""
+
+    def __init__(self, store: StageStore, stage: str, batch_name: str | None = None):
+        self.store = store
+        self.stage = stage
+        self.name = batch_name or new_batch_name()
+        self.path = store.batch_path(stage, self.name)
+        self.partial = self.path.with_name(self.path.name.replace(".jsonl.gz", ".partial"))
+        self.count = 0
+        self._fh = None
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def write(self, article: Article) -> None:
+        if self._fh is None:
+            self.partial.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.partial, "a", encoding="utf-8")  # noqa: SIM115
+        self._fh.write(article.to_json() + "\n")
+        self._fh.flush()
+        self.count += 1
+
+    def write_all(self, articles: Iterable[Article]) -> int:
+        for article in articles:
+            self.write(article)
+        return self.count
+
+    def close(self) -> Path | None:
+        """Seal the batch; returns its path, or None when nothing was written."""
+        if self._fh is None:
+            return None
+        self._fh.close()
+        self._fh = None
+        self.store.seal_partial(self.partial)
+        return self.path
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # Sealed even on error: what was fetched before the failure is kept.
+        self.close()
+
+
+class StageStore:
+    def __init__(self, data_dir: Path):
+        self.root = Path(data_dir) / "stages"
+
+    # -- paths -----------------------------------------------------------------------------
+    def stage_dir(self, stage: str) -> Path:
+        return self.root / stage
+
+    def batch_path(self, stage: str, batch_name: str) -> Path:
+        return self.stage_dir(stage) / _partition_of(batch_name) / f"{batch_name}.jsonl.gz"
+
+    @staticmethod
+    def batch_name(path: Path) -> str:
+        return path.name.removesuffix(".jsonl.gz")
+
+    # -- writing -----------------------------------------------------------------------------
+    def writer(self, stage: str, batch_name: str | None = None) -> BatchWriter:
+        return BatchWriter(self, stage, batch_name)
+
+    def write_batch(
+        self, stage: str, articles: Iterable[Article], batch_name: str | None = None
+    ) -> Path | None:
+        with self.writer(stage, batch_name) as writer:
+            writer.write_all(articles)
+        return writer.path if writer.count else None
+
+    def seal_partial(self, partial: Path) -> Path | None:
+        """Compress a ``.partial`` file's complete lines into its batch file, atomically."""
+        final = partial.with_name(partial.name.replace(".partial", ".jsonl.gz"))
+        tmp = final.with_name(final.name + ".tmp")
+        count = 0
+        with (
+            open(partial, encoding="utf-8", errors="replace") as src,
+            gzip.open(tmp, "wt", encoding="utf-8") as dst,
+        ):
+            for line in src:
+                if not line.endswith("\n"):
+                    break  # a line cut short by a crash
+                dst.write(line)
+                count += 1
+        if count:
+            os.replace(tmp, final)
+        else:
+            tmp.unlink(missing_ok=True)
+        partial.unlink()
+        return final if count else None
+
+    def recover_partials(self, stage: str) -> list[Path]:
+        """Seal batches a crashed run left half-written; returns the recovered batch paths."""
+        recovered = []
+        for partial in sorted(self.stage_dir(stage).glob("date=*/*.partial")):
+            path = self.seal_partial(partial)
+            if path:
+                recovered.append(path)
+        return recovered
+
+    # -- reading -----------------------------------------------------------------------------
+    def batches(self, stage: str) -> list[Path]:
+        return sorted(self.stage_dir(stage).glob("date=*/*.jsonl.gz"), key=lambda p: p.name)
+
+    def read_batch(self, path: Path, errors: list[str] | None = None) -> Iterator[Article]:
+        """Yield the batch's articles; a line that does not validate is reported, not raised."""
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield Article.from_json(line)
+                except (ValidationError, json.JSONDecodeError) as exc:
+                    if errors is not None:
+                        errors.append(f"{path}:{number}: not a valid article: {str(exc).splitlines()[0]}")
+
+    # -- consumer ledgers ----------------------------------------------------------------------
+    def _ledger(self, stage: str, consumer: str) -> Path:
+        return self.stage_dir(stage) / "_consumed" / f"{consumer}.txt"
+
+    def consumed(self, stage: str, consumer: str) -> set[str]:
+        ledger = self._ledger(stage, consumer)
+        if not ledger.exists():
+            return set()
+        return {line.strip() for line in ledger.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+    def pending(self, stage: str, consumer: str) -> list[Path]:
+        done = self.consumed(stage, consumer)
+        return [p for p in self.batches(stage) if self.batch_name(p) not in done]
+
+    def mark_consumed(self, stage: str, consumer: str, path: Path) -> None:
+        ledger = self._ledger(stage, consumer)
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+        with open(ledger, "a", encoding="utf-8") as fh:
+            fh.write(self.batch_name(path) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
