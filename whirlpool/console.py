@@ -1,0 +1,116 @@
+"""Terminal output shared by every command: progress bars, summaries, one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from whirlpool.report import ProgressCallback, StageReport
+from whirlpool.settings import Settings, load_settings
+from whirlpool.yamlconfig import ConfigError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line error (no traceback) and exit."""
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    sys.exit(code)
+
+
+def load_cli_settings(config_dir: Path | None = None) -> Settings:
+    try:
+        return load_settings(config_dir)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # unreachable; keeps type checkers happy
+
+
+@contextmanager
+def stage_progress(label: str) -> Iterator[ProgressCallback]:
+    """A rich progress bar (a plain log line per step when not on a terminal)."""
+    if not console.is_terminal:
+        last: list[str] = [""]
+
+        def plain(done: int, total: int | None, message: str) -> None:
+            if message != last[0]:
+                last[0] = message
+                suffix = f" ({done}/{total})" if total else ""
+                console.print(f"{label}: {message}{suffix}", markup=False)
+
+        yield plain
+        return
+    columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
+    columns += [TextColumn("{task.fields[message]}"), TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(label, total=None, message="")
+
+        def update(done: int, total: int | None, message: str) -> None:
+            progress.update(task, completed=done, total=total, message=message)
+
+        yield update
+
+
+def print_summary(reports: list[StageReport], title: str = "Summary") -> None:
+    """Counts per stage, every error in one line, and where the output went."""
+    table = Table(title=title, show_lines=False)
+    table.add_column("stage", style="bold")
+    table.add_column("counts")
+    table.add_column("errors", justify="right")
+    for report in reports:
+        counts = ", ".join(f"{k}={v}" for k, v in report.counts.items() if v) or "nothing to do"
+        table.add_row(report.stage, counts, str(len(report.errors)))
+    console.print(table)
+    for report in reports:
+        for outcome in report.outcomes:
+            style = "red" if outcome.severity == "error" else "yellow"
+            console.print(
+                f"[{style}]{outcome.severity}:[/] {outcome.line()}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
+        for note in report.notes:
+            console.print(f"note: {note}", markup=False, soft_wrap=True)
+        for output in report.outputs:
+            console.print(f"output: {output}", markup=False, soft_wrap=True)
+
+
+def exit_code(reports: list[StageReport]) -> int:
+    """Non-zero only when nothing could be done: every stage that had errors did nothing else."""
+    failed = [r for r in reports if r.errors]
+    if not failed:
+        return 0
+    did_something = any(
+        v
+        for r in reports
+        for k, v in r.counts.items()
+        if k not in ("batches_pending",) and not k.startswith("sources_")
+    )
+    return 0 if did_something else 1
+
+
+def common_options(func):
+    """--config-dir for every command."""
+    return click.option(
+        "--config-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        envvar="WHIRLPOOL_CONFIG_DIR",
+        help="Folder with settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml (default: ./config of the install).",
+    )(func)
