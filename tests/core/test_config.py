@@ -1,0 +1,95 @@
+"""Config is data, validated at load: errors name the file, the line and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from whirlpool.settings import load_settings
+from whirlpool.sources import load_sources
+from whirlpool.yamlconfig import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_repository_config_files_load():
+    settings = load_settings(REPO / "config", environ={})
+    assert settings.index_backend == "embedded"
+    sources = load_sources(REPO / "config" / "sources.yaml")
+    assert sources and all(s.language in ("en", "ru", "uk", "ko", "ja", "zh") for s in sources)
+
+
+def test_bad_source_field_is_reported_with_file_line_and_field(tmp_path):
+    path = write(
+        tmp_path,
+        "sources.yaml",
+        "sources:\n"
+        "  - id: ok-source\n    name: OK\n    homepage: https://example.org/\n    feeds: [https://example.org/rss]\n"
+        "    language: en\n    country: GB\n    kind: wire\n"
+        "  - id: bad-source\n    name: Bad\n    homepage: https://example.org/\n    feeds: [https://example.org/rss]\n"
+        "    language: klingon\n    country: GB\n    kind: wire\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_sources(path)
+    message = str(info.value)
+    assert f"{path}:13" in message
+    assert "sources.1.language" in message
+    assert "must be one of" in message
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "sources.yaml", "sources:\n  - id: a\n    name: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"sources\.yaml:\d+: invalid YAML"):
+        load_sources(path)
+
+
+def test_missing_file_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_sources(tmp_path / "nope.yaml")
+
+
+def test_disabled_source_needs_a_reason(tmp_path):
+    path = write(
+        tmp_path,
+        "sources.yaml",
+        "sources:\n  - id: quiet\n    name: Q\n    homepage: https://example.org/\n    feeds: [https://example.org/rss]\n"
+        "    language: en\n    country: GB\n    kind: wire\n    enabled: false\n",
+    )
+    with pytest.raises(ConfigError, match="disabled_reason"):
+        load_sources(path)
+
+
+def test_environment_overrides_settings_file(tmp_path):
+    write(tmp_path, "settings.yaml", "data_dir: /from/file\nprocess:\n  relevance_threshold: 0.4\n")
+    settings = load_settings(
+        tmp_path,
+        environ={
+            "WHIRLPOOL_DATA_DIR": "/from/env",
+            "WHIRLPOOL_ES_URL": "https://es.example:9200",
+            "WHIRLPOOL__PROCESS__RELEVANCE_THRESHOLD": "0.65",
+        },
+    )
+    assert settings.data_dir == Path("/from/env")
+    assert settings.index_backend == "elasticsearch"
+    assert settings.process.relevance_threshold == 0.65
+
+
+def test_bad_setting_names_file_line_and_field(tmp_path):
+    write(tmp_path, "settings.yaml", "data_dir: data\nprocess:\n  relevance_threshold: 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(tmp_path, environ={})
+    assert "settings.yaml:3" in str(info.value)
+    assert "process.relevance_threshold" in str(info.value)
+
+
+def test_unknown_setting_is_rejected(tmp_path):
+    write(tmp_path, "settings.yaml", "data_dir: data\ncolect:\n  timeout_seconds: 3\n")
+    with pytest.raises(ConfigError, match="colect"):
+        load_settings(tmp_path, environ={})
