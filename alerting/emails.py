@@ -1,0 +1,95 @@
+"""Alert emails: multipart text + HTML from Jinja2 templates, with inline PNG charts (cid:)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from alerting.chart import render_bar_chart
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_html_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+_text_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False)
+
+
+@dataclass
+class Story:
+    """One story cluster: its first report, and how many copies it has."""
+
+    id: str
+    title: str
+    source_name: str
+    language: str
+    published_at: datetime | None
+    url: str
+    copies: int = 1
+    snippet: str = ""
+
+
+@dataclass
+class Section:
+    """One part of an email: a heading, why it is there, its stories, and optionally a chart."""
+
+    heading: str
+    reason: str = ""
+    stories: list[Story] = field(default_factory=list)
+    series: list[int] | None = None  # last 14 days, for the inline chart
+    series_label: str = ""
+    kibana_link: str | None = None
+    lines: list[str] = field(default_factory=list)  # plain items (coverage gaps, spikes of the day)
+    chart_cid: str | None = None
+
+
+@dataclass
+class AlertEmail:
+    rule: str
+    key: str  # identifies what this email is about: same key + same window → same message id
+    subject: str
+    recipients: list[str]
+    sections: list[Section]
+    generated_at: datetime
+
+    @property
+    def message_id(self) -> str:
+        digest = hashlib.sha1(f"{self.rule}|{self.key}".encode()).hexdigest()[:24]
+        return f"<{digest}@whirlpool.alerts>"
+
+
+def kibana_discover_link(
+    kibana_url: str, query: str, start: datetime, end: datetime, index: str = "whirlpool-articles"
+) -> str:
+    """A Kibana Discover URL with the same query (KQL) and time range."""
+    kql = query.replace("'", "!'")
+    g = f"(time:(from:'{start.isoformat()}',to:'{end.isoformat()}'))"
+    a = f"(index:'{index}',query:(language:kuery,query:'{kql}'))"
+    return f"{kibana_url.rstrip('/')}/app/discover#/?_g={quote(g, safe='(),:!')}&_a={quote(a, safe='(),:!')}"
+
+
+def render_email(alert: AlertEmail, sender: str) -> EmailMessage:
+    """Build the MIME message: multipart/alternative (text, multipart/related (HTML, PNGs))."""
+    charts: list[tuple[str, bytes]] = []
+    for number, section in enumerate(alert.sections):
+        if section.series:
+            cid = make_msgid(idstring=f"chart{number}", domain="whirlpool.alerts")
+            section.chart_cid = cid[1:-1]
+            charts.append((cid, render_bar_chart(section.series)))
+    context = {"alert": alert, "sections": alert.sections}
+    message = EmailMessage()
+    message["Subject"] = alert.subject
+    message["From"] = sender
+    message["To"] = ", ".join(alert.recipients)
+    message["Date"] = format_datetime(alert.generated_at)
+    message["Message-ID"] = alert.message_id
+    message.set_content(_text_env.get_template("alert.txt.j2").render(context))
+    message.add_alternative(_html_env.get_template("alert.html.j2").render(context), subtype="html")
+    html_part = message.get_payload()[1]
+    for cid, png in charts:
+        html_part.add_related(png, "image", "png", cid=cid, filename=f"{cid[1:].split('@')[0]}.png")
+    return message

@@ -1,0 +1,184 @@
+"""Alert rules from ``config/alerts.yaml``: validated at load, errors name file, line, rule and reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from whirlpool.yamlconfig import ConfigError, describe_validation_error, read_yaml
+
+SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"6h"``, ``"1d"``, ``"30m"`` → timedelta."""
+    text = str(text).strip()
+    if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit() or int(text[:-1]) <= 0:
+        raise ValueError(f"expected a duration like 30m, 6h or 1d, got {text!r}")
+    return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    recipients: list[str] | str  # addresses, or the name of a group in ``groups:``
+    enabled: bool = True
+
+
+class SpikeRule(_Rule):
+    """Fire when the clusters in the current window are unusually many against previous windows."""
+
+    type: Literal["spike"]
+    dimension: SeriesDimension = "themes"
+    values: list[str] = Field(default_factory=list)  # empty: every value seen
+    query: str | None = None  # a saved query instead of (or narrowing) a dimension
+    window: str = "1d"
+    baseline_windows: int = Field(14, ge=3)
+    p_value: float = Field(0.001, gt=0, lt=0.5)  # Poisson upper-tail threshold
+    min_count: int = Field(5, ge=1)
+    min_ratio: float = Field(2.0, ge=1)  # current / baseline mean
+    baseline_floor: float = Field(1.0, gt=0)  # a quiet series' mean is taken as at least this
+    cooldown: str = "1d"
+    refire_factor: float = Field(1.5, ge=1)  # re-send within the cool-down only past this growth
+
+    _v = field_validator("window", "cooldown")(lambda v: (parse_duration(v), v)[1])
+
+
+class NewEntityRule(_Rule):
+    """An entity or term (nearly) absent from the baseline and now frequent."""
+
+    type: Literal["new_entity"]
+    dimension: Literal["entities", "places", "themes"] = "entities"
+    window: str = "1d"
+    baseline_windows: int = Field(14, ge=1)
+    min_count: int = Field(3, ge=1)
+    max_baseline_total: int = Field(1, ge=0)  # at most this many clusters over the whole baseline
+    cooldown: str = "7d"
+
+    _v = field_validator("window", "cooldown")(lambda v: (parse_duration(v), v)[1])
+
+
+class WatchRule(_Rule):
+    """Any new relevant article matching a saved query."""
+
+    type: Literal["watch"]
+    query: str = Field(min_length=1)
+    delivery: Literal["immediate", "digest"] = "immediate"
+    lookback: str = "1d"  # how far back a first run looks
+
+    _v = field_validator("lookback")(lambda v: (parse_duration(v), v)[1])
+
+
+class DigestRule(_Rule):
+    """A daily summary at a set hour and time zone."""
+
+    type: Literal["digest"]
+    hour: int = Field(7, ge=0, le=23)
+    timezone: str = "UTC"
+    top_per_theme: int = Field(3, ge=1, le=20)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class CoverageGapRule(_Rule):
+    """A source or language with no items for ``silence`` is reported, so a dead feed is not a quiet day."""
+
+    type: Literal["coverage_gap"]
+    dimension: Literal["source_id", "language"] = "source_id"
+    values: list[str] = Field(min_length=1)
+    silence: str = "24h"
+    cooldown: str = "1d"
+
+    _v = field_validator("silence", "cooldown")(lambda v: (parse_duration(v), v)[1])
+
+
+Rule = Annotated[
+    SpikeRule | NewEntityRule | WatchRule | DigestRule | CoverageGapRule, Field(discriminator="type")
+]
+_RULE = TypeAdapter(Rule)
+
+
+class AlertsConfig(BaseModel):
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    rules: list[SpikeRule | NewEntityRule | WatchRule | DigestRule | CoverageGapRule] = Field(
+        default_factory=list
+    )
+
+    def recipients(self, rule: _Rule) -> list[str]:
+        if isinstance(rule.recipients, str):
+            return list(self.groups[rule.recipients])
+        return list(rule.recipients)
+
+
+def _rule_error(path: Path, node, name: str, message: str) -> str:
+    line = f":{node.start_mark.line + 1}" if node is not None else ""
+    return f"{path}{line}: rule '{name}': {message}"
+
+
+def load_rules(path: Path) -> AlertsConfig:
+    """Read and validate ``alerts.yaml``. Raises ConfigError naming file, line, rule and reason."""
+    data, root = read_yaml(path)
+    data = data or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: expected a mapping with 'groups' and 'rules'")
+    unknown = set(data) - {"groups", "rules"}
+    if unknown:
+        raise ConfigError(f"{path}:1: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    groups = data.get("groups") or {}
+    if not isinstance(groups, dict) or not all(
+        isinstance(v, list) and all(isinstance(a, str) and "@" in a for a in v) for v in groups.values()
+    ):
+        raise ConfigError(f"{path}: 'groups' must map a group name to a list of email addresses")
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        raise ConfigError(f"{path}: 'rules' must be a list")
+    rule_nodes = _child(root, "rules")
+    problems: list[str] = []
+    rules = []
+    seen: set[str] = set()
+    for number, raw in enumerate(raw_rules):
+        node = rule_nodes.value[number] if rule_nodes is not None else None
+        name = raw.get("name", f"#{number + 1}") if isinstance(raw, dict) else f"#{number + 1}"
+        try:
+            rule = _RULE.validate_python(raw)
+        except ValidationError as exc:
+            for line in describe_validation_error(path, node, exc).splitlines():
+                where, _, reason = line.partition(": ")
+                problems.append(f"{where}: rule '{name}': {reason}")
+            continue
+        if rule.name in seen:
+            problems.append(_rule_error(path, node, name, "duplicate rule name"))
+        seen.add(rule.name)
+        if isinstance(rule.recipients, str) and rule.recipients not in groups:
+            problems.append(_rule_error(path, node, name, f"unknown recipient group {rule.recipients!r}"))
+        elif not rule.recipients or (
+            isinstance(rule.recipients, list) and not all("@" in a for a in rule.recipients)
+        ):
+            problems.append(_rule_error(path, node, name, "recipients must be email addresses or a group"))
+        rules.append(rule)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return AlertsConfig(groups=groups, rules=rules)
+
+
+def _child(root, key: str):
+    if root is None or not hasattr(root, "value") or not isinstance(root.value, list):
+        return None
+    for key_node, value_node in root.value:
+        if getattr(key_node, "value", None) == key:
+            return value_node
+    return None

@@ -1,0 +1,110 @@
+"""SMTP delivery: a small config built from Settings or an Airflow connection, and the outbox flush."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from typing import Any
+
+from alerting.state import AlertState
+from whirlpool.settings import SmtpSettings
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = 20.0
+    sender: str = "Whirlpool alerts <whirlpool@localhost>"
+
+    @classmethod
+    def from_settings(cls, smtp: SmtpSettings) -> SmtpConfig:
+        return cls(
+            smtp.host, smtp.port, smtp.starttls, smtp.ssl, smtp.username,
+            smtp.password.get_secret_value() if smtp.password else None, smtp.timeout_seconds, smtp.sender,
+        )  # fmt: skip
+
+    @classmethod
+    def from_airflow_connection(cls, conn: Any, sender: str | None = None) -> SmtpConfig:
+        """From an ``airflow.models.Connection`` (host, port, login, password, extra: ssl/starttls/timeout)."""
+        extra = conn.extra_dejson or {}
+        return cls(
+            host=conn.host or "localhost",
+            port=int(conn.port or 25),
+            starttls=bool(extra.get("starttls", not extra.get("disable_tls", True))),
+            ssl=bool(extra.get("ssl", extra.get("disable_ssl") is False)),
+            username=conn.login or None,
+            password=conn.password or None,
+            timeout_seconds=float(extra.get("timeout", 20)),
+            sender=sender or extra.get("from_email") or cls.sender,
+        )
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class SmtpUnavailable(Exception):
+    """The SMTP server cannot be reached or refused the login: messages stay in the outbox."""
+
+
+def open_smtp(config: SmtpConfig) -> smtplib.SMTP:
+    try:
+        if config.ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=config.timeout_seconds, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=config.timeout_seconds)
+            if config.starttls:
+                client.starttls(context=ssl.create_default_context())
+        if config.username:
+            client.login(config.username, config.password or "")
+        return client
+    except (OSError, smtplib.SMTPException) as exc:
+        raise SmtpUnavailable(f"SMTP {config.address} unreachable: {exc}") from None
+
+
+def deliver_outbox(state: AlertState, config: SmtpConfig) -> tuple[int, list[str]]:
+    """Send every undelivered message; return (sent, problems). Undelivered ones stay for the next run."""
+    pending = state.undelivered()
+    if not pending:
+        return 0, []
+    try:
+        client = open_smtp(config)
+    except SmtpUnavailable as exc:
+        for item in pending:
+            state.mark_failed(item.message_id, str(exc))
+        return 0, [f"{exc}; {len(pending)} alert(s) kept for the next run"]
+    sent, problems = 0, []
+    try:
+        for item in pending:
+            message = message_from_bytes(item.eml, policy=policy.SMTP)
+            try:
+                client.send_message(message, from_addr=config.sender, to_addrs=item.recipients)
+            except smtplib.SMTPRecipientsRefused as exc:
+                state.mark_failed(item.message_id, str(exc))
+                problems.append(f"message {item.message_id} ({item.subject}): recipients refused: {exc}")
+                continue
+            except (OSError, smtplib.SMTPException) as exc:
+                state.mark_failed(item.message_id, str(exc))
+                left = len(pending) - sent
+                problems.append(
+                    f"SMTP {config.address} failed while sending: {exc}; {left} alert(s) kept for the next run"
+                )
+                break
+            state.mark_delivered(item.message_id, datetime.now(UTC))
+            sent += 1
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+    return sent, problems
