@@ -9,7 +9,7 @@ import abc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from whirlpool.article import Article
 
@@ -80,6 +80,7 @@ class BucketCount:
 
 class IndexBackend(abc.ABC):
     name: str
+    taxonomy: Any = None  # processing.taxonomy.Taxonomy for cross-script expansion, or None
 
     @abc.abstractmethod
     def ensure_ready(self) -> None:
