@@ -79,3 +79,20 @@ def is_silent(counts: list[int]) -> bool:
 def should_refire(previous_count: int, current: int, refire_factor: float) -> bool:
     """Within the cool-down, send again only when the spike grew past ``refire_factor``."""
     return current >= previous_count * refire_factor
+
+
+def detect_spike_robust_z(
+    current: int, baseline: list[int], threshold: float = 3.5, min_count: int = 5
+) -> bool:
+    """The alternative the replay compares against: a robust z-score on median and MAD."""
+    if not baseline:
+        return current >= min_count
+    ordered = sorted(baseline)
+    median = (
+        ordered[len(ordered) // 2]
+        if len(ordered) % 2
+        else (ordered[len(ordered) // 2 - 1] + ordered[len(ordered) // 2]) / 2
+    )
+    deviations = sorted(abs(x - median) for x in baseline)
+    mad = deviations[len(deviations) // 2] or 1.0
+    return current >= min_count and 0.6745 * (current - median) / mad >= threshold
