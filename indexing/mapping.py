@@ -1,0 +1,88 @@
+"""The Elasticsearch mapping and index template, generated from the Article model.
+
+Every Article field is mapped from its pydantic type; the free-text fields get per-language
+sub-fields: ``.en`` (english), ``.ru`` (russian), ``.uk`` (Ukrainian: lowercase plus the light
+Russian snowball stemmer, which handles the shared Slavic endings; no Ukrainian stemmer ships
+with Elasticsearch), ``.cjk`` (cjk bigrams for Chinese, Japanese and Korean).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from whirlpool.article import Article
+
+TEXT_FIELDS = ("title", "summary", "body")
+LANGUAGE_SUBFIELDS = {"en": "english", "ru": "russian", "uk": "whirlpool_ukrainian", "cjk": "cjk"}
+NOT_INDEXED = ("evidence",)
+
+ANALYSIS = {
+    "filter": {"whirlpool_light_slavic_stem": {"type": "stemmer", "language": "light_russian"}},
+    "analyzer": {
+        "whirlpool_ukrainian": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "whirlpool_light_slavic_stem"],
+        }
+    },
+}
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` → X; ``list[X]`` → X (Elasticsearch fields are multi-valued anyway)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _unwrap(args[0])
+    if origin is list:
+        return _unwrap(typing.get_args(annotation)[0])
+    return annotation
+
+
+def _field_mapping(name: str, annotation: Any) -> dict[str, Any]:
+    kind = _unwrap(annotation)
+    if name in NOT_INDEXED:
+        return {"type": "object", "enabled": False}
+    if name in TEXT_FIELDS:
+        subfields = {
+            key: {"type": "text", "analyzer": analyzer} for key, analyzer in LANGUAGE_SUBFIELDS.items()
+        }
+        return {"type": "text", "fields": subfields}
+    if isinstance(kind, type) and issubclass(kind, bool):
+        return {"type": "boolean"}
+    if isinstance(kind, type) and issubclass(kind, int):
+        return {"type": "integer"}
+    if isinstance(kind, type) and issubclass(kind, float):
+        return {"type": "float"}
+    if isinstance(kind, type) and issubclass(kind, datetime):
+        return {"type": "date"}
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return {"type": "object", "enabled": False}
+    if isinstance(kind, type) and issubclass(kind, (str, Enum)):
+        return {"type": "keyword", "ignore_above": 2048}
+    raise TypeError(f"Article.{name}: no Elasticsearch mapping for {annotation!r}")
+
+
+def article_mapping() -> dict[str, Any]:
+    """The mapping for every field of :class:`Article` (strict: unknown fields are rejected)."""
+    properties = {name: _field_mapping(name, info.annotation) for name, info in Article.model_fields.items()}
+    return {"dynamic": "strict", "properties": properties}
+
+
+def index_template(prefix: str) -> dict[str, Any]:
+    """The composable index template for every versioned index behind the ``prefix`` alias."""
+    return {
+        "index_patterns": [f"{prefix}-v*"],
+        "priority": 200,
+        "template": {
+            "settings": {"analysis": ANALYSIS, "number_of_shards": 1},
+            "mappings": article_mapping(),
+        },
+        "_meta": {"description": "Whirlpool articles, generated from whirlpool.article.Article"},
+    }
