@@ -1,0 +1,268 @@
+"""The taxonomy (``config/taxonomy.yaml``) and its one-pass multilingual matcher.
+
+Aliases are matched case-insensitively after NFKC with one Aho–Corasick automaton over all of
+them, then checked against the boundary rules of their script:
+
+- Latin and Cyrillic: the match starts and ends at a word boundary; a stem written with ``*``
+  (``Пхеньян*``, ``Северн* Коре*``) may be followed by an inflection ending of up to five letters.
+- Hangul: the match starts after a non-Hangul character and ends before one, or before a
+  particle or verbal ending (``북한의``, ``러시아와``, ``파병했다``).
+- Han and kana (no spaces): substring match; ambiguous short terms are listed as weak aliases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import ahocorasick
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from whirlpool.yamlconfig import load_model
+
+ConceptKind = Literal["actor", "person", "organisation", "weapon", "place", "theme"]
+Side = Literal["russia", "dprk"]
+
+THEME_CODES = (
+    "arms_transfers",
+    "troop_deployment",
+    "military_cooperation",
+    "strategic_tech",
+    "diplomacy_treaty",
+    "economy_trade",
+    "labor_migration",
+    "sanctions",
+)
+
+# What may follow a Korean noun (particles) or a Sino-Korean verb stem (하다/되다 endings).
+KOREAN_SUFFIXES = tuple(
+    sorted(
+        "은 는 이 가 을 를 의 에 에서 에게 과 와 과의 와의 도 로 으로 만 까지 부터 측 군 간 "
+        "하 한 할 해 했 함 된 되 됐 돼 키 적 산 제 인 들".split(),
+        key=len,
+        reverse=True,
+    )
+)
+MAX_STEM_ENDING = 5
+_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "ё": "е"})
+
+
+class Concept(BaseModel):
+    """One thing the product tags: an actor, person, organisation, weapon, place or theme."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^(actor|person|org|weapon|place|theme)\.[a-z0-9_]+$")
+    kind: ConceptKind
+    side: Side | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(min_length=1)
+    weak_aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("aliases", "weak_aliases")
+    @classmethod
+    def _no_blank_alias(cls, value: list[str]) -> list[str]:
+        if any(not str(alias).strip() or str(alias).strip() == "*" for alias in value):
+            raise ValueError("an alias is blank")
+        return [str(alias).strip() for alias in value]
+
+    @model_validator(mode="after")
+    def _theme_codes(self) -> Concept:
+        if self.kind == "theme" and self.code not in THEME_CODES:
+            raise ValueError(f"unknown theme code '{self.code}'; expected one of {', '.join(THEME_CODES)}")
+        return self
+
+    @property
+    def code(self) -> str:
+        """The part after the dot: the bare theme code for themes (``arms_transfers``)."""
+        return self.id.split(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One alias found in a text: the concept, the surface form, and where."""
+
+    concept: Concept
+    term: str
+    start: int
+    end: int
+    weak: bool
+
+
+def normalise_for_matching(text: str) -> str:
+    """NFKC, lower case, one dash and apostrophe, ё→е; same length as the NFKC text."""
+    text = unicodedata.normalize("NFKC", text)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lower-case to two characters
+        lowered = "".join((ch.lower()[:1] or ch) for ch in text)
+    return lowered.translate(_DASHES)
+
+
+def _is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _script_of(alias: str) -> str:
+    if any(_is_hangul(ch) for ch in alias):
+        return "hangul"
+    if any(ch.isalpha() and ("\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff") for ch in alias):
+        return "cjk"
+    return "spaced"
+
+
+@dataclass(frozen=True)
+class _AliasRule:
+    concept_index: int
+    alias: str
+    script: str
+    weak: bool
+    pattern: re.Pattern[str] | None  # for stems and multi-word stems; None means a plain literal
+
+
+def _stem_pattern(alias: str) -> re.Pattern[str]:
+    parts = []
+    for token in alias.split():
+        if token.endswith("*"):
+            parts.append(re.escape(token[:-1]) + rf"[^\W\d_]{{0,{MAX_STEM_ENDING}}}")
+        else:
+            parts.append(re.escape(token))
+    return re.compile(r"\s+".join(parts) + r"(?!\w)")
+
+
+class Taxonomy(BaseModel):
+    """All concepts, and a matcher built once over all their aliases."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    concepts: list[Concept]
+
+    @model_validator(mode="after")
+    def _unique_ids_and_all_themes(self) -> Taxonomy:
+        seen: set[str] = set()
+        for concept in self.concepts:
+            if concept.id in seen:
+                raise ValueError(f"concept id '{concept.id}' appears twice")
+            seen.add(concept.id)
+        missing = [code for code in THEME_CODES if f"theme.{code}" not in seen]
+        if missing:
+            raise ValueError(f"themes missing: {', '.join(missing)}")
+        return self
+
+    def concept(self, concept_id: str) -> Concept:
+        try:
+            return self._by_id[concept_id]
+        except KeyError:
+            raise KeyError(f"no concept '{concept_id}' in the taxonomy") from None
+
+    @cached_property
+    def _by_id(self) -> dict[str, Concept]:
+        return {concept.id: concept for concept in self.concepts}
+
+    @cached_property
+    def _automaton(self) -> ahocorasick.Automaton:
+        keyed: dict[str, list[_AliasRule]] = {}
+        for index, concept in enumerate(self.concepts):
+            seen: set[str] = set()
+            for weak, aliases in ((False, concept.aliases), (True, concept.weak_aliases)):
+                for alias in aliases:
+                    norm = normalise_for_matching(alias)
+                    if norm in seen:
+                        continue
+                    seen.add(norm)
+                    script = _script_of(norm)
+                    if "*" in norm and script == "spaced":
+                        key = norm.split()[0].rstrip("*")
+                        pattern = _stem_pattern(norm)
+                    else:
+                        key, pattern = norm.replace("*", ""), None
+                    keyed.setdefault(key, []).append(_AliasRule(index, norm, script, weak, pattern))
+        automaton = ahocorasick.Automaton()
+        for key, rules in keyed.items():
+            automaton.add_word(key, (len(key), tuple(rules)))
+        automaton.make_automaton()
+        return automaton
+
+    def find(self, text: str, normalised: bool = False) -> list[Match]:
+        """Every concept mention in ``text`` (one pass), longest match first where they overlap.
+
+        Offsets refer to the NFKC form of ``text`` (the cleaned text the pipeline stores)."""
+        if not text:
+            return []
+        lowered = text if normalised else normalise_for_matching(text)
+        found = list(self._raw_matches(lowered))
+        if not found:
+            return []
+        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        kept: list[Match] = []
+        covered_until = -1
+        covered_start = -1
+        for match in found:
+            if match.start < covered_until and match.end <= covered_until and match.start >= covered_start:
+                # inside a longer match: keep it only if it is the same span (another concept)
+                if not any(k.start == match.start and k.end == match.end for k in kept[-8:]):
+                    continue
+            kept.append(match)
+            if match.end > covered_until:
+                covered_until, covered_start = match.end, match.start
+        return kept
+
+    def _raw_matches(self, lowered: str) -> Iterator[Match]:
+        length = len(lowered)
+        concepts = self.concepts
+        for end_index, (key_length, rules) in self._automaton.iter(lowered):
+            start = end_index - key_length + 1
+            before = lowered[start - 1] if start > 0 else " "
+            for rule in rules:
+                if rule.script == "cjk":
+                    end = end_index + 1
+                elif rule.script == "hangul":
+                    if _is_hangul(before):
+                        continue
+                    end = end_index + 1
+                    if (
+                        end < length
+                        and _is_hangul(lowered[end])
+                        and not lowered.startswith(KOREAN_SUFFIXES, end)
+                    ):
+                        continue
+                else:
+                    if _is_word_char(before) and _is_word_char(lowered[start]):
+                        continue
+                    if rule.pattern is not None:
+                        found = rule.pattern.match(lowered, start)
+                        if found is None:
+                            continue
+                        end = found.end()
+                    else:
+                        end = end_index + 1
+                        if end < length and _is_word_char(lowered[end]) and _is_word_char(lowered[end - 1]):
+                            continue
+                yield Match(concepts[rule.concept_index], lowered[start:end], start, end, rule.weak)
+
+    def concepts_for_phrase(self, text: str) -> list[Concept]:
+        """The concepts a query phrase names, in any script or spelling ("Ким Чен Ын", "Пхеньяна",
+        "金正恩", "KN-23"): those with an alias covering the whole phrase."""
+        lowered = normalise_for_matching(" ".join(text.split()))
+        if not lowered:
+            return []
+        result: list[Concept] = []
+        for match in self._raw_matches(lowered):
+            if match.start == 0 and match.end == len(lowered) and match.concept not in result:
+                result.append(match.concept)
+        return result
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read and validate the taxonomy; bad files raise ConfigError naming file, line and field."""
+    taxonomy = load_model(Path(path), Taxonomy)
+    _ = taxonomy._automaton  # build once, at load
+    return taxonomy
