@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,8 @@ from whirlpool.report import ProgressCallback, StageReport, no_progress
 from whirlpool.settings import Settings
 
 CHART_DAYS = 14
+# CRLF line ends as sent on the wire; long subjects unfolded (Python folds "(s)" badly).
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 THEMES = [
     "arms_transfers", "troop_deployment", "military_cooperation", "strategic_tech",
     "diplomacy_treaty", "economy_trade", "labor_migration", "sanctions",
@@ -78,6 +81,7 @@ def run_alert_rules(
         emails: list[tuple[AlertEmail, list[FiredAlert]]] = []
         try:
             backend = open_backend(settings)
+            backend.ensure_ready()
         except IndexUnavailable as exc:
             report.fail(f"index unavailable, alert rules not evaluated: {exc}")
             backend = None
@@ -121,7 +125,8 @@ def _queue_and_deliver(
 ) -> None:
     for email, fired in emails:
         message = render_email(email, smtp.sender)
-        state.enqueue(email.message_id, email.rule, email.recipients, email.subject, message.as_bytes(), now)
+        eml = message.as_bytes(policy=WIRE_POLICY)
+        state.enqueue(email.message_id, email.rule, email.recipients, email.subject, eml, now)
         for alert in fired:
             alert.message_id = email.message_id
             state.record_fired(alert)
@@ -302,7 +307,7 @@ class RuleEvaluator:
         if not sections:
             return []
         names = ", ".join(f.series_key for f in fired[:3]) + ("…" if len(fired) > 3 else "")
-        subject = f"New in coverage: {names} ({len(fired)} new {rule.dimension} in {rule.window})"
+        subject = f"New in coverage: {names}, {len(fired)} new {rule.dimension} in {rule.window}"
         key = "|".join(f.series_key for f in fired) + f"|{self.now.isoformat()}"
         return [
             (AlertEmail(rule.name, key, subject, self.config.recipients(rule), sections, self.now), fired)
@@ -430,7 +435,9 @@ def build_digest(ev: RuleEvaluator, rule: DigestRule, since: datetime, day: str)
             series_label=theme,
             kibana_link=ev.kibana("themes", theme, None, ev.now - timedelta(days=CHART_DAYS)),
         ))  # fmt: skip
-    subject = f"Daily digest {day}: {total_today} story clusters, {len(spikes)} alert(s), {len(gaps)} coverage gap(s)"
+    subject = (
+        f"Daily digest {day}: {total_today} story clusters, {len(spikes)} alerts, {len(gaps)} coverage gaps"
+    )
     return AlertEmail(rule.name, f"digest|{day}", subject, ev.config.recipients(rule), sections, ev.now)
 
 

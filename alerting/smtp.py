@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
+from email.utils import parseaddr
 from typing import Any
 
 from alerting.state import AlertState
@@ -86,9 +86,8 @@ def deliver_outbox(state: AlertState, config: SmtpConfig) -> tuple[int, list[str
     sent, problems = 0, []
     try:
         for item in pending:
-            message = message_from_bytes(item.eml, policy=policy.SMTP)
-            try:
-                client.send_message(message, from_addr=config.sender, to_addrs=item.recipients)
+            try:  # the stored bytes as they are: no re-serialisation, the same message every retry
+                client.sendmail(_address(config.sender), item.recipients, item.eml)
             except smtplib.SMTPRecipientsRefused as exc:
                 state.mark_failed(item.message_id, str(exc))
                 problems.append(f"message {item.message_id} ({item.subject}): recipients refused: {exc}")
@@ -108,3 +107,7 @@ def deliver_outbox(state: AlertState, config: SmtpConfig) -> tuple[int, list[str
         except (OSError, smtplib.SMTPException):
             pass
     return sent, problems
+
+
+def _address(sender: str) -> str:
+    return parseaddr(sender)[1] or sender
