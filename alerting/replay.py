@@ -38,6 +38,7 @@ class ReplayResult:
         default_factory=list
     )  # windows from spike start to first alert (0 = same window)
     false_alerts: int = 0
+    recall_by_rate: dict[float, list[int]] = field(default_factory=dict)  # base rate -> [found, total] (>=3x)
     series_weeks: float = 0.0
     rule_weeks: float = 0.0
 
@@ -139,6 +140,10 @@ def replay_stream(
         for sp in spikes:
             result.spikes_by_factor[sp.factor] = result.spikes_by_factor.get(sp.factor, 0) + 1
             hits = [d for d in fired_days if sp.day <= d < sp.day + sp.duration]
+            if sp.factor >= 3:
+                cell = result.recall_by_rate.setdefault(stream.rates[s], [0, 0])
+                cell[0] += bool(hits)
+                cell[1] += 1
             if hits:
                 result.detected_by_factor[sp.factor] = result.detected_by_factor.get(sp.factor, 0) + 1
                 result.delays.append(hits[0] - sp.day)
@@ -151,13 +156,16 @@ def replay_stream(
 
 
 def run_replay(
-    seeds: int = 20, days: int = 60, progress: Callable[[int, int], None] | None = None
+    seeds: int = 20,
+    days: int = 60,
+    dispersion: float = 0.15,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[ReplayResult]:
     """Every detector over ``seeds`` synthetic streams; one result per detector."""
     detectors = [("poisson p<=0.001", poisson_detector()), ("robust z>=3.5", robust_z_detector())]
     results = {name: ReplayResult(name) for name, _ in detectors}
     for seed in range(seeds):
-        stream = synthetic_stream(seed, days)
+        stream = synthetic_stream(seed, days, dispersion=dispersion)
         for name, detector in detectors:
             replay_stream(stream, detector, name, result=results[name])
         if progress:
@@ -171,6 +179,8 @@ def format_result(result: ReplayResult) -> list[str]:
         n, found = result.spikes_by_factor[factor], result.detected_by_factor.get(factor, 0)
         lines.append(f"  recall at {factor:g}x baseline: {found}/{n} = {found / n:.1%}")
     lines.append(f"  recall for spikes >= 3x: {result.recall(3.0):.1%}")
+    by_rate = ", ".join(f"{rate:g}/day {f}/{n}" for rate, (f, n) in sorted(result.recall_by_rate.items()))
+    lines.append(f"  recall for spikes >= 3x by baseline rate: {by_rate}")
     lines.append(
         f"  false alerts: {result.false_alerts} = {result.false_per_rule_week:.2f} per rule per week "
         f"({result.false_per_series_week:.3f} per series per week)"
