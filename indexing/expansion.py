@@ -9,7 +9,49 @@ from typing import Any
 
 from indexing.query import And, Keyword, Node, Not, Or, Text
 
-_FIELD_FOR_KIND = {"place": "places", "theme": "themes"}  # everything else is an entity
+SKIPPED_KINDS = {"actor"}  # "Russia" would match every tagged article: not an expansion worth making
+
+
+def _tags(text: str, taxonomy: Any) -> list[Node]:
+    """The tag filters for the concepts ``text`` names (themes by id and by bare code)."""
+    tags: list[Node] = []
+    for concept in taxonomy.concepts_for_phrase(text):
+        if concept.kind in SKIPPED_KINDS:
+            continue
+        if concept.kind == "theme":
+            tags += [Keyword("themes", concept.id), Keyword("themes", concept.id.split(".", 1)[1])]
+        elif concept.kind == "place":
+            tags.append(Keyword("places", concept.id))
+        else:
+            tags.append(Keyword("entities", concept.id))
+    return tags
+
+
+def _is_plain_word(node: Node) -> bool:
+    return isinstance(node, Text) and not node.fields and not node.prefix and not node.phrase
+
+
+def _expand_and(items: tuple[Node, ...], taxonomy: Any) -> Node:
+    """Runs of plain words naming a concept ("Kim Jong-un" typed without quotes) expand as one."""
+    result: list[Node] = []
+    position = 0
+    while position < len(items):
+        end = position
+        while end < len(items) and _is_plain_word(items[end]):
+            end += 1
+        matched = False
+        for stop in range(end, position + 1, -1):  # longest run of two or more words first
+            words = items[position:stop]
+            tags = _tags(" ".join(w.text for w in words), taxonomy)  # type: ignore[union-attr]
+            if tags:
+                result.append(Or((And(words), *tags)))
+                position = stop
+                matched = True
+                break
+        if not matched:
+            result.append(expand(items[position], taxonomy))
+            position += 1
+    return result[0] if len(result) == 1 else And(tuple(result))
 
 
 def load_concept_lookup(taxonomy_path: Path) -> Any | None:
@@ -28,13 +70,10 @@ def expand(node: Node, taxonomy: Any | None) -> Node:
     if taxonomy is None:
         return node
     if isinstance(node, Text) and not node.prefix:
-        concepts = taxonomy.concepts_for_phrase(node.text)
-        if not concepts:
-            return node
-        tags = [Keyword(_FIELD_FOR_KIND.get(c.kind, "entities"), c.id) for c in concepts]
-        return Or((node, *tags))
+        tags = _tags(node.text, taxonomy)
+        return Or((node, *tags)) if tags else node
     if isinstance(node, And):
-        return And(tuple(expand(i, taxonomy) for i in node.items))
+        return _expand_and(node.items, taxonomy)
     if isinstance(node, Or):
         return Or(tuple(expand(i, taxonomy) for i in node.items))
     if isinstance(node, Not):

@@ -99,7 +99,7 @@ CORPUS = {
         source_id="xinhua",
         source_kind="state_media",
         published_at=day(6),
-        entities=["weapon.hwasong_11"],
+        entities=["weapon.kn23"],
         relevant=False,
     ),
     "en_copy": make_article(

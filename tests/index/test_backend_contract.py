@@ -60,7 +60,7 @@ SEARCHES = {
     "source:reuters": ids("en_sanctions"),
     "source_kind:wire": ids("en_sanctions", "ko_visit"),
     "theme:theme.sanctions": ids("en_sanctions"),
-    "entity:weapon.hwasong_11": ids("zh_missile"),
+    "entity:weapon.kn23": ids("zh_missile"),
     # prefixes (tantivy's own parser finds nothing for these)
     "sanct*": ids("en_sanctions"),
     "Путин*": ids("ru_meeting"),
@@ -148,8 +148,8 @@ def test_bucket_counts_count_clusters_once_per_value_with_zeros_filled(loaded):
     # en_copy is not a cluster representative: the treaty story counts once on 1 March
     assert [b.count for b in counts["person.kim_jong_un"]] == [1, 1, 2]
     assert [b.count for b in counts["person.putin"]] == [0, 1, 0]
-    assert [b.count for b in counts["weapon.hwasong_11"]] == [0, 0, 1]
-    assert set(counts) == {"person.kim_jong_un", "person.putin", "weapon.hwasong_11"}
+    assert [b.count for b in counts["weapon.kn23"]] == [0, 0, 1]
+    assert set(counts) == {"person.kim_jong_un", "person.putin", "weapon.kn23"}
 
 
 def test_bucket_counts_align_buckets_to_start_and_leave_out_the_end(loaded):
