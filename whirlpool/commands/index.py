@@ -54,6 +54,7 @@ def migrate(ctx: click.Context) -> None:
         f"alias {result.alias}: {', '.join(result.old_indices)} → {result.new_index}; "
         f"documents {result.documents_before} before, {result.documents_after} after",
         markup=False,
+        soft_wrap=True,
     )
 
 
@@ -75,9 +76,9 @@ def setup(ctx: click.Context, kibana_url: str | None) -> None:
         fail(str(exc), code=1)
     finally:
         backend.close()
-    console.print(f"index template and alias {backend.alias} ready", markup=False)
+    console.print(f"index template and alias {backend.alias} ready", markup=False, soft_wrap=True)
     if not kibana_url:
-        console.print("no --kibana-url: saved objects not imported", markup=False)
+        console.print("no --kibana-url: saved objects not imported", markup=False, soft_wrap=True)
         return
     es = settings.elasticsearch
     username = os.environ.get("WHIRLPOOL_KIBANA_USERNAME") or es.username
@@ -88,4 +89,6 @@ def setup(ctx: click.Context, kibana_url: str | None) -> None:
         imported = import_saved_objects(kibana_url, es.index_prefix, username, password)
     except KibanaError as exc:
         fail(str(exc), code=1)
-    console.print(f"imported {imported} saved object(s) into Kibana at {kibana_url}", markup=False)
+    console.print(
+        f"imported {imported} saved object(s) into Kibana at {kibana_url}", markup=False, soft_wrap=True
+    )
