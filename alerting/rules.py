@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from whirlpool.yamlconfig import ConfigError, describe_validation_error, read_yaml
+from whirlpool.yamlconfig import ConfigError, _node_line, read_yaml
 
 SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
 
@@ -156,9 +156,14 @@ def load_rules(path: Path) -> AlertsConfig:
         try:
             rule = _RULE.validate_python(raw)
         except ValidationError as exc:
-            for line in describe_validation_error(path, node, exc).splitlines():
-                where, _, reason = line.partition(": ")
-                problems.append(f"{where}: rule '{name}': {reason}")
+            tag = raw.get("type") if isinstance(raw, dict) else None
+            for item in exc.errors():
+                loc = tuple(item["loc"])
+                loc = loc[1:] if loc and loc[0] == tag else loc  # drop the rule type pydantic puts first
+                line = _node_line(node, loc)
+                field = ".".join(str(p) for p in loc) or "(rule)"
+                where = f"{path}:{line}" if line else str(path)
+                problems.append(f"{where}: rule '{name}': field '{field}': {item['msg']}")
             continue
         if rule.name in seen:
             problems.append(_rule_error(path, node, name, "duplicate rule name"))

@@ -1,0 +1,76 @@
+"""`whirlpool alerts`: evaluate the rules now and send; `--dry-run` writes the emails to files; `replay`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from whirlpool.console import (
+    common_options,
+    console,
+    exit_code,
+    fail,
+    load_cli_settings,
+    print_summary,
+    stage_progress,
+)
+from whirlpool.yamlconfig import ConfigError
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now: expected an ISO date-time like 2026-03-20T09:00:00+00:00, got {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@click.group(invoke_without_command=True)
+@common_options
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be sent and write the emails to files; send nothing."
+)
+@click.option(
+    "--now", "now_text", default=None, help="Evaluate as of this ISO date-time (reproducible runs)."
+)
+@click.pass_context
+def alerts(ctx: click.Context, config_dir: Path | None, dry_run: bool, now_text: str | None) -> None:
+    """Evaluate the alert rules in config/alerts.yaml now and send the emails."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from whirlpool import pipeline
+
+    settings = load_cli_settings(config_dir)
+    now = _parse_now(now_text)
+    try:
+        with stage_progress("Alerts") as progress:
+            report = pipeline.run_alerts(settings, dry_run=dry_run, now=now, progress=progress)
+    except ConfigError as exc:
+        fail(str(exc))
+    print_summary([report], title="Alerts (dry run)" if dry_run else "Alerts")
+    sys.exit(exit_code([report]))
+
+
+@alerts.command("replay")
+@click.option(
+    "--seeds", default=20, show_default=True, help="How many synthetic 60-day streams (8 series each)."
+)
+@click.option("--days", default=60, show_default=True)
+@click.option(
+    "--dispersion", default=0.15, show_default=True, help="Gamma-Poisson overdispersion (0 = Poisson noise)."
+)
+def replay(seeds: int, days: int, dispersion: float) -> None:
+    """Replay a synthetic stream with injected 2x/3x/5x spikes: recall, false alerts per week, delay."""
+    from alerting.replay import format_result, run_replay
+
+    with stage_progress("Replay") as progress:
+        results = run_replay(
+            seeds, days, dispersion, progress=lambda done, total: progress(done, total, "streams")
+        )
+    for result in results:
+        console.print("\n".join(format_result(result)), markup=False)
