@@ -1,0 +1,75 @@
+"""Cleaning: HTML entities and leftover markup, Unicode NFKC, control characters, whitespace,
+boilerplate lines; and the hash of the normalised text used for exact duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_TAG = re.compile(
+    r"<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>|<!--.*?-->|</?[a-zA-Z][^<>]{0,500}>", re.S
+)
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\ufffe\uffff]"
+)
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_NON_WORD = re.compile(r"[\W_]+")
+
+# Whole lines that are site furniture, not article text (matched case-insensitively).
+BOILERPLATE_LINE = re.compile(
+    r"^(?:"
+    r"advertisement|advert|sponsored( content)?|share( this( article| story)?)?|read more:?|related:?|"
+    r"subscribe( now| to our newsletter)?|sign up for our newsletter|follow us on .{0,40}|click here.{0,40}|"
+    r"all rights reserved\.?|copyright\b.{0,80}|©.{0,80}|"
+    r"реклама|читайте также:?|подписывайтесь.{0,80}|поделиться|все права защищены\.?|"
+    r"читайте також:?|підписуйтесь.{0,80}|поділитися|усі права захищені\.?|"
+    r"무단 ?전재 ?및 ?재배포 ?금지\.?|.{0,40}무단전재.{0,40}|기사 ?제보.{0,60}|광고|"
+    r"関連記事|広告|相关阅读|责任编辑.{0,30}|广告"
+    r")$",
+    re.I,
+)
+
+
+def clean_text(text: str, max_chars: int | None = None, multiline: bool = True) -> str:
+    """Readable plain text: entities decoded, tags dropped, NFKC, control characters removed,
+    spaces collapsed, boilerplate lines dropped. ``max_chars`` truncates (callers say so)."""
+    if not text:
+        return ""
+    if max_chars is not None and len(text) > max_chars * 2:
+        text = text[: max_chars * 2]  # bound the work before the regexes run
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    if not multiline:
+        return _SPACES.sub(" ", text.replace("\n", " ")).strip()[: max_chars or None]
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if line and len(line) < 90 and BOILERPLATE_LINE.match(line):
+            continue
+        lines.append(line)
+    cleaned = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return cleaned[:max_chars] if max_chars is not None else cleaned
+
+
+def clean_title(title: str) -> str:
+    """A title on one line, cleaned like the body."""
+    return clean_text(title, max_chars=1000, multiline=False)
+
+
+def normalised_for_hash(text: str) -> str:
+    """Lower case, words only: what must match for two texts to be exact duplicates."""
+    return _NON_WORD.sub(" ", text.lower()).strip()
+
+
+def content_hash(title: str, body: str) -> str:
+    """Hash of the normalised title and body (exact-duplicate key)."""
+    data = normalised_for_hash(title) + "\n" + normalised_for_hash(body)
+    return hashlib.sha1(data.encode("utf-8")).hexdigest()

@@ -1,0 +1,189 @@
+"""Language detection: the script decides where it can, langdetect (seeded) where it cannot.
+
+- Hangul → ko; kana → ja; Han without kana → zh unless Japanese-only kanji forms outnumber
+  simplified-only ones.
+- Cyrillic: letters only Ukrainian has (і ї є ґ) against letters only Russian has (ы э ъ ё), then
+  frequent short words; langdetect restricted to ru/uk decides what is left. Other Cyrillic
+  languages (be, kk, mn, sr, mk, bg) are recognised by their own letters or by langdetect.
+- Latin: frequent English function words decide en; langdetect the rest.
+- Too little text → ``und``. Only a bounded prefix of the text is read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langdetect import DetectorFactory
+from langdetect.detector_factory import init_factory
+from langdetect.lang_detect_exception import LangDetectException
+
+UNDETERMINED = "und"
+
+UK_ONLY = set("іїєґ")
+RU_ONLY = set("ыэё")  # ъ is not here: Bulgarian writes it too
+BE_ONLY = set("ў")
+KK_MN_ONLY = set("әғқңөұүһ")
+SOUTH_SLAVIC_ONLY = set("јљњћђџѓќѕ")
+
+UK_WORDS = frozenset(
+    "що як це та й від він вона але до для або вже його її їх ми ви було буде був є не з хто де який "
+    "яка яке які вони мене цей ця ці щоб коли чи ні теж також дуже треба ще саме тому".split()
+)
+RU_WORDS = frozenset(
+    "что как это и от он она но до для или уже его ее их мы вы было будет был не с в кто где какой "
+    "какая какое какие они меня этот эта эти чтобы когда ли нет тоже также очень надо еще ещё".split()
+)
+# Words shared (не, до, для, від/от ...) carry no weight; these are the discriminating ones.
+UK_MARKERS = UK_WORDS - RU_WORDS
+RU_MARKERS = RU_WORDS - UK_WORDS
+
+EN_WORDS = frozenset(
+    "the of and to in is that for on with was as by at from it his her are be this have has had were "
+    "which not but an they their will said would been its who more after about than do let us make you "
+    "we he she my me your our what when there can if so no all one up out just".split()
+)
+
+# Han characters written only in Japanese (shinjitai) or only in simplified Chinese.
+JA_ONLY_KANJI = set(
+    "駅円込売県気戦鉄関発経対総証変広済労働図円払様読歳単拠沢縄渋浜帰辺営斉剤絵続亜悪圧囲医壱隠栄塩横黄温穏仮価画会拡覚学楽巻陥勧寛歓観巌顔帰戯犠旧拠挙峡狭暁区駆勲径茎恵掲渓継軽鶏芸撃県倹剣険圏検献権顕験厳効広恒鉱号国済砕斎剤雑参桟蚕惨賛残糸歯児辞湿実写釈寿収従渋獣縦粛処緒叙奨将渉焼祥称証乗剰壌嬢条浄状畳譲醸嘱触寝慎真尽図粋酔穂随枢数瀬声静斉摂窃専浅戦践銭潜繊禅曽双壮捜挿巣争総聡荘騒増蔵臓即属続堕対体帯滞台滝択沢担単胆団弾断遅痴昼虫鋳庁徴聴勅鎮塚逓鉄転点伝都当党盗稲闘徳独読届弐悩脳廃拝売麦発髪抜繁晩蛮卑秘碑浜賓頻敏瓶侮払仏併並塀餅辺変弁舗歩穂宝豊翻毎万満免黙訳薬与予余誉揺様謡来頼乱覧欄竜隆虜両猟緑涙塁励礼隷霊齢暦歴恋炉労郎楼録湾"
+)
+ZH_ONLY_SIMPLIFIED = set(
+    "们这说对发经东车长门问间时书买卖动过还进远运边达连选这样乐历华叶号吗吧呢谁让认识请诉谈谢议记设访证试语说课资务员园围图场坏块坚报壮声处备够头夹奋妇妈娱孙学宁宝实宠审宽对导层岁岛币师帅带帮庆库应庙废开异弃张弯强归当录彻径忆态怀总恒恶悬惊惯戏战户扑执扩扫扬护报担拟拥择挂挡挤挥损换据掳摄摆携断无旧时旷显晋晒晓暂术机杀杂权条来杨极构枪柜标栏树样档桥检楼欢毁毕气汇汉汤沟没沪泪泽洁浅浇测济浑涛涝润涨渊渐渔温湾湿满滚滞滤滥潜灭灯灵灾炉点炼烁烂烟热爱牵犹状狱独狮猎献玛环现珐琼电画畅畴疗疟疮盏盐监盖盘着矫矿码砖砚础确礼祷祸离种积称稳穷窃窍窑竞笔笼筑签简粮紧纠红纤约级纪纯纲纳纵纷纸纹纺线练组细织终绍经绑结绕绘给络绝统继绩绪续绳维绵综绿缓编缘缩缴罗罚罢羡翘耸聋职联聪肠肤肾肿胀胁胜胶脉脏脑脚脱舰艰艺节芜苍苏苹范茧荆荐荡荣荧药莱获莹营萧萨蓝虑虽虾蚀蚁蛊蛮补衬袄袭装里见观规视览觉触誉计订认讨让训议讯记讲讶许论设访证评识诈诉诊词译试诗诚话诞询详语误说请诸读课谁调谅谈谋谍谓谜谢谣谨谱贝负贡财责贤败货质贩贪贫购贯贵贷贸费贺贼资赋赌赏赐赔赖赚赛赞赠赢赵赶趋跃践踪躏车轨军轩转轮软轰轻载较辅辆辈辉输辖辞辩边辽达迁过迈运还这进远违连迟适选逊递逻遗邓邮邻郑酝酱释钉针钓钟钢钥钱铁铃铅银铸链销锁锅锋错锡锦键锻镇镜长门闪闭问闯闲间闷闹闻阀阁阅队阳阴阵阶际陆陈陕险随隐难雾韦韩页顶项顺须顾顿预领频题颜额风飞饥饭饮饰饱饿馆马驱驶驻驾验骂骄骑骗骚骤鱼鲁鲜鸟鸡鸣鸭鹅鹰麦黄齐齿龙"
+)
+
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+")
+_LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[а-яіїєґ])i|i(?=[а-яіїєґ])")
+
+
+@dataclass(frozen=True)
+class ScriptCounts:
+    latin: int = 0
+    cyrillic: int = 0
+    hangul: int = 0
+    kana: int = 0
+    han: int = 0
+    other: int = 0
+
+    @property
+    def cjk(self) -> int:
+        return self.hangul + self.kana + self.han
+
+    @property
+    def weight(self) -> int:
+        """How much text there is to judge by: a CJK character says about as much as three letters."""
+        return self.latin + self.cyrillic + self.other + 3 * self.cjk
+
+
+def count_scripts(text: str) -> ScriptCounts:
+    latin = cyrillic = hangul = kana = han = other = 0
+    for ch in text:
+        o = ord(ch)
+        if o < 0x80:
+            if ch.isalpha():
+                latin += 1
+        elif 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
+            hangul += 1
+        elif 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9F:
+            if o not in (0x30FB, 0x30FC):  # middle dot and long-vowel mark appear in Chinese text too
+                kana += 1
+        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF:
+            han += 1
+        elif 0x0400 <= o <= 0x052F:
+            cyrillic += 1
+        elif ch.isalpha():
+            if o < 0x250:
+                latin += 1
+            else:
+                other += 1
+    return ScriptCounts(latin, cyrillic, hangul, kana, han, other)
+
+
+@lru_cache(maxsize=1)
+def _factory(seed: int):
+    init_factory()
+    from langdetect import detector_factory
+
+    factory = detector_factory._factory
+    DetectorFactory.seed = seed
+    factory.set_seed(seed)
+    return factory
+
+
+def _langdetect(text: str, seed: int, candidates: tuple[str, ...] | None = None) -> str:
+    factory = _factory(seed)
+    try:
+        detector = factory.create()
+        if candidates:
+            detector.set_prior_map({lang: 1.0 for lang in candidates})
+        detector.append(text)
+        lang = detector.detect()
+    except LangDetectException:
+        return UNDETERMINED
+    if lang in ("zh-cn", "zh-tw"):
+        return "zh"
+    return lang if lang != "unknown" else UNDETERMINED
+
+
+def _cyrillic_language(text: str, seed: int) -> str:
+    letters = set(text.lower())
+    if letters & BE_ONLY:
+        return "be"
+    if letters & KK_MN_ONLY or letters & SOUTH_SLAVIC_ONLY:
+        return _langdetect(text, seed)
+    lowered = _LATIN_I_IN_CYRILLIC.sub("і", text.lower())
+    uk_letters = sum(lowered.count(ch) for ch in UK_ONLY)
+    ru_letters = sum(lowered.count(ch) for ch in RU_ONLY)
+    words = _WORD.findall(lowered)
+    uk_words = sum(1 for w in words if w in UK_MARKERS)
+    ru_words = sum(1 for w in words if w in RU_MARKERS)
+    uk_score = uk_letters + 2 * uk_words
+    ru_score = ru_letters + 2 * ru_words
+    if uk_letters and not ru_letters and uk_score >= 1:
+        return "uk"
+    if ru_letters and not uk_letters and ru_score >= 1:
+        return "ru"
+    if uk_score >= 2 and uk_score >= 3 * ru_score:
+        return "uk"
+    if ru_score >= 2 and ru_score >= 3 * uk_score:
+        return "ru"
+    if not uk_letters and uk_words == 0 and len(lowered) >= 20:
+        return "ru"  # Ukrainian text of this length almost always has і, ї or є
+    if "ъ" in lowered and not ru_letters:
+        return _langdetect(text, seed, ("ru", "bg", "uk", "mk"))
+    return _langdetect(text, seed, ("ru", "uk"))  # langdetect leans to uk on short text
+
+
+def _han_language(text: str, counts: ScriptCounts) -> str:
+    if counts.kana >= 2 or (counts.kana and counts.kana * 20 >= counts.han):
+        return "ja"
+    ja_only = sum(1 for ch in text if ch in JA_ONLY_KANJI)
+    zh_only = sum(1 for ch in text if ch in ZH_ONLY_SIMPLIFIED)
+    if ja_only > zh_only and ja_only >= 2:
+        return "ja"
+    return "zh"
+
+
+def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, seed: int = 0) -> str:
+    """ISO 639-1 code of ``text`` (``und`` when there is too little to tell). Deterministic."""
+    if not text:
+        return UNDETERMINED
+    prefix = text[:prefix_chars]
+    counts = count_scripts(prefix)
+    if counts.weight < min_chars:
+        return UNDETERMINED
+    if counts.hangul and counts.hangul * 2 >= counts.cjk and counts.hangul * 3 >= counts.weight / 3:
+        return "ko"
+    if counts.cjk * 3 >= counts.weight / 2:
+        return _han_language(prefix, counts)
+    if counts.cyrillic >= counts.latin and counts.cyrillic >= counts.other:
+        return _cyrillic_language(prefix, seed)
+    if counts.latin >= counts.other:
+        words = _WORD.findall(prefix.lower())
+        if words:
+            english = sum(1 for w in words if w in EN_WORDS)
+            if len(words) >= 6 and english * 5 >= len(words) and counts.latin == sum(map(len, words)):
+                return "en"
+    return _langdetect(prefix, seed)
