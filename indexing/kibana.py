@@ -17,15 +17,16 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+# The taxonomy's themes (config/taxonomy.yaml); `whirlpool index setup` passes the loaded ones.
 DEFAULT_THEMES = (
     "theme.arms_transfers",
+    "theme.troop_deployment",
     "theme.military_cooperation",
-    "theme.sanctions",
-    "theme.diplomacy",
+    "theme.strategic_tech",
+    "theme.diplomacy_treaty",
     "theme.economy_trade",
-    "theme.labour",
-    "theme.space_technology",
-    "theme.troops_ukraine",
+    "theme.labor_migration",
+    "theme.sanctions",
 )
 LIST_COLUMNS = ["title", "source_name", "language", "themes", "relevance"]
 
