@@ -83,7 +83,7 @@ class _FakeKibanaImport(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server API
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        lines = [line for line in body.split(b"\r\n") if line.startswith(b"{")]
+        lines = [line for line in body.replace(b"\r\n", b"\n").split(b"\n") if line.startswith(b"{")]
         reply = json.dumps({"success": True, "successCount": len(lines)}).encode()
         self.send_response(200 if self.headers.get("kbn-xsrf") else 400)
         self.send_header("Content-Type", "application/json")
