@@ -436,7 +436,8 @@ def build_digest(ev: RuleEvaluator, rule: DigestRule, since: datetime, day: str)
             kibana_link=ev.kibana("themes", theme, None, ev.now - timedelta(days=CHART_DAYS)),
         ))  # fmt: skip
     subject = (
-        f"Daily digest {day}: {total_today} story clusters, {len(spikes)} alerts, {len(gaps)} coverage gaps"
+        f"Daily digest {day}: {_plural(total_today, 'story cluster')}, {_plural(len(spikes), 'alert')}, "
+        f"{_plural(len(gaps), 'coverage gap')}"
     )
     return AlertEmail(rule.name, f"digest|{day}", subject, ev.config.recipients(rule), sections, ev.now)
 
@@ -451,3 +452,7 @@ def _story(article: Article, copies: int = 1) -> Story:
         article.id, article.title or article.url, article.source_name or article.source_id, article.language,
         article.published_at, article.url, copies, snippet,
     )  # fmt: skip
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
