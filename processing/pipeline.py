@@ -1,0 +1,141 @@
+"""The process step: clean, detect language, tag, score relevance, cluster duplicates.
+
+``Processor.process`` is a generator over Articles: one bad document becomes an outcome in the
+report and the run goes on. A demoted representative (a late copy turned out to be earlier) is
+yielded again, updated, right after the article that displaced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from processing.cleaning import clean_text, clean_title, content_hash
+from processing.duplicates import DuplicateIndex
+from processing.language import UNDETERMINED, detect_language
+from processing.relevance import score_relevance
+from processing.tagging import tag_fields
+from processing.taxonomy import Taxonomy, load_taxonomy
+from whirlpool.article import Article, article_id, utcnow
+from whirlpool.report import StageReport
+from whirlpool.settings import ProcessSettings, Settings
+from whirlpool.urls import canonical_url
+
+DUPLICATE_STATE_FILE = "duplicates.sqlite3"
+MAX_SUMMARY_CHARS = 5000
+COMMIT_EVERY = 500
+
+
+class Processor:
+    """Holds what is built once (taxonomy matcher, duplicate state) for a whole run."""
+
+    def __init__(
+        self, taxonomy: Taxonomy, duplicates: DuplicateIndex, settings: ProcessSettings | None = None
+    ):
+        self.taxonomy = taxonomy
+        self.duplicates = duplicates
+        self.settings = settings or ProcessSettings()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Processor:
+        taxonomy = load_taxonomy(settings.config_path("taxonomy.yaml"))
+        duplicates = DuplicateIndex(
+            Path(settings.state_dir) / DUPLICATE_STATE_FILE,
+            num_perm=settings.process.minhash_permutations,
+            threshold=settings.process.near_duplicate_threshold,
+        )
+        return cls(taxonomy, duplicates, settings.process)
+
+    def process(self, articles: Iterable[Article], report: StageReport) -> Iterator[Article]:
+        """Process each article; yields processed articles (and demoted representatives)."""
+        try:
+            for number, article in enumerate(articles, 1):
+                try:
+                    processed, demoted = self.process_one(article, report)
+                except Exception as exc:  # one bad document must not stop the run
+                    report.fail(
+                        f"not processed ({type(exc).__name__}: {str(exc)[:200]}); kept as collected",
+                        article.source_id,
+                        article.url,
+                    )
+                    report.count("failed")
+                    yield article
+                    continue
+                yield processed
+                if demoted is not None:
+                    report.count("representatives_demoted")
+                    yield demoted
+                if number % COMMIT_EVERY == 0:
+                    self.duplicates.commit()
+        finally:
+            self.duplicates.commit()
+
+    def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
+        """Process one article; returns it and, when it displaced one, the demoted representative."""
+        settings = self.settings
+        a = article.model_copy(deep=True)
+        if len(a.body) > settings.max_body_chars:
+            report.warn(
+                f"body of {len(a.body):,} characters truncated to {settings.max_body_chars:,}",
+                a.source_id,
+                a.url,
+            )
+            report.count("truncated")
+        a.title = clean_title(a.title)
+        a.summary = clean_text(a.summary, MAX_SUMMARY_CHARS)
+        a.body = clean_text(a.body, settings.max_body_chars)
+        a.canonical_url = a.canonical_url or canonical_url(a.url)
+        a.id = a.id or article_id(a.canonical_url)
+        main_text = a.body or a.summary
+        if not (a.title or main_text):
+            report.warn("no text after cleaning: nothing to tag", a.source_id, a.url)
+            report.count("empty")
+        a.language = detect_language(
+            f"{a.title}\n{main_text[: settings.language_prefix_chars]}",
+            prefix_chars=settings.language_prefix_chars,
+            min_chars=settings.min_language_chars,
+            seed=settings.language_seed,
+        )
+        a.content_hash = content_hash(a.title, main_text)
+
+        texts = {"title": a.title, "summary": a.summary, "body": a.body}
+        tags = tag_fields(self.taxonomy, texts)
+        strong = tags.strong()
+        relevance = score_relevance(texts, strong)
+        a.actors = tags.sides()
+        a.entities = tags.concept_ids(("person", "organisation", "weapon"))
+        a.places = tags.concept_ids(("place",))
+        a.themes = _themes(strong, relevance.themes_in_tied_sentences)
+        a.relevance = relevance.score
+        a.relevant = relevance.score >= settings.relevance_threshold
+        a.evidence = tags.evidence(texts)
+        a.processed_at = utcnow()
+
+        assignment = self.duplicates.assign(a, main_text or a.title)
+        report.count("articles")
+        report.count(f"language_{a.language}")
+        report.count("relevant" if a.relevant else "not_relevant")
+        report.count(
+            {
+                "new": "new_clusters",
+                "joined": "joined_clusters",
+                "updated": "updated_in_place",
+                "unchanged": "unchanged",
+            }[assignment.status]
+        )
+        if a.language == UNDETERMINED and (a.title or main_text):
+            report.count("language_too_short")
+        return a, assignment.demoted
+
+    def close(self) -> None:
+        self.duplicates.close()
+
+
+def _themes(matches: dict, tied: set[str]) -> list[str]:
+    """A theme counts when it is in the title, in a sentence tying both sides, or named twice."""
+    counts: dict[str, int] = {}
+    for name, ms in matches.items():
+        for m in ms:
+            if m.concept.kind == "theme":
+                counts[m.concept.code] = counts.get(m.concept.code, 0) + (2 if name == "title" else 1)
+    return [code for code, n in counts.items() if n >= 2 or code in tied]
