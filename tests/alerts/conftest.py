@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import textwrap
+import uuid
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.index.conftest import elasticsearch_url  # noqa: F401 - the shared Elasticsearch fixture
 from whirlpool.article import Article, DateSource, article_id
 from whirlpool.settings import Settings, load_settings
 
@@ -90,7 +92,23 @@ rules:
 """
 
 
-def make_settings(tmp_path: Path, smtp_port: int, rules: str = RULES) -> Settings:
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def index_env(request) -> dict[str, str]:
+    """Environment for each backend: the embedded index, or the Elasticsearch API server (noida-db in CI)."""
+    if request.param == "embedded":
+        return {"WHIRLPOOL_INDEX_BACKEND": "embedded"}
+    url = request.getfixturevalue("elasticsearch_url")
+    prefix = f"alerts-test-{uuid.uuid4().hex[:10]}"
+    return {
+        "WHIRLPOOL_INDEX_BACKEND": "elasticsearch",
+        "WHIRLPOOL_ES_URL": url,
+        "WHIRLPOOL__ELASTICSEARCH__INDEX_PREFIX": prefix,
+    }
+
+
+def make_settings(
+    tmp_path: Path, smtp_port: int, rules: str = RULES, env: dict[str, str] | None = None
+) -> Settings:
     config = tmp_path / "config"
     config.mkdir(exist_ok=True)
     (config / "alerts.yaml").write_text(textwrap.dedent(rules), encoding="utf-8")
@@ -100,6 +118,7 @@ def make_settings(tmp_path: Path, smtp_port: int, rules: str = RULES) -> Setting
         "WHIRLPOOL_SMTP_HOST": "127.0.0.1",
         "WHIRLPOOL_SMTP_PORT": str(smtp_port),
         "WHIRLPOOL__ALERTS__SMTP__TIMEOUT_SECONDS": "5",
+        **(env or {}),
     }
     return load_settings(config, environ=environ)
 

@@ -20,8 +20,8 @@ def spike_today(
     ]
 
 
-def test_spike_is_emailed_with_top_clusters_chart_and_kibana_link(tmp_path, smtp_server):
-    settings = make_settings(tmp_path, smtp_server.port)
+def test_spike_is_emailed_with_top_clusters_chart_and_kibana_link(tmp_path, smtp_server, index_env):
+    settings = make_settings(tmp_path, smtp_server.port, env=index_env)
     spike = spike_today(12)
     copies = [
         make_article(5000 + i, NOW - timedelta(minutes=30), ["troop_deployment"], cluster_of=1000)
@@ -45,8 +45,10 @@ def test_spike_is_emailed_with_top_clusters_chart_and_kibana_link(tmp_path, smtp
     assert image.get_content().startswith(b"\x89PNG")
 
 
-def test_same_spike_is_not_sent_again_within_cooldown_but_refires_when_it_grows(tmp_path, smtp_server):
-    settings = make_settings(tmp_path, smtp_server.port)
+def test_same_spike_is_not_sent_again_within_cooldown_but_refires_when_it_grows(
+    tmp_path, smtp_server, index_env
+):
+    settings = make_settings(tmp_path, smtp_server.port, env=index_env)
     index_articles(settings, background() + spike_today(10))
     first = run_alert_rules(settings, now=NOW)
     second = run_alert_rules(settings, now=NOW + timedelta(hours=2))
@@ -61,8 +63,8 @@ def test_same_spike_is_not_sent_again_within_cooldown_but_refires_when_it_grows(
     assert " 18 stories" in smtp_server.messages[1][1]["Subject"]
 
 
-def test_guessed_dates_and_copies_do_not_make_a_spike(tmp_path, smtp_server):
-    settings = make_settings(tmp_path, smtp_server.port)
+def test_guessed_dates_and_copies_do_not_make_a_spike(tmp_path, smtp_server, index_env):
+    settings = make_settings(tmp_path, smtp_server.port, env=index_env)
     guessed = [
         make_article(2000 + i, NOW - timedelta(hours=2), ["troop_deployment"], date_source=DateSource.GUESSED)
         for i in range(15)
@@ -85,8 +87,8 @@ def test_guessed_dates_and_copies_do_not_make_a_spike(tmp_path, smtp_server):
     assert smtp_server.messages == []
 
 
-def test_smtp_down_keeps_the_alert_and_sends_it_once_next_run(tmp_path, stopped_smtp_server):
-    settings = make_settings(tmp_path, stopped_smtp_server.port)
+def test_smtp_down_keeps_the_alert_and_sends_it_once_next_run(tmp_path, stopped_smtp_server, index_env):
+    settings = make_settings(tmp_path, stopped_smtp_server.port, env=index_env)
     index_articles(settings, background() + spike_today(10))
 
     down = run_alert_rules(settings, now=NOW)
@@ -143,8 +145,8 @@ rules:
 """
 
 
-def test_digest_is_sent_once_a_day_with_watch_hits_gaps_and_escaped_titles(tmp_path, smtp_server):
-    settings = make_settings(tmp_path, smtp_server.port, DIGEST_RULES)
+def test_digest_is_sent_once_a_day_with_watch_hits_gaps_and_escaped_titles(tmp_path, smtp_server, index_env):
+    settings = make_settings(tmp_path, smtp_server.port, DIGEST_RULES, env=index_env)
     today = [
         make_article(
             1, NOW - timedelta(hours=3), ["arms_transfers"], "KN-23 <script>alert(1)</script> seen", "ru"
