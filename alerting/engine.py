@@ -307,7 +307,7 @@ class RuleEvaluator:
         if not sections:
             return []
         names = ", ".join(f.series_key for f in fired[:3]) + ("…" if len(fired) > 3 else "")
-        subject = f"New in coverage: {names}, {len(fired)} new {rule.dimension} in {rule.window}"
+        subject = f"New {rule.dimension}: {names}, {len(fired)} in the last {rule.window}"
         key = "|".join(f.series_key for f in fired) + f"|{self.now.isoformat()}"
         return [
             (AlertEmail(rule.name, key, subject, self.config.recipients(rule), sections, self.now), fired)
