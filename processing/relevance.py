@@ -49,6 +49,8 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
             sentence.sides.add(match.concept.side)
         if match.concept.kind == "theme":
             sentence.themes.add(match.concept.code)
+        elif match.concept.kind == "weapon":
+            sentence.themes.add("arms_transfers")  # a weapon named between the sides is a transfer
     return [s for s in sentences if s.sides or s.themes]
 
 

@@ -1,0 +1,49 @@
+"""Fixtures for the process stage: the repository's taxonomy and a Processor on a temp state dir."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from processing.pipeline import Processor
+from processing.taxonomy import Taxonomy, load_taxonomy
+from whirlpool.article import Article, article_id
+from whirlpool.settings import Settings
+from whirlpool.urls import canonical_url
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy(REPO / "config" / "taxonomy.yaml")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", config_dir=REPO / "config")
+
+
+@pytest.fixture
+def processor(settings: Settings):
+    processor = Processor.from_settings(settings)
+    yield processor
+    processor.close()
+
+
+def make_article(
+    url: str, title: str, body: str, published: str | None = "2026-11-20T08:00:00", **extra
+) -> Article:
+    canonical = canonical_url(url)
+    return Article(
+        id=article_id(canonical),
+        url=url,
+        canonical_url=canonical,
+        source_id=extra.pop("source_id", "test-source"),
+        title=title,
+        body=body,
+        published_at=datetime.fromisoformat(published).replace(tzinfo=UTC) if published else None,
+        **extra,
+    )

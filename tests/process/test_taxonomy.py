@@ -1,0 +1,113 @@
+"""The taxonomy names the same concept in every script, respects word boundaries and inflection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from processing.taxonomy import THEME_CODES, load_taxonomy
+from whirlpool.yamlconfig import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("phrase", "concept_id"),
+    [
+        ("Kim Jong Un", "person.kim_jong_un"),
+        ("Kim Jong-un", "person.kim_jong_un"),
+        ("Ким Чен Ын", "person.kim_jong_un"),
+        ("김정은", "person.kim_jong_un"),
+        ("金正恩", "person.kim_jong_un"),
+        ("Choe Son Hui", "person.choe_son_hui"),
+        ("최선희", "person.choe_son_hui"),
+        ("Шойгу", "person.shoigu"),
+        ("Лаврова", "person.lavrov"),
+        ("Belousov", "person.belousov"),
+        ("Путіна", "person.putin"),
+        ("KN-23", "weapon.kn23"),
+        ("Hwasong-11", "weapon.kn23"),
+        ("화성-11", "weapon.kn23"),
+        ("Пхеньяна", "place.pyongyang"),
+        ("평양", "place.pyongyang"),
+        ("Северной Кореи", "actor.dprk"),
+        ("Північна Корея", "actor.dprk"),
+        ("КНДР", "actor.dprk"),
+        ("北朝鮮", "actor.dprk"),
+        ("朝鲜", "actor.dprk"),
+        ("북한", "actor.dprk"),
+        ("Tumen River bridge", "place.tumen_bridge"),
+        ("Vostochny", "place.vostochny"),
+        ("Rason", "place.rason"),
+    ],
+)
+def test_concepts_for_phrase_names_the_concept_in_any_script(taxonomy, phrase, concept_id):
+    assert concept_id in [c.id for c in taxonomy.concepts_for_phrase(phrase)]
+
+
+def test_concepts_for_phrase_returns_nothing_for_a_phrase_that_names_no_concept(taxonomy):
+    assert taxonomy.concepts_for_phrase("weather forecast") == []
+    assert taxonomy.concepts_for_phrase("") == []
+
+
+def test_all_eight_theme_codes_exist_with_labels_in_six_languages(taxonomy):
+    themes = [c for c in taxonomy.concepts if c.kind == "theme"]
+    assert sorted(c.code for c in themes) == sorted(THEME_CODES)
+    for concept in taxonomy.concepts:
+        assert set(concept.labels) >= {"en", "ru", "uk", "ko", "ja", "zh"}, concept.id
+
+
+def test_match_needs_a_word_boundary_in_latin_and_cyrillic(taxonomy):
+    found = {m.concept.id for m in taxonomy.find("Prussia exported toil; Москворецкий")}
+    assert "actor.russia" not in found
+    assert "theme.economy_trade" not in found  # "oil" inside "toil"
+    assert "place.moscow" not in found  # Москв + more than an inflection ending
+
+
+def test_russian_and_ukrainian_inflections_match_their_stem(taxonomy):
+    text = "Делегация прибыла в Пхеньян из Северной Кореи. Делегація Північної Кореї у Курській області."
+    found = [m.concept.id for m in taxonomy.find(text)]
+    assert found.count("actor.dprk") == 2
+    assert "place.pyongyang" in found
+    assert "place.kursk" in found
+
+
+def test_korean_nouns_match_before_particles_but_not_inside_other_words(taxonomy):
+    assert {m.concept.id for m in taxonomy.find("북한의 대표단이 러시아와 회담했다")} >= {
+        "actor.dprk",
+        "actor.russia",
+        "theme.diplomacy_treaty",
+    }
+    assert "actor.dprk" not in {m.concept.id for m in taxonomy.find("북한강 유역의 날씨")}
+
+
+def test_match_offsets_point_at_the_surface_form(taxonomy):
+    text = "Visit: Kim Jong-un met Putin in Vladivostok."
+    for match in taxonomy.find(text):
+        assert text[match.start : match.end].lower() == match.term
+
+
+def test_ambiguous_korean_term_alone_is_weak(taxonomy):
+    matches = [m for m in taxonomy.find("조선 시대의 역사") if m.concept.id == "actor.dprk"]
+    assert matches and all(m.weak for m in matches)
+
+
+def test_bad_taxonomy_names_file_line_and_field(tmp_path: Path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        "concepts:\n  - id: theme.arms_transfers\n    kind: theme\n    aliases: [arms]\n"
+        "  - id: person.x\n    kind: wizard\n    aliases: [x]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_taxonomy(path)
+    message = str(error.value)
+    assert f"{path}:6" in message and "concepts.1.kind" in message
+
+
+def test_unknown_theme_code_is_a_config_error(tmp_path: Path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        "concepts:\n  - id: theme.weather\n    kind: theme\n    aliases: [rain]\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="unknown theme code 'weather'"):
+        load_taxonomy(path)
