@@ -7,6 +7,7 @@ the next run (never lost), and a delivered message is never sent again (message 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -79,6 +80,7 @@ def run_alert_rules(
     smtp = SmtpConfig.from_settings(settings.alerts.smtp)
     try:
         emails: list[tuple[AlertEmail, list[FiredAlert]]] = []
+        evaluator: RuleEvaluator | None = None
         try:
             backend = open_backend(settings)
             backend.ensure_ready()
@@ -90,7 +92,7 @@ def run_alert_rules(
                 evaluator = RuleEvaluator(backend, state, config, settings, now, report)
                 for number, rule in enumerate(rules):
                     progress(number, len(rules), f"rule {rule.name}")
-                    emails.extend(evaluator.evaluate(rule, dry_run))
+                    emails.extend(evaluator.evaluate(rule))
                 progress(len(rules), len(rules), "rules evaluated")
             except IndexUnavailable as exc:
                 report.fail(f"index unavailable, alert rules not evaluated: {exc}")
@@ -100,7 +102,7 @@ def run_alert_rules(
         if dry_run:
             _write_dry_run(settings, smtp, emails, report)
         else:
-            _queue_and_deliver(state, smtp, emails, now, report)
+            _queue_and_deliver(state, smtp, emails, now, report, evaluator.on_queued if evaluator else [])
     finally:
         state.close()
     return report
@@ -121,8 +123,9 @@ def _write_dry_run(settings: Settings, smtp: SmtpConfig, emails, report: StageRe
 
 
 def _queue_and_deliver(
-    state: AlertState, smtp: SmtpConfig, emails, now: datetime, report: StageReport
+    state: AlertState, smtp: SmtpConfig, emails, now: datetime, report: StageReport, on_queued: list
 ) -> None:
+    """Queue every email (and what fired) first, then mark watch hits and digests done, then send."""
     for email, fired in emails:
         message = render_email(email, smtp.sender)
         eml = message.as_bytes(policy=WIRE_POLICY)
@@ -130,6 +133,8 @@ def _queue_and_deliver(
         for alert in fired:
             alert.message_id = email.message_id
             state.record_fired(alert)
+    for mark_done in on_queued:
+        mark_done()
     sent, problems = deliver_outbox(state, smtp)
     report.count("sent", sent)
     kept = len(state.undelivered())
@@ -149,19 +154,20 @@ class RuleEvaluator:
     ) -> None:  # fmt: skip
         self.backend, self.state, self.config = backend, state, config
         self.settings, self.now, self.report = settings, now, report
+        self.on_queued: list[Callable[[], None]] = []  # state changes to make once the emails are queued
 
-    def evaluate(self, rule, dry_run: bool) -> list[tuple[AlertEmail, list[FiredAlert]]]:
+    def evaluate(self, rule) -> list[tuple[AlertEmail, list[FiredAlert]]]:
         try:
             if isinstance(rule, SpikeRule):
                 return self.spike(rule)
             if isinstance(rule, NewEntityRule):
                 return self.new_entity(rule)
             if isinstance(rule, WatchRule):
-                return self.watch(rule, dry_run)
+                return self.watch(rule)
             if isinstance(rule, CoverageGapRule):
                 return self.coverage_gap(rule)
             if isinstance(rule, DigestRule):
-                return self.digest(rule, dry_run)
+                return self.digest(rule)
         except QuerySyntaxError as exc:
             self.report.fail(f"rule '{rule.name}': query cannot be parsed: {exc}")
         return []
@@ -313,7 +319,7 @@ class RuleEvaluator:
             (AlertEmail(rule.name, key, subject, self.config.recipients(rule), sections, self.now), fired)
         ]
 
-    def watch(self, rule: WatchRule, dry_run: bool) -> list[tuple[AlertEmail, list[FiredAlert]]]:
+    def watch(self, rule: WatchRule) -> list[tuple[AlertEmail, list[FiredAlert]]]:
         since = self.now - parse_duration(rule.lookback)
         filters = SearchFilters(since=since, until=self.now, relevant_only=True)
         stories = [
@@ -324,8 +330,8 @@ class RuleEvaluator:
         if not stories:
             return []
         held = rule.delivery == "digest"
-        if not dry_run:
-            self.state.mark_watch_seen(rule.name, [s.id for s in stories], self.now, held)
+        ids = [s.id for s in stories]
+        self.on_queued.append(lambda: self.state.mark_watch_seen(rule.name, ids, self.now, held))
         if held:
             self.report.count("watch_held_for_digest", len(stories))
             return []
@@ -374,16 +380,15 @@ class RuleEvaluator:
             (AlertEmail(rule.name, key, subject, self.config.recipients(rule), [section], self.now), fired)
         ]
 
-    def digest(self, rule: DigestRule, dry_run: bool) -> list[tuple[AlertEmail, list[FiredAlert]]]:
+    def digest(self, rule: DigestRule) -> list[tuple[AlertEmail, list[FiredAlert]]]:
         local = self.now.astimezone(ZoneInfo(rule.timezone))
         day = local.date().isoformat()
         if local.hour < rule.hour or self.state.digest_sent(rule.name, day):
             return []
         since = self.now - timedelta(days=1)
         email = build_digest(self, rule, since, day)
-        if not dry_run:
-            self.state.mark_digest_sent(rule.name, day)
-            self.state.release_held_watch_hits()
+        self.on_queued.append(lambda: self.state.mark_digest_sent(rule.name, day))
+        self.on_queued.append(self.state.release_held_watch_hits)
         return [(email, [])]
 
 

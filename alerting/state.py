@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE IF NOT EXISTS digest_sent (rule TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (rule, day));
 CREATE TABLE IF NOT EXISTS watch_seen (rule TEXT NOT NULL, article_id TEXT NOT NULL,
     seen_at TEXT NOT NULL, held_for_digest INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rule, article_id));
-CREATE TABLE IF NOT EXISTS rule_cursor (rule TEXT PRIMARY KEY, until TEXT NOT NULL);
 """
 
 
@@ -160,7 +159,7 @@ class AlertState:
             )
 
     def take_held_watch_hits(self) -> list[tuple[str, str]]:
-        """(rule, article id) held for the digest; they are released once taken."""
+        """(rule, article id) held for the digest; ``release_held_watch_hits`` clears them once queued."""
         rows = self.db.execute("SELECT rule, article_id FROM watch_seen WHERE held_for_digest=1").fetchall()
         return [(r[0], r[1]) for r in rows]
 
