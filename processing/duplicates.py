@@ -67,6 +67,19 @@ def order_key(article: Article) -> str:
     return f"{stamp(article.published_at or article.fetched_at)}|{stamp(article.fetched_at)}"
 
 
+class _Signature:
+    """What MinHashLSH reads of a MinHash (its hash values and scheme), without rebuilding one."""
+
+    __slots__ = ("hashvalues",)
+    scheme = "affine32"
+
+    def __init__(self, hashvalues: np.ndarray):
+        self.hashvalues = hashvalues
+
+    def __len__(self) -> int:
+        return len(self.hashvalues)
+
+
 @dataclass
 class Assignment:
     cluster_id: str
@@ -103,8 +116,9 @@ class DuplicateIndex:
                 self._clusters_of[article_id] = cluster_id
                 session.insert(article_id, self._minhash_from(values), check_duplication=False)
 
-    def _minhash_from(self, values: np.ndarray) -> MinHash:
-        return MinHash(hashvalues=values, permutations=self._template.permutations, scheme="affine32")
+    @staticmethod
+    def _minhash_from(values: np.ndarray) -> _Signature:
+        return _Signature(values)
 
     def signature(self, text: str, language: str) -> np.ndarray | None:
         grams = shingles(text, language)

@@ -20,6 +20,7 @@ from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 UNDETERMINED = "und"
+LANGDETECT_MAX_CHARS = 300  # langdetect's cost grows with the text; this much decides a language
 
 UK_ONLY = set("іїєґ")
 RU_ONLY = set("ыэё")  # ъ is not here: Bulgarian writes it too
@@ -77,28 +78,22 @@ class ScriptCounts:
         return self.latin + self.cyrillic + self.other + 3 * self.cjk
 
 
+_SCRIPT_PATTERNS = {
+    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+    "cyrillic": re.compile(r"[\u0400-\u052f]"),
+    "hangul": re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]"),
+    # kana without the middle dot and long-vowel mark, which Chinese text uses too
+    "kana": re.compile(r"[\u3040-\u30fa\u30fd-\u30ff\u31f0-\u31ff\uff66-\uff9f]"),
+    "han": re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]"),
+}
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
 def count_scripts(text: str) -> ScriptCounts:
-    latin = cyrillic = hangul = kana = han = other = 0
-    for ch in text:
-        o = ord(ch)
-        if o < 0x80:
-            if ch.isalpha():
-                latin += 1
-        elif 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
-            hangul += 1
-        elif 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9F:
-            if o not in (0x30FB, 0x30FC):  # middle dot and long-vowel mark appear in Chinese text too
-                kana += 1
-        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF:
-            han += 1
-        elif 0x0400 <= o <= 0x052F:
-            cyrillic += 1
-        elif ch.isalpha():
-            if o < 0x250:
-                latin += 1
-            else:
-                other += 1
-    return ScriptCounts(latin, cyrillic, hangul, kana, han, other)
+    """Letters per script (regex scans run in C: this is on the hot path)."""
+    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_PATTERNS.items()}
+    other = max(len(_ANY_LETTER.findall(text)) - sum(counts.values()), 0)
+    return ScriptCounts(other=other, **counts)
 
 
 @lru_cache(maxsize=1)
@@ -118,6 +113,7 @@ def _langdetect(text: str, seed: int, candidates: tuple[str, ...] | None = None)
         detector = factory.create()
         if candidates:
             detector.set_prior_map({lang: 1.0 for lang in candidates})
+        detector.set_max_text_length(LANGDETECT_MAX_CHARS)
         detector.append(text)
         lang = detector.detect()
     except LangDetectException:

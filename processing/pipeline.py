@@ -73,7 +73,7 @@ class Processor:
     def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
         """Process one article; returns it and, when it displaced one, the demoted representative."""
         settings = self.settings
-        a = article.model_copy(deep=True)
+        a = article.model_copy()  # fields are replaced, never mutated in place
         if len(a.body) > settings.max_body_chars:
             report.warn(
                 f"body of {len(a.body):,} characters truncated to {settings.max_body_chars:,}",

@@ -49,7 +49,16 @@ KOREAN_SUFFIXES = tuple(
     )
 )
 MAX_STEM_ENDING = 5
-_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "ё": "е"})
+_REPLACEMENTS = (
+    ("‐", "-"),
+    ("‑", "-"),
+    ("‒", "-"),
+    ("–", "-"),
+    ("—", "-"),
+    ("’", "'"),
+    ("‘", "'"),
+    ("ё", "е"),
+)
 
 
 class Concept(BaseModel):
@@ -100,7 +109,10 @@ def normalise_for_matching(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters lower-case to two characters
         lowered = "".join((ch.lower()[:1] or ch) for ch in text)
-    return lowered.translate(_DASHES)
+    for old, new in _REPLACEMENTS:
+        if old in lowered:
+            lowered = lowered.replace(old, new)
+    return lowered
 
 
 def _is_hangul(ch: str) -> bool:
