@@ -52,6 +52,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), config_dir=REPO_ROOT / "config")
         processor = Processor.from_settings(settings)
+        detect_language("Warm up: langdetect loads its language profiles on first use.")
         report = StageReport("process")
         started = time.perf_counter()
         out = list(processor.process(docs, report))
