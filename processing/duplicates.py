@@ -25,6 +25,8 @@ MAX_SHINGLES = 256
 MIN_SHINGLES = 5
 _WORD = re.compile(r"\w+")
 _CJK_LANGUAGES = ("zh", "ja")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MASK32 = np.uint64(0xFFFFFFFF)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
@@ -45,17 +47,25 @@ CREATE TABLE IF NOT EXISTS clusters (
 """
 
 
-def shingles(text: str, language: str) -> list[bytes]:
-    """Character 4-grams for Chinese and Japanese, word 3-grams otherwise; at most MAX_SHINGLES."""
+def shingle_hashes(text: str, language: str) -> np.ndarray:
+    """32-bit hashes of the document's shingles: character 4-grams for Chinese and Japanese, word
+    3-grams otherwise. Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same
+    bottom-k selection in every copy keeps large documents comparable and cheap)."""
     if language in _CJK_LANGUAGES:
-        chars = "".join(_WORD.findall(text.lower()))
-        grams = {chars[i : i + 4] for i in range(min(len(chars) - 3, MAX_SHINGLES * 2))}
+        chars = "".join(_WORD.findall(text[: MAX_SHINGLES * 4].lower()))
+        units = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        n = 4
     else:
-        words = _WORD.findall(text.lower()[: MAX_SHINGLES * 20])
-        grams = {" ".join(words[i : i + 3]) for i in range(min(len(words) - 2, MAX_SHINGLES * 2))}
-    # The same bottom-k selection in every copy keeps large documents comparable and cheap.
-    kept = sorted(grams)[:MAX_SHINGLES] if len(grams) > MAX_SHINGLES else grams
-    return [g.encode("utf-8") for g in kept]
+        words = _WORD.findall(text[: MAX_SHINGLES * 12].lower())
+        units = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+        n = 3
+    if len(units) < n:
+        return np.empty(0, dtype=np.uint64)
+    grams = units[: len(units) - n + 1].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, n):
+            grams = grams * _MIX + units[k : len(units) - n + 1 + k]
+    return np.unique(grams & _MASK32)[:MAX_SHINGLES]
 
 
 def order_key(article: Article) -> str:
@@ -121,16 +131,13 @@ class DuplicateIndex:
         return _Signature(values)
 
     def signature(self, text: str, language: str) -> np.ndarray | None:
-        grams = shingles(text, language)
-        if len(grams) < MIN_SHINGLES:
+        hashes = shingle_hashes(text, language)
+        if len(hashes) < MIN_SHINGLES:
             return None
         minhash = MinHash(
-            num_perm=self.num_perm,
-            permutations=self._template.permutations,
-            scheme="affine32",
-            hashfunc=zlib.crc32,
+            num_perm=self.num_perm, permutations=self._template.permutations, scheme="affine32", hashfunc=int
         )
-        minhash.update_batch(grams)
+        minhash.update_batch(hashes.tolist())  # already hashed: ``int`` passes them through
         return minhash.hashvalues.copy()
 
     def _near_cluster(self, article_id: str, values: np.ndarray) -> str | None:

@@ -20,6 +20,7 @@ from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 UNDETERMINED = "und"
+SCRIPT_SAMPLE_CHARS = 600  # enough letters to tell the script apart
 LANGDETECT_MAX_CHARS = 300  # langdetect's cost grows with the text; this much decides a language
 
 UK_ONLY = set("іїєґ")
@@ -51,7 +52,7 @@ LATIN_FUNCTION_WORDS = {
     "en": EN_WORDS,
     "fr": frozenset(
         "le la les de des du un une et est que qui dans pour pas sur au aux ce cette il elle ne se sont par avec "
-        "plus ont été selon après leur".split()
+        "plus ont été selon après leur à l d s ses son sa aussi mais".split()
     ),
     "de": frozenset(
         "der die das und ist nicht ein eine zu den von mit sich des auf für im dem auch es an werden aus er hat "
@@ -189,7 +190,7 @@ def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, se
     if not text:
         return UNDETERMINED
     prefix = text[:prefix_chars]
-    counts = count_scripts(prefix)
+    counts = count_scripts(prefix[:SCRIPT_SAMPLE_CHARS])
     if counts.weight < min_chars:
         return UNDETERMINED
     if counts.hangul and counts.hangul * 2 >= counts.cjk and counts.hangul * 3 >= counts.weight / 3:
@@ -206,7 +207,7 @@ def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, se
 
 
 def _latin_by_function_words(text: str) -> str | None:
-    """en/fr/de/es/it/pt when frequent short words say so clearly (a fifth of the words, and twice
+    """en/fr/de/es/it/pt when frequent short words say so clearly (an eighth of the words, and twice
     the runner-up); None leaves the decision to langdetect."""
     words = _WORD.findall(text[:600].lower())
     if len(words) < 6:
@@ -219,6 +220,6 @@ def _latin_by_function_words(text: str) -> str | None:
         reverse=True,
     )
     (best, lang), (second, _) = scores[0], scores[1]
-    if best * 5 >= len(words) and best >= 2 * second:
+    if best >= 3 and best * 8 >= len(words) and best >= 2 * second:
         return lang
     return None
