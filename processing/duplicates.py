@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,23 +47,23 @@ CREATE TABLE IF NOT EXISTS clusters (
 
 
 def shingle_hashes(text: str, language: str) -> np.ndarray:
-    """32-bit hashes of the document's shingles: character 4-grams for Chinese and Japanese, word
-    3-grams otherwise. Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same
-    bottom-k selection in every copy keeps large documents comparable and cheap)."""
+    """32-bit hashes of the document's shingles: character n-grams over its words (4 characters
+    for Chinese and Japanese, 9 with single spaces between words otherwise), computed with numpy.
+    Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same bottom-k selection
+    in every copy keeps large documents comparable and cheap)."""
     if language in _CJK_LANGUAGES:
-        chars = "".join(_WORD.findall(text[: MAX_SHINGLES * 4].lower()))
-        units = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        n = 4
+        n, chars = 4, "".join(_WORD.findall(text[: MAX_SHINGLES * 4].lower()))
     else:
-        words = _WORD.findall(text[: MAX_SHINGLES * 12].lower())
-        units = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
-        n = 3
+        n, chars = 9, " ".join(_WORD.findall(text[: MAX_SHINGLES * 12].lower()))
+    units = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(units) < n:
         return np.empty(0, dtype=np.uint64)
-    grams = units[: len(units) - n + 1].copy()
+    count = len(units) - n + 1
+    grams = units[:count].copy()
     with np.errstate(over="ignore"):
         for k in range(1, n):
-            grams = grams * _MIX + units[k : len(units) - n + 1 + k]
+            grams = grams * _MIX + units[k : count + k]
+        grams ^= grams >> np.uint64(29)
     return np.unique(grams & _MASK32)[:MAX_SHINGLES]
 
 
