@@ -18,8 +18,14 @@ import click
 @click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON.")
 @click.option("--skip-extraction", is_flag=True, help="Only measure language detection.")
 @click.option("--limit", type=int, default=None, help="Extract only the first N benchmark pages.")
+@click.option(
+    "--sets",
+    default="sentences,word-pairs,single-words",
+    show_default=True,
+    help="Which language test sets to run, comma-separated.",
+)
 def eval_command(
-    data_dir: Path | None, as_json_output: bool, skip_extraction: bool, limit: int | None
+    data_dir: Path | None, as_json_output: bool, skip_extraction: bool, limit: int | None, sets: str
 ) -> None:
     """Measure language accuracy (lingua test sets) and article extraction F1 (Zyte benchmark)."""
     from rich.table import Table
@@ -44,7 +50,8 @@ def eval_command(
     languages = extraction = None
     if (root / "langid").is_dir():
         with stage_progress("Language") as progress:
-            languages = evaluate_language(root / "langid", progress=progress)
+            kinds = tuple(kind.strip() for kind in sets.split(",") if kind.strip())
+            languages = evaluate_language(root / "langid", kinds=kinds, progress=progress)
     else:
         console.print(f"Skipped language accuracy: {root / 'langid'} is absent.")
     if not skip_extraction:
