@@ -1,0 +1,1 @@
+"""Collect: feed polling and Scrapy spiders that fetch and extract whole articles."""

@@ -1,0 +1,1 @@
+"""Scrapy spiders: they only wire requests to the plain functions in ``crawlers``."""
