@@ -22,6 +22,7 @@ from whirlpool.article import Article
 
 MAX_SHINGLES = 256
 MIN_SHINGLES = 5
+MAX_CANDIDATES = 64
 _WORD = re.compile(r"\w+")
 _CJK_LANGUAGES = ("zh", "ja")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -140,14 +141,15 @@ class DuplicateIndex:
         return minhash.hashvalues.copy()
 
     def _near_cluster(self, article_id: str, values: np.ndarray) -> str | None:
-        best, best_score = None, self.threshold
-        for candidate in self._lsh.query(self._minhash_from(values)):
-            if candidate == article_id:
-                continue
-            score = float(np.mean(self._signatures[candidate] == values))
-            if score >= best_score:
-                best, best_score = candidate, score
-        return self._clusters_of.get(best) if best else None
+        """The cluster of the most similar indexed document at or above the threshold. At most
+        MAX_CANDIDATES candidates are compared (members of one big cluster all collide)."""
+        candidates = sorted(c for c in self._lsh.query(self._minhash_from(values)) if c != article_id)
+        if not candidates:
+            return None
+        candidates = candidates[:MAX_CANDIDATES]
+        similarity = (np.stack([self._signatures[c] for c in candidates]) == values).mean(axis=1)
+        best = int(np.argmax(similarity))
+        return self._clusters_of.get(candidates[best]) if similarity[best] >= self.threshold else None
 
     def assign(self, article: Article, text: str) -> Assignment:
         """Put ``article`` (processed, with content_hash) in a cluster and remember it."""

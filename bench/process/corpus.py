@@ -2,8 +2,8 @@
 
 Built from ``../shared/data/articles`` when present (ktitan news items in ko/ja/en/fr, Russian
 news from corus, Ukrainian texts from ner-uk, Chinese and Japanese pages' body text), else from
-generated text. Each document takes its title from one item and its body from several
-consecutive items of the same language, so bodies are 1–4 thousand characters like real articles.
+generated text. Each document takes its title from one item and its body from that item and
+several others of the same language, so bodies are 1–4 thousand characters like real articles.
 A share of documents are syndicated copies of earlier ones (new URL, own dateline).
 """
 
@@ -127,7 +127,8 @@ def build_corpus(count: int, shared: Path | None, seed: int = 7, copy_share: flo
         pool = units[lang]
         first = rng.randrange(len(pool))
         size = rng.randint(4, 10)
-        parts = [pool[(first + k) % len(pool)][1] for k in range(size)]
+        # the lead unit, then others drawn at random: stories share some text, as real ones do
+        parts = [pool[first][1]] + [pool[rng.randrange(len(pool))][1] for _ in range(size - 1)]
         url = f"https://{lang}.example/news/{number}"
         docs.append(_article(url, pool[first][0], "\n\n".join(parts), lang, start, number))
     return docs
