@@ -1,0 +1,197 @@
+"""Index benchmark: documents per second indexed, and search latency p50/p95 over a fixed query
+set (a phrase, a boolean, a filtered date range, a trend aggregation), for each backend available,
+side by side. ``python -m bench.index [--docs N] [--repeats R]``; Elasticsearch is a real cluster
+from WHIRLPOOL_ES_URL, else noida-db started on a free 127.0.0.1 port when installed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import timedelta
+from itertools import islice
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from bench.index.corpus import START, synthetic_articles
+from indexing.backend import IndexBackend, SearchFilters, SearchRequest
+
+console = Console()
+BATCH = 5000
+
+QUERIES: dict[str, Callable[[IndexBackend], object]] = {
+    "phrase": lambda b: b.search(SearchRequest(query='"north korea"', exact=True, limit=20)),
+    "boolean": lambda b: b.search(
+        SearchRequest(query="(missiles OR снаряды) AND treaty NOT drones", exact=True)
+    ),
+    "cjk word": lambda b: b.search(SearchRequest(query="导弹", exact=True)),
+    "filtered date range": lambda b: b.search(
+        SearchRequest(
+            query="sanctions",
+            exact=True,
+            sort="date",
+            filters=SearchFilters(
+                since=START + timedelta(days=30), until=START + timedelta(days=37), languages=["en"]
+            ),
+        )
+    ),
+    "trend counts (7 days x themes)": lambda b: b.bucket_counts(
+        "themes", timedelta(days=1), START + timedelta(days=60), START + timedelta(days=67)
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_noida(workdir: Path) -> tuple[subprocess.Popen | None, str | None]:
+    binary = shutil.which("noida-db") or str(Path(sys.executable).parent / "noida-db")
+    if not Path(binary).exists():
+        return None, None
+    port = _free_port()
+    command = [
+        binary,
+        "start",
+        "--only",
+        "elasticsearch",
+        "--data-dir",
+        str(workdir / "noida"),
+        "--elasticsearch-port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    return None, None
+
+
+def open_backends(workdir: Path, which: list[str]) -> tuple[dict[str, IndexBackend], subprocess.Popen | None]:
+    backends: dict[str, IndexBackend] = {}
+    process = None
+    if "embedded" in which:
+        from indexing.embedded import EmbeddedBackend
+
+        backends["embedded"] = EmbeddedBackend(workdir / "embedded")
+    if "elasticsearch" in which:
+        from elasticsearch import Elasticsearch
+
+        from indexing.elasticsearch_backend import ElasticsearchBackend
+
+        url = os.environ.get("WHIRLPOOL_ES_URL")
+        label = "elasticsearch"
+        if not url:
+            process, url = start_noida(workdir)
+            label = "elasticsearch (noida-db)"
+        if url:
+            client = Elasticsearch(url, request_timeout=300)
+            backends[label] = ElasticsearchBackend(
+                client, f"bench-{int(time.time())}", workdir / "deadletter", 1000
+            )
+        else:
+            console.print("elasticsearch: skipped (no WHIRLPOOL_ES_URL and noida-db could not start)")
+    for backend in backends.values():
+        backend.ensure_ready()
+    return backends, process
+
+
+def index_all(backend: IndexBackend, docs: int, label: str) -> float:
+    articles = synthetic_articles(docs)
+    indexed = 0
+    started = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"indexing into {label}", total=docs)
+        while batch := list(islice(articles, BATCH)):
+            result = backend.upsert(batch)
+            indexed += result.indexed
+            progress.update(task, advance=len(batch))
+    elapsed = time.perf_counter() - started
+    assert backend.count() == docs, f"{label}: {backend.count()} documents after indexing {docs}"
+    return indexed / elapsed
+
+
+def latencies(backend: IndexBackend, repeats: int) -> dict[str, tuple[float, float]]:
+    figures = {}
+    for name, run in QUERIES.items():
+        run(backend)  # warm up
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run(backend)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        figures[name] = (
+            statistics.median(times),
+            times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))],
+        )
+    return figures
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.index", description=__doc__)
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--backend", action="append", choices=["embedded", "elasticsearch"])
+    args = parser.parse_args(argv)
+    which = args.backend or ["embedded", "elasticsearch"]
+    with tempfile.TemporaryDirectory(prefix="whirlpool-bench-index-") as tmp:
+        backends, process = open_backends(Path(tmp), which)
+        try:
+            rates, timings = {}, {}
+            for label, backend in backends.items():
+                rates[label] = index_all(backend, args.docs, label)
+                console.print(f"{label}: {rates[label]:,.0f} docs/s")
+                timings[label] = latencies(backend, args.repeats)
+                backend.close()
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+    labels = list(backends)
+    table = Table(
+        title=f"Index benchmark: {args.docs:,} documents, {args.repeats} runs per query (ms: p50 / p95)"
+    )
+    table.add_column("measure")
+    for label in labels:
+        table.add_column(label, justify="right")
+    if len(labels) == 2:
+        table.add_column(f"ratio {labels[0]} / {labels[1]}", justify="right")
+
+    def ratio(a: float, b: float) -> list[str]:
+        return [f"{a / b:.2f}x"] if len(labels) == 2 and b else []
+
+    row = [rates[label] for label in labels]
+    table.add_row("indexing docs/s", *(f"{r:,.0f}" for r in row), *ratio(*row) if len(row) == 2 else [])
+    for name in QUERIES:
+        cells = [timings[label][name] for label in labels]
+        text = [f"{p50:.1f} / {p95:.1f}" for p50, p95 in cells]
+        table.add_row(name, *text, *(ratio(cells[0][0], cells[1][0]) if len(cells) == 2 else []))
+    console.print(table)
+    console.print(
+        "ratio: indexing = how many times faster the first backend indexes; queries = p50 time of the first over the second"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
