@@ -65,7 +65,11 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
         for k in range(1, n):
             grams = grams * _MIX + units[k : count + k]
         grams ^= grams >> np.uint64(29)
-    return np.unique(grams & _MASK32)[:MAX_SHINGLES]
+    grams = np.sort(grams & _MASK32)
+    distinct = np.empty(len(grams), dtype=bool)
+    distinct[0] = True
+    np.not_equal(grams[1:], grams[:-1], out=distinct[1:])
+    return grams[distinct][:MAX_SHINGLES]
 
 
 def order_key(article: Article) -> str:
