@@ -56,9 +56,10 @@ def build_article(
         body, method = page_text, method_if_page
     elif entry and len(entry.content) >= max(min_body_chars, len(page_text)):
         body, method = entry.content, ExtractionMethod.FEED_CONTENT
-    elif summary or page_text:
-        body = page_text if len(page_text) > len(summary) else summary
-        method = ExtractionMethod.FEED_SUMMARY if body == summary else method_if_page
+    elif summary:
+        body, method = summary, ExtractionMethod.FEED_SUMMARY
+    elif page_text:
+        body, method = page_text, method_if_page
     else:
         body, method = "", ExtractionMethod.NONE
     canonical = choose_canonical(url, page.canonical_url if page else None)
