@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -63,21 +64,32 @@ def elasticsearch_url(tmp_path_factory) -> Iterator[str]:
         "--elasticsearch-port",
         str(port),
     ]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    # Own session: the noida-db launcher starts the server as a child; stop both together.
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while not _answers(url):
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _stop(process)
             pytest.skip(f"noida-db did not start on {url} (see {data_dir / 'noida.log'})")
         time.sleep(0.2)
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    _stop(process)
     log.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the server we started: its whole process group (launcher and server), by id."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=20)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture(params=["embedded", "elasticsearch"])
