@@ -70,6 +70,11 @@ def rss(items: list[tuple[str, str, str, str | None]], encoding: str = "utf-8") 
     )
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default 5 drops connections when a crawl opens many at once
+    daemon_threads = True
+
+
 class FixtureSite:
     """Routes: path -> (status, headers, body bytes) or a callable handler."""
 
@@ -134,7 +139,7 @@ class FixtureSite:
 
             do_HEAD = do_GET
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
