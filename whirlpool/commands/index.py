@@ -85,8 +85,13 @@ def setup(ctx: click.Context, kibana_url: str | None) -> None:
     password = os.environ.get("WHIRLPOOL_KIBANA_PASSWORD") or (
         es.password.get_secret_value() if es.password else None
     )
+    from indexing.expansion import load_concept_lookup
+    from indexing.kibana import DEFAULT_THEMES
+
+    taxonomy = load_concept_lookup(settings.config_path("taxonomy.yaml"))
+    themes = [c.id for c in taxonomy.concepts if c.kind == "theme"] if taxonomy else list(DEFAULT_THEMES)
     try:
-        imported = import_saved_objects(kibana_url, es.index_prefix, username, password)
+        imported = import_saved_objects(kibana_url, es.index_prefix, username, password, themes)
     except KibanaError as exc:
         fail(str(exc), code=1)
     console.print(
