@@ -109,3 +109,34 @@ def test_index_migrate_command_swaps_the_alias_and_prints_the_counts(tmp_path, e
     assert result.exit_code == 0, result.output
     assert f"{prefix}-v1-000001 → {prefix}-v2-000001" in result.output
     assert f"documents {len(CORPUS)} before, {len(CORPUS)} after" in result.output
+
+
+def test_index_setup_applies_the_template_and_imports_one_saved_search_per_taxonomy_theme(
+    tmp_path, elasticsearch_url
+):
+    import http.server
+    import threading
+
+    from tests.index.test_kibana_objects import _FakeKibanaImport
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), _FakeKibanaImport)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _FakeKibanaImport.received.clear()
+    prefix = f"setup-{_free_port()}"
+    env = {
+        "WHIRLPOOL_DATA_DIR": str(tmp_path / "data"),
+        "WHIRLPOOL_ES_URL": elasticsearch_url,
+        "WHIRLPOOL__ELASTICSEARCH__INDEX_PREFIX": prefix,
+    }
+    try:
+        args = ["index", "setup", "--kibana-url", f"http://127.0.0.1:{server.server_port}"]
+        result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert f"alias {prefix} ready" in result.output and "imported" in result.output
+    body = _FakeKibanaImport.received[0][2].decode()
+    assert '"title": "Theme: labor migration"' in body  # a theme only the taxonomy names
+    from elasticsearch import Elasticsearch
+
+    assert Elasticsearch(elasticsearch_url).indices.exists_alias(name=prefix)
