@@ -54,8 +54,9 @@ class SourceHealth:
 
 def backoff_delay(failures: int, collect: CollectSettings) -> timedelta:
     """base * 2**(failures-1) minutes, capped at backoff_max_hours."""
-    minutes = collect.backoff_base_minutes * 2 ** max(failures - 1, 0)
-    return min(timedelta(minutes=minutes), timedelta(hours=collect.backoff_max_hours))
+    cap = timedelta(hours=collect.backoff_max_hours)
+    minutes = collect.backoff_base_minutes * 2 ** min(max(failures - 1, 0), 30)
+    return min(timedelta(minutes=minutes), cap) if minutes < cap.total_seconds() / 60 else cap
 
 
 def _dt(value: str | None) -> datetime | None:

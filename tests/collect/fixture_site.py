@@ -118,7 +118,7 @@ class FixtureSite:
                     self.wfile.write(body)
 
             def do_GET(self) -> None:  # noqa: N802
-                path = self.path
+                path = self.path.split("?", 1)[0]
                 site.hits[path] = site.hits.get(path, 0) + 1
                 if path == "/robots.txt":
                     return self._send(200, {"Content-Type": "text/plain"}, site.robots.encode())
