@@ -29,7 +29,17 @@ def choose_canonical(url: str, declared: str | None) -> str:
 def trusted_date(
     page_date: datetime | None, feed_date: datetime | None, fetched_at: datetime
 ) -> tuple[datetime, DateSource]:
-    """Page date, then feed date; nothing found is GUESSED and a future date CLAMPED (both marked)."""
+    """Page date, then feed date; nothing found is GUESSED and a future date CLAMPED (both marked).
+
+    A page date without a time of day (midnight) gives way to a feed date on the same day.
+    """
+    if (
+        page_date is not None
+        and feed_date is not None
+        and page_date.time() == datetime.min.time()
+        and abs(feed_date - page_date) < timedelta(days=1)
+    ):
+        page_date = None
     for value, source in ((page_date, DateSource.PAGE), (feed_date, DateSource.FEED)):
         if value is None:
             continue

@@ -136,9 +136,13 @@ def extract_article(body: bytes, url: str, declared_encoding: str | None = None)
             url=url,
             with_metadata=True,
             include_comments=False,
-            include_tables=False,
+            include_tables=True,  # F1 0.960 vs 0.957 without, on the shared extraction benchmark
             favor_precision=False,
-            date_extraction_params={"extensive_search": False, "original_date": True},
+            date_extraction_params={
+                "extensive_search": False,  # dates from metadata only: text dates make fake spikes
+                "original_date": True,
+                "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+            },
         )
     except Exception:  # trafilatura raises on some broken trees: treat as nothing extracted
         document = None

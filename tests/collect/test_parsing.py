@@ -65,7 +65,7 @@ def test_extract_article_gives_text_title_author_date_and_canonical():
     assert "Fixture News" not in page.text and "Home" not in page.text.split("\n")[0]
     assert page.title.startswith("Russia and North Korea expand cooperation")
     assert page.authors == ["Kim Min-ji"]
-    assert page.published_at is not None and page.published_at.date() == datetime(2026, 11, 20).date()
+    assert page.published_at == datetime(2026, 11, 20, 0, 30, tzinfo=UTC)
     assert page.canonical_url == "https://news.example/a/7"
     assert page.language_hint == "en"
 
@@ -115,3 +115,6 @@ def test_dates_prefer_page_then_feed_guess_or_clamp_otherwise():
     assert trusted_date(None, feed, now) == (feed, DateSource.FEED)
     assert trusted_date(None, None, now) == (now, DateSource.GUESSED)
     assert trusted_date(now + timedelta(days=3), feed, now) == (now, DateSource.CLAMPED)
+    midnight = datetime(2026, 11, 24, tzinfo=UTC)
+    same_day = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
+    assert trusted_date(midnight, same_day, now) == (same_day, DateSource.FEED)
