@@ -203,7 +203,7 @@ def main(argv: list[str]) -> int:
         table.add_column(f"ratio {labels[0]} / {labels[1]}", justify="right")
 
     def ratio(a: float, b: float) -> list[str]:
-        return [f"{a / b:.2f}x"] if len(labels) == 2 and b else []
+        return [f"{a / b:.3g}x"] if len(labels) == 2 and b else []
 
     row = [rates[label] for label in labels]
     table.add_row("indexing docs/s", *(f"{r:,.0f}" for r in row), *ratio(*row) if len(row) == 2 else [])
