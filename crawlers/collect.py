@@ -23,6 +23,20 @@ from whirlpool.settings import REPO_ROOT, Settings
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
 
+# Always present in the report (zero when nothing happened), so dashboards and tests can rely on them.
+REPORTED_COUNTS = (
+    "sources_polled",
+    "sources_ok",
+    "sources_failed",
+    "sources_not_due",
+    "feeds_not_modified",
+    "entries_seen",
+    "articles_new",
+    "articles_already_seen",
+    "full_text",
+    "feed_summary_fallback",
+)
+
 
 def due_sources(
     sources: list[Source], health: HealthStore, now: datetime, force: bool = False
@@ -73,7 +87,7 @@ def collect_sources(
     due, waiting = due_sources(sources, health, now, force)
     report.count("sources_not_due", len(waiting))
     report.count("sources_polled", len(due))
-    for name in ("sources_ok", "sources_failed", "articles_new", "full_text", "feed_summary_fallback"):
+    for name in REPORTED_COUNTS:
         report.count(name, 0)
     if not due:
         progress(0, 0, "no source is due")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawlers.collect import collect_sources
+from crawlers.collect import REPORTED_COUNTS, collect_sources
 from crawlers.health import HealthStore, backoff_delay
 from tests.collect.fixture_site import FixtureSite, article_html, rss
 from whirlpool.settings import REPO_ROOT
@@ -112,6 +112,7 @@ def test_disabled_sources_are_not_polled(site, settings):
     source = feed_source(site, "off", "/disabled.xml", enabled=False, disabled_reason="test")
     report = collect_sources(settings, [source], StageStore(settings.data_dir), force=True)
     assert report.counts["sources_polled"] == 0 and "/disabled.xml" not in site.hits
+    assert set(REPORTED_COUNTS) <= set(report.counts)
 
 
 def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, tmp_path):
@@ -122,7 +123,7 @@ def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, 
     script = tmp_path / "crash.py"
     script.write_text(
         "import json, os, sys\n"
-        "from crawlers.collect import collect_sources\n"
+        "from crawlers.collect import REPORTED_COUNTS, collect_sources\n"
         "from whirlpool.settings import Settings\n"
         "from whirlpool.sources import Source\n"
         "from whirlpool.stagestore import StageStore, BatchWriter\n"
