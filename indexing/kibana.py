@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 # The taxonomy's themes (config/taxonomy.yaml); `whirlpool index setup` passes the loaded ones.
+# Articles carry the bare code (``sanctions``), so the saved searches filter on that.
 DEFAULT_THEMES = (
     "theme.arms_transfers",
     "theme.troop_deployment",
@@ -124,7 +125,7 @@ def saved_objects(prefix: str, themes: Iterable[str] = DEFAULT_THEMES) -> list[d
         short = theme.split(".", 1)[-1]
         objects.append(
             saved_search(
-                prefix, f"{prefix}-theme-{short}", f"Theme: {short.replace('_', ' ')}", f'themes : "{theme}"'
+                prefix, f"{prefix}-theme-{short}", f"Theme: {short.replace('_', ' ')}", f'themes : "{short}"'
             )
         )
     latest = saved_search(
