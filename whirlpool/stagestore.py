@@ -31,8 +31,9 @@ PROCESSED = "processed"
 
 
 def new_batch_name(now: datetime | None = None) -> str:
+    """``20261125T085535.123456Z-1a2b3c``: names sort in the order batches were started."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+    return f"{now:%Y%m%dT%H%M%S.%f}Z-{secrets.token_hex(3)}"
 
 
 def _partition_of(batch_name: str) -> str:

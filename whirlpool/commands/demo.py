@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def prepare_demo_config(settings_config_dir: Path, demo_dir: Path, sources_yaml:
     return config_dir
 
 
+def demo_environ() -> dict[str, str]:
+    """The environment without WHIRLPOOL_* overrides: the demo never writes into the real data
+    directory or a configured Elasticsearch, whatever the shell exports."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("WHIRLPOOL")}
+
+
 @click.command("demo")
 @click.option(
     "--dir",
@@ -54,7 +61,7 @@ def demo_command(demo_dir: Path | None, keep: bool) -> None:
     with serve_site(DEMO_SITE) as site:
         console.print(f"Sample site serving at {site.url} ({len(site.spec.outlets)} outlets)", markup=False)
         config_dir = prepare_demo_config(base.config_dir, demo_dir, site.sources_yaml())
-        settings = load_settings(config_dir)
+        settings = load_settings(config_dir, environ=demo_environ())
         reports = run_cycle(settings, force=True, dry_run_alerts=True)
     finish(reports, settings)
     show_searches(settings)
