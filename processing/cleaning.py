@@ -1,9 +1,5 @@
-"""Cleaning: HTML entities and leftover markup, Unicode NFC with width folding, control characters,
-whitespace, boilerplate lines; and the hash of the normalised text used for exact duplicates.
-
-Stored text keeps what the outlet published (an ellipsis stays an ellipsis, ① stays ①); only
-character width is folded (full-width Latin and digits, half-width katakana), as Elasticsearch's
-``cjk_width`` does, so ``2024`` finds ``２０２４``. Matching and hashing use NFKC on their own."""
+"""Cleaning: HTML entities and leftover markup, Unicode NFKC, control characters, whitespace,
+boilerplate lines; and the hash of the normalised text used for exact duplicates."""
 
 from __future__ import annotations
 
@@ -21,8 +17,6 @@ _CONTROL = re.compile(
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _NON_WORD = re.compile(r"[\W_]+")
-# Full-width ASCII forms and the ideographic space, half-width katakana: the width variants.
-_WIDTH_VARIANTS = re.compile(r"[\u3000\uff01-\uff5e\uff61-\uff9f]+")
 
 # Whole lines that are site furniture, not article text (matched case-insensitively).
 BOILERPLATE_LINE = re.compile(
@@ -40,7 +34,7 @@ BOILERPLATE_LINE = re.compile(
 
 
 def clean_text(text: str, max_chars: int | None = None, multiline: bool = True) -> str:
-    """Readable plain text: entities decoded, tags dropped, NFC with width folded, control characters removed,
+    """Readable plain text: entities decoded, tags dropped, NFKC, control characters removed,
     spaces collapsed, boilerplate lines dropped. ``max_chars`` truncates (callers say so)."""
     if not text:
         return ""
@@ -50,7 +44,7 @@ def clean_text(text: str, max_chars: int | None = None, multiline: bool = True) 
         text = html.unescape(text)
     if "<" in text:
         text = _TAG.sub(" ", text)
-    text = fold_width(unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFKC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("", text)
     if not multiline:
@@ -65,13 +59,6 @@ def clean_text(text: str, max_chars: int | None = None, multiline: bool = True) 
     return cleaned[:max_chars] if max_chars is not None else cleaned
 
 
-def fold_width(text: str) -> str:
-    """Full-width Latin, digits and punctuation to ASCII, half-width katakana to full width."""
-    if not _WIDTH_VARIANTS.search(text):
-        return text
-    return _WIDTH_VARIANTS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-
-
 def clean_title(title: str) -> str:
     """A title on one line, cleaned like the body."""
     return clean_text(title, max_chars=1000, multiline=False)
@@ -79,7 +66,7 @@ def clean_title(title: str) -> str:
 
 def normalised_for_hash(text: str) -> str:
     """Lower case, words only: what must match for two texts to be exact duplicates."""
-    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def content_hash(title: str, body: str) -> str:
