@@ -80,6 +80,7 @@ class EmbeddedBackend(IndexBackend):
         self.heap_bytes = heap_bytes
         self._index: tantivy.Index | None = None
         self._lock = threading.Lock()
+        self.schema = _schema()
         self.taxonomy = None  # set by open_backend for cross-script expansion
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -95,12 +96,11 @@ class EmbeddedBackend(IndexBackend):
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            index = tantivy.Index(_schema(), path=str(self.directory), reuse=True)
+            index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"cannot open the embedded index at {self.directory}: {exc}") from exc
         _register_tokenizers(index)
         self._index = index
-        self.schema = _schema()
 
     def close(self) -> None:
         self._index = None

@@ -140,3 +140,19 @@ def test_index_setup_applies_the_template_and_imports_one_saved_search_per_taxon
     from elasticsearch import Elasticsearch
 
     assert Elasticsearch(elasticsearch_url).indices.exists_alias(name=prefix)
+
+
+def test_a_new_embedded_index_answers_counts_and_searches_before_anything_is_indexed(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from indexing import open_backend
+    from indexing.backend import SearchRequest
+
+    backend = open_backend(_settings(tmp_path))  # what `whirlpool alerts` does on a new install
+    try:
+        end = datetime(2026, 11, 25, tzinfo=UTC)
+        counts = backend.bucket_counts("themes", timedelta(hours=6), end - timedelta(days=1), end)
+        assert counts == {}
+        assert backend.search(SearchRequest(query="KN-23")).total == 0
+    finally:
+        backend.close()
