@@ -13,7 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,6 +55,28 @@ class SiteSpec(BaseModel):
 
 def load_site(path: Path) -> SiteSpec:
     return load_model(path, SiteSpec)
+
+
+def shifted_to_recent(
+    spec: SiteSpec, now: datetime | None = None, newest_age: timedelta = timedelta(hours=1)
+) -> SiteSpec:
+    """The same site with every date moved by one offset so the newest article is ``newest_age`` old:
+    the demo's stories stay "today's news" (digest, coverage gaps) whenever it is run."""
+    dates = [a.published for o in spec.outlets for a in o.articles]
+    if not dates:
+        return spec
+    now = now or datetime.now(UTC)
+    offset = (now - newest_age) - max(dates)
+    offset = timedelta(minutes=offset // timedelta(minutes=1))
+    outlets = [
+        o.model_copy(
+            update={
+                "articles": [a.model_copy(update={"published": a.published + offset}) for a in o.articles]
+            }
+        )
+        for o in spec.outlets
+    ]
+    return spec.model_copy(update={"outlets": outlets})
 
 
 def _rfc822(value: datetime) -> str:
@@ -214,8 +236,11 @@ class SampleSite:
 
 
 @contextmanager
-def serve_site(spec_path: Path) -> Iterator[SampleSite]:
-    site = SampleSite(load_site(spec_path)).start()
+def serve_site(spec_path: Path, recent: bool = False) -> Iterator[SampleSite]:
+    """Serve the site described by ``spec_path``; ``recent`` moves its dates up to now (see
+    ``shifted_to_recent``)."""
+    spec = load_site(spec_path)
+    site = SampleSite(shifted_to_recent(spec) if recent else spec).start()
     try:
         yield site
     finally:

@@ -26,6 +26,16 @@ def test_repository_config_files_load():
     assert sources and all(s.language in ("en", "ru", "uk", "ko", "ja", "zh") for s in sources)
 
 
+def test_shipped_coverage_gap_rules_watch_sources_that_are_configured_and_enabled():
+    from alerting.rules import CoverageGapRule, load_rules
+
+    enabled = {s.id for s in load_sources(REPO / "config" / "sources.yaml", only_enabled=True)}
+    rules = [r for r in load_rules(REPO / "config" / "alerts.yaml").rules if isinstance(r, CoverageGapRule)]
+    watched = {v for r in rules if r.dimension == "source_id" for v in r.values}
+    assert watched, "the shipped alert rules should watch some sources for silence"
+    assert watched <= enabled, f"coverage_gap names sources that are not enabled: {sorted(watched - enabled)}"
+
+
 def test_bad_source_field_is_reported_with_file_line_and_field(tmp_path):
     path = write(
         tmp_path,

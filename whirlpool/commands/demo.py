@@ -58,7 +58,7 @@ def demo_command(demo_dir: Path | None, keep: bool) -> None:
     demo_dir = (demo_dir or Path(base.data_dir) / "demo").resolve()
     if demo_dir.exists() and not keep:
         shutil.rmtree(demo_dir)
-    with serve_site(DEMO_SITE) as site:
+    with serve_site(DEMO_SITE, recent=True) as site:
         console.print(f"Sample site serving at {site.url} ({len(site.spec.outlets)} outlets)", markup=False)
         config_dir = prepare_demo_config(base.config_dir, demo_dir, site.sources_yaml())
         settings = load_settings(config_dir, environ=demo_environ())
