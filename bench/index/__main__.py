@@ -193,12 +193,11 @@ def main(argv: list[str]) -> int:
             if process is not None:
                 stop(process)
     labels = list(backends)
-    table = Table(
-        title=f"Index benchmark: {args.docs:,} documents, {args.repeats} runs per query (ms: p50 / p95)"
-    )
+    table = Table(title="Index benchmark (query times in ms: p50 / p95)")
     table.add_column("measure")
     for label in labels:
-        table.add_column(label, justify="right")
+        runs = args.noida_repeats if "noida" in label else args.repeats
+        table.add_column(f"{label}\n{sizes[label]:,} docs, {runs} runs", justify="right")
     if len(labels) == 2:
         table.add_column(f"ratio {labels[0]} / {labels[1]}", justify="right")
 
