@@ -31,12 +31,17 @@ def run_collect(
     sources: list[Source] | None = None,
     progress: ProgressCallback = no_progress,
     force: bool = False,
+    recover_partials: bool = True,
 ) -> StageReport:
-    """Poll every enabled source that is due; write what was fetched as one raw batch."""
+    """Poll every enabled source that is due; write what was fetched as one raw batch.
+
+    ``recover_partials=False`` when other collect calls may be writing at the same time (the Airflow
+    fan-out recovers once, before its parallel tasks start).
+    """
     from crawlers.collect import collect_sources
 
     store = StageStore(settings.data_dir)
-    recovered = store.recover_partials(RAW)
+    recovered = store.recover_partials(RAW) if recover_partials else []
     if sources is None:
         sources = load_sources(settings.config_path("sources.yaml"), only_enabled=True)
     report = collect_sources(settings, sources, store, progress=progress, force=force)

@@ -1,0 +1,64 @@
+"""whirlpool_collect: every 10 minutes, poll the due sources, one mapped task per source group.
+
+Catchup is off on purpose: a feed only shows what is current, so a missed interval is covered by the
+next run, not by polling again for the past. One run at a time, as runs share the seen-URL state.
+A new raw batch emits the ``whirlpool_raw_batches`` asset, which starts ``whirlpool_process``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from whirlpool.orchestration import COLLECT_CRON, RAW_ASSET_URI, task_defaults
+
+RAW_BATCHES = Asset(name="whirlpool_raw_batches", uri=RAW_ASSET_URI)
+
+
+@dag(
+    dag_id="whirlpool_collect",
+    schedule=CronTriggerTimetable(COLLECT_CRON, timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(minutes=45),
+    default_args=task_defaults(),
+    tags=["whirlpool"],
+    doc_md=__doc__,
+)
+def whirlpool_collect():
+    @task
+    def list_source_groups() -> list[str]:
+        """Seal raw batches an interrupted run left, then name the groups to fan out over."""
+        from whirlpool.orchestration import prepare_collect, task_settings
+
+        return prepare_collect(task_settings())
+
+    @task(map_index_template="{{ source_group }}", execution_timeout=timedelta(minutes=20))
+    def collect_group(group: str) -> dict:
+        """Poll this group's due sources into one raw batch; bad feeds are reported, not raised."""
+        from whirlpool.orchestration import collect_group, report_lines, task_settings, xcom_summary
+
+        get_current_context()["source_group"] = group  # names the mapped task in the UI
+        report = collect_group(task_settings(), group)
+        print("\n".join(report_lines(report)))
+        return xcom_summary(report)
+
+    @task(outlets=[RAW_BATCHES], trigger_rule="all_done")
+    def announce_raw_batches(*, outlet_events=None) -> list[str]:
+        """Emit the asset when raw batches wait for processing (also those of a group that failed)."""
+        from whirlpool.orchestration import pending_batches, task_settings
+        from whirlpool.stagestore import RAW
+
+        batches = pending_batches(task_settings(), RAW)
+        if not batches:
+            raise AirflowSkipException("no raw batch waiting for processing")
+        outlet_events[RAW_BATCHES].extra = {"batches": batches}
+        return batches
+
+    collect_group.expand(group=list_source_groups()) >> announce_raw_batches()
+
+
+whirlpool_collect()
