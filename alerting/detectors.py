@@ -1,8 +1,19 @@
 """Detectors: plain functions over lists of counts (clusters per window). Used by the engine and the replay.
 
-The spike test is a Poisson upper tail: P(X >= current | mean of the baseline windows), with a floor
-on the baseline mean (a quiet series is not "infinitely" surprised by 2 stories), a minimum count and
-a minimum ratio. The replay (``alerting/replay.py``) measures recall, false alerts and delay.
+The spike test asks how likely the current count is under what the baseline windows predict:
+
+1. Baseline windows that would themselves have fired against the rest (an earlier spike) are left out,
+   so a spike last week does not raise the bar this week (at most a quarter of the windows).
+2. The remaining windows give a mean (floored at ``baseline_floor``) and, unless fixed, an
+   overdispersion ``phi`` (variance = mean + phi × mean², estimated by the method of moments).
+3. The next window is predicted as a negative binomial with that mean and variance, widened by
+   (1 + 1/n) for the uncertainty of a mean estimated from n windows; with ``phi`` = 0 this is close
+   to a Poisson test.
+4. It fires when P(X ≥ current) ≤ ``p_value``, current ≥ ``min_count`` and current ≥ ``min_ratio`` × mean.
+
+``p_value`` is best derived from the false-alert budget (``p_value_for_budget``): a rule over many
+series or short windows makes many tests a week and needs a smaller p for the same number of false
+alerts. The replay (``alerting/replay.py``) measures recall, false alerts and delay.
 """
 
 from __future__ import annotations
@@ -18,12 +29,22 @@ class SpikeDecision:
     baseline_mean: float
     ratio: float
     p_value: float
+    dispersion: float = 0.0  # phi used: variance = mean + phi × mean²
+    excluded: int = 0  # baseline windows left out as earlier spikes
 
     def reason(self) -> str:
+        extra = f", {self.excluded} earlier spike window(s) left out of the baseline" if self.excluded else ""
+        model = f"overdispersion {self.dispersion:.2f}" if self.dispersion else "Poisson-like noise"
         return (
             f"{self.current} clusters against a baseline mean of {self.baseline_mean:.1f} "
-            f"({self.ratio:.1f}×, Poisson p={self.p_value:.2g})"
+            f"({self.ratio:.1f}×, p={self.p_value:.2g} under {model}{extra})"
         )
+
+
+def p_value_for_budget(false_alerts_per_week: float, series: int, windows_per_week: float) -> float:
+    """The per-window p that spends ``false_alerts_per_week`` over ``series`` tests each window."""
+    tests = max(1, series) * max(windows_per_week, 1e-9)
+    return min(0.49, false_alerts_per_week / tests)
 
 
 def poisson_upper_tail(k: int, mean: float) -> float:
@@ -32,20 +53,87 @@ def poisson_upper_tail(k: int, mean: float) -> float:
         return 1.0
     if mean <= 0:
         return 0.0
-    # 1 - P(X <= k-1); sum the lower terms in log space.
-    log_terms = [i * math.log(mean) - mean - math.lgamma(i + 1) for i in range(k)]
+    return _upper_tail(k, lambda i: i * math.log(mean) - mean - math.lgamma(i + 1))
+
+
+def negative_binomial_upper_tail(k: int, mean: float, variance: float) -> float:
+    """P(X >= k) for a negative binomial with this mean and variance (Poisson when variance <= mean)."""
+    if k <= 0:
+        return 1.0
+    if mean <= 0:
+        return 0.0
+    if variance <= mean * (1 + 1e-9):
+        return poisson_upper_tail(k, mean)
+    size = mean * mean / (variance - mean)  # r
+    success = mean / variance  # p
+    log_p, log_q = math.log(success), math.log1p(-success)
+    base = size * log_p - math.lgamma(size)
+    return _upper_tail(k, lambda i: base + math.lgamma(i + size) - math.lgamma(i + 1) + i * log_q)
+
+
+def _upper_tail(k: int, log_pmf) -> float:
+    """1 - sum of pmf below k; near 1, the upper terms are summed directly for precision."""
+    log_terms = [log_pmf(i) for i in range(k)]
     top = max(log_terms)
     lower = math.exp(top) * sum(math.exp(t - top) for t in log_terms)
     if lower < 0.999:
         return max(0.0, 1.0 - lower)
-    # Near 1: sum the upper terms directly for precision.
     total, i = 0.0, k
     while True:
-        term = math.exp(i * math.log(mean) - mean - math.lgamma(i + 1))
+        term = math.exp(log_pmf(i))
         total += term
-        if term < 1e-18 * max(total, 1e-300) or i > k + 10_000:
+        if term < 1e-18 * max(total, 1e-300) or i > k + 100_000:
             return total
         i += 1
+
+
+def estimate_dispersion(counts: list[int]) -> float:
+    """phi in variance = mean + phi × mean², by the method of moments (0 when not overdispersed)."""
+    n = len(counts)
+    if n < 2:
+        return 0.0
+    mean = sum(counts) / n
+    if mean <= 0:
+        return 0.0
+    variance = sum((c - mean) ** 2 for c in counts) / (n - 1)
+    return max(0.0, (variance - mean) / (mean * mean))
+
+
+def predictive_tail(
+    current: int, baseline: list[int], baseline_floor: float = 1.0, dispersion: float | None = None
+) -> tuple[float, float, float]:
+    """(P(X >= current), mean, phi) for the next window given ``baseline`` (``dispersion`` None: estimated)."""
+    n = len(baseline)
+    mean = max(sum(baseline) / n if n else 0.0, baseline_floor)
+    phi = estimate_dispersion(baseline) if dispersion is None else dispersion
+    variance = (mean + phi * mean * mean) * (1 + 1 / n if n else 2.0)
+    return negative_binomial_upper_tail(current, mean, variance), mean, phi
+
+
+def clean_baseline(
+    baseline: list[int],
+    p_value: float,
+    baseline_floor: float = 1.0,
+    dispersion: float | None = None,
+    max_excluded: int | None = None,
+) -> list[int]:
+    """The baseline without windows that would have fired against the rest (earlier spikes).
+
+    The highest window is tested against the others at ``p_value``; when it is a spike it is left out and
+    the next highest is tested, up to ``max_excluded`` windows (default a quarter of them).
+    """
+    kept = list(baseline)
+    limit = len(baseline) // 4 if max_excluded is None else max_excluded
+    for _ in range(limit):
+        if len(kept) < 3:
+            break
+        top = max(range(len(kept)), key=kept.__getitem__)
+        others = kept[:top] + kept[top + 1 :]
+        tail, _, _ = predictive_tail(kept[top], others, baseline_floor, dispersion)
+        if tail > p_value:
+            break
+        kept = others
+    return kept
 
 
 def detect_spike(
@@ -55,13 +143,80 @@ def detect_spike(
     min_count: int = 5,
     min_ratio: float = 2.0,
     baseline_floor: float = 1.0,
+    dispersion: float | None = None,
+    exclude_spikes: bool = True,
 ) -> SpikeDecision:
-    """Is ``current`` unusual against ``baseline`` (the previous windows' counts)?"""
-    mean = max(sum(baseline) / len(baseline) if baseline else 0.0, baseline_floor)
+    """Is ``current`` unusual against ``baseline`` (the previous windows' counts)?
+
+    ``dispersion`` None estimates the overdispersion from the baseline; 0 assumes Poisson noise.
+    ``exclude_spikes`` leaves earlier spikes out of the baseline (see ``clean_baseline``).
+    """
+    kept = clean_baseline(baseline, p_value, baseline_floor, dispersion) if exclude_spikes else baseline
+    if kept:
+        tail, mean, phi = predictive_tail(current, kept, baseline_floor, dispersion)
+    else:
+        mean, phi = baseline_floor, dispersion or 0.0
+        tail = negative_binomial_upper_tail(current, mean, 2 * (mean + phi * mean * mean))
     ratio = current / mean
+    fired = current >= min_count and ratio >= min_ratio and tail <= p_value
+    return SpikeDecision(fired, current, mean, ratio, tail, phi, len(baseline) - len(kept))
+
+
+def pooled_dispersion(baselines: list[list[int]]) -> float:
+    """One overdispersion phi for the series of a rule: sum(variance - mean) / sum(mean²) over them.
+
+    Fourteen windows give a noisy phi for one series; the series of one rule (themes, entities) share
+    the news cycle's burstiness, and pooling them steadies the estimate (high-volume series weigh most).
+    """
+    excess = weight = 0.0
+    for counts in baselines:
+        n = len(counts)
+        mean = sum(counts) / n if n else 0.0
+        if n < 2 or mean <= 0:
+            continue
+        excess += sum((c - mean) ** 2 for c in counts) / (n - 1) - mean
+        weight += mean * mean
+    return max(0.0, excess / weight) if weight else 0.0
+
+
+def detect_spikes(
+    currents: list[int],
+    baselines: list[list[int]],
+    p_value: float,
+    min_count: int = 3,
+    min_ratio: float = 2.0,
+    baseline_floor: float = 1.0,
+    dispersion: float | None = None,
+    exclude_spikes: bool = True,
+) -> list[SpikeDecision]:
+    """``detect_spike`` for every series of a rule at one window, as the engine runs it.
+
+    ``dispersion`` None pools one phi over the series' baselines (earlier spikes left out first).
+    """
+    if dispersion is None:
+        cleaned = [
+            clean_baseline(b, p_value, baseline_floor, None) if exclude_spikes else b for b in baselines
+        ]
+        dispersion = pooled_dispersion(cleaned)
+    return [
+        detect_spike(c, b, p_value, min_count, min_ratio, baseline_floor, dispersion, exclude_spikes)
+        for c, b in zip(currents, baselines, strict=True)
+    ]
+
+
+def detect_spike_plain_poisson(
+    current: int,
+    baseline: list[int],
+    p_value: float = 0.001,
+    min_count: int = 5,
+    min_ratio: float = 2.0,
+    baseline_floor: float = 1.0,
+) -> SpikeDecision:
+    """The first detector (kept for the replay's before/after): Poisson tail against the plain mean."""
+    mean = max(sum(baseline) / len(baseline) if baseline else 0.0, baseline_floor)
     p = poisson_upper_tail(current, mean)
-    fired = current >= min_count and ratio >= min_ratio and p <= p_value
-    return SpikeDecision(fired, current, mean, ratio, p)
+    fired = current >= min_count and current / mean >= min_ratio and p <= p_value
+    return SpikeDecision(fired, current, mean, current / mean, p)
 
 
 def detect_emerging(

@@ -13,7 +13,7 @@ from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from alerting.detectors import detect_emerging, detect_spike, should_refire
+from alerting.detectors import detect_emerging, detect_spikes, should_refire
 from alerting.emails import AlertEmail, Section, Story, kibana_discover_link, render_email
 from alerting.rules import (
     AlertsConfig,
@@ -234,15 +234,20 @@ class RuleEvaluator:
             filters=SearchFilters(exclude_guessed_dates=True),
         )  # fmt: skip
         out = []
-        for key, buckets in sorted(counts.items()):
-            if rule.values and key not in rule.values:
-                continue
-            series = [b.count for b in buckets]
-            if len(series) < 2:
-                continue
-            decision = detect_spike(
-                series[-1], series[:-1], rule.p_value, rule.min_count, rule.min_ratio, rule.baseline_floor
-            )
+        keyed = {
+            key: [b.count for b in buckets]
+            for key, buckets in sorted(counts.items())
+            if (not rule.values or key in rule.values) and len(buckets) >= 2
+        }
+        # The budget is spread over every series the rule watches (its listed values, or all it sees).
+        p_value = rule.per_window_p(len(rule.values) or len(keyed))
+        decisions = detect_spikes(
+            [series[-1] for series in keyed.values()],
+            [series[:-1] for series in keyed.values()],
+            p_value, rule.min_count, rule.min_ratio, rule.baseline_floor,
+            None if rule.dispersion == "auto" else rule.dispersion, rule.exclude_spikes,
+        )  # fmt: skip
+        for key, decision in zip(keyed, decisions, strict=True):
             if not decision.fired:
                 continue
             if self.in_cooldown(
@@ -259,8 +264,8 @@ class RuleEvaluator:
             )
             section = Section(
                 heading=f"{label}: {decision.current} story clusters in the last {rule.window}",
-                reason=f"{decision.reason()}; baseline = previous {rule.baseline_windows} windows of {rule.window}, "
-                "copies counted once, guessed dates left out",
+                reason=f"{decision.reason()}; threshold p={p_value:.2g}; baseline = previous "
+                f"{rule.baseline_windows} windows of {rule.window}, copies counted once, guessed dates left out",
                 stories=stories,
                 series=self.daily_series(rule.dimension, key, rule.query),
                 series_label=label,

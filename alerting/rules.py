@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from alerting.detectors import p_value_for_budget
 from whirlpool.yamlconfig import ConfigError, _node_line, read_yaml
 
 SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
@@ -41,14 +42,26 @@ class SpikeRule(_Rule):
     query: str | None = None  # a saved query instead of (or narrowing) a dimension
     window: str = "1d"
     baseline_windows: int = Field(14, ge=3)
-    p_value: float = Field(0.001, gt=0, lt=0.5)  # Poisson upper-tail threshold
-    min_count: int = Field(5, ge=1)
+    # The per-window p is derived from this budget: budget / (series of the rule × windows per week).
+    false_alerts_per_week: float = Field(0.5, gt=0, le=7)
+    p_value: float | None = Field(None, gt=0, lt=0.5)  # a fixed per-window p instead of the budget
+    min_count: int = Field(3, ge=1)
     min_ratio: float = Field(2.0, ge=1)  # current / baseline mean
     baseline_floor: float = Field(1.0, gt=0)  # a quiet series' mean is taken as at least this
+    # Overdispersion phi (variance = mean + phi × mean²): "auto" pools it over the rule's series; 0 = Poisson.
+    dispersion: Literal["auto"] | Annotated[float, Field(ge=0, le=10)] = "auto"
+    exclude_spikes: bool = True  # leave earlier spike windows out of the baseline
     cooldown: str = "1d"
     refire_factor: float = Field(1.5, ge=1)  # re-send within the cool-down only past this growth
 
     _v = field_validator("window", "cooldown")(lambda v: (parse_duration(v), v)[1])
+
+    def per_window_p(self, series: int) -> float:
+        """The p each series' window is tested at: fixed, or spread from the false-alert budget."""
+        if self.p_value is not None:
+            return self.p_value
+        windows_per_week = timedelta(days=7) / parse_duration(self.window)
+        return p_value_for_budget(self.false_alerts_per_week, series, windows_per_week)
 
 
 class NewEntityRule(_Rule):

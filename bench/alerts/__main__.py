@@ -15,8 +15,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alerting.detectors import detect_spike
+from alerting.detectors import detect_spikes
 from alerting.replay import format_result, run_replay, synthetic_stream
+from alerting.rules import SpikeRule
 from whirlpool.article import Article, DateSource, article_id
 from whirlpool.settings import load_settings
 
@@ -66,6 +67,7 @@ def end_to_end(seed: int = 3, days: int = 60) -> None:
         backend.upsert(articles)
         backend.close()
         print(f"indexed {len(articles)} articles in {time.perf_counter() - started:.1f} s")
+        rule = SpikeRule(name="theme-spike", type="spike", recipients=["bench@example.org"])  # the defaults
         agree = disagree = fired_total = 0
         started = time.perf_counter()
         runs = 0
@@ -75,9 +77,13 @@ def end_to_end(seed: int = 3, days: int = 60) -> None:
             runs += 1
             fired_total += report.counts.get("fired", 0)
             fired_themes = {n.split("Spike: ")[1].split(" ")[0] for n in report.notes if "Spike: " in n}
-            for s, series in enumerate(stream.counts):
-                direct = detect_spike(series[d], series[d - 14 : d]).fired
-                if direct == (THEMES[s] in fired_themes):
+            decisions = detect_spikes(
+                [series[d] for series in stream.counts],
+                [series[d - 14 : d] for series in stream.counts],
+                rule.per_window_p(len(stream.counts)), rule.min_count, rule.min_ratio, rule.baseline_floor,
+            )  # fmt: skip
+            for s, decision in enumerate(decisions):
+                if decision.fired == (THEMES[s] in fired_themes):
                     agree += 1
                 else:
                     disagree += 1

@@ -71,6 +71,11 @@ def test_unknown_recipient_group_is_refused(tmp_path):
         ("type: digest\n    timezone: Mars/Olympus\n    recipients: [a@example.org]", "unknown time zone"),
         ("type: watch\n    recipients: [a@example.org]", "query"),
         ("type: spike\n    min_count: 0\n    recipients: [a@example.org]", "min_count"),
+        ("type: spike\n    dispersion: lots\n    recipients: [a@example.org]", "dispersion"),
+        (
+            "type: spike\n    false_alerts_per_week: 0\n    recipients: [a@example.org]",
+            "false_alerts_per_week",
+        ),
         ("type: watch\n    query: x\n    recipients: [not-an-address]", "recipients must be email addresses"),
     ],
 )
@@ -80,3 +85,19 @@ def test_each_kind_of_malformed_rule_fails_at_load(tmp_path, rule, reason):
     with pytest.raises(ConfigError) as info:
         load_rules(path)
     assert "rule 'bad'" in str(info.value) and reason in str(info.value) and str(path) in str(info.value)
+
+
+def test_spike_rule_derives_its_p_value_from_the_false_alert_budget_unless_one_is_fixed(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    path.write_text(
+        "rules:\n"
+        "  - {name: daily, type: spike, recipients: [a@example.org]}\n"
+        "  - {name: six-hourly, type: spike, window: 6h, false_alerts_per_week: 1, recipients: [a@example.org]}\n"
+        "  - {name: fixed, type: spike, p_value: 0.001, dispersion: 0, recipients: [a@example.org]}\n",
+        encoding="utf-8",
+    )
+    daily, six_hourly, fixed = load_rules(path).rules
+    assert daily.dispersion == "auto" and daily.exclude_spikes
+    assert daily.per_window_p(series=8) == pytest.approx(0.5 / (8 * 7))
+    assert six_hourly.per_window_p(series=8) == pytest.approx(1 / (8 * 28))
+    assert fixed.per_window_p(series=8) == 0.001 and fixed.dispersion == 0
