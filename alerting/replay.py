@@ -24,7 +24,7 @@ from alerting.detectors import (
 )
 
 TUNING_SEEDS = range(0, 20)
-HELD_OUT_SEEDS = range(1000, 1100)
+HELD_OUT_SEEDS = range(1000, 1200)
 FIXED_RATES = (1.5, 3, 5, 8, 12, 20, 2, 6)
 BANDS = (("1.5-3/day", 0.0, 3.0), ("3-5/day", 3.0, 5.0), (">=5/day", 5.0, math.inf))
 
@@ -60,6 +60,7 @@ class ReplayResult:
     recall_by_rate: dict[float, list[int]] = field(default_factory=dict)  # base rate -> [found, total] (>=3x)
     # (band, "2x" or ">=3x") -> [found, total]
     recall_by_band: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    false_by_band: dict[str, int] = field(default_factory=dict)
     series_weeks: float = 0.0
     rule_weeks: float = 0.0
 
@@ -223,9 +224,10 @@ def replay_stream(
             if hits:
                 result.detected_by_factor[sp.factor] = result.detected_by_factor.get(sp.factor, 0) + 1
                 result.delays.append(hits[0] - sp.day)
-        result.false_alerts += sum(
-            1 for d in fired_days[s] if not any(sp.day <= d < sp.day + sp.duration for sp in spikes)
-        )
+        false = sum(1 for d in fired_days[s] if not any(sp.day <= d < sp.day + sp.duration for sp in spikes))
+        result.false_alerts += false
+        band = band_of(stream.rates[s])
+        result.false_by_band[band] = result.false_by_band.get(band, 0) + false
     # A rule covers every series of its dimension (here: all the series of one stream).
     result.rule_weeks += (days - baseline_windows) / 7
     return result
@@ -266,14 +268,20 @@ def poisson_threshold(mean: float, p_value: float) -> int:
     return k
 
 
-def best_case_recall(rate: float, factor: float, p_value: float, min_count: int = 3) -> float:
-    """P(one window catches a spike) when the baseline mean is known exactly and the noise is Poisson.
+def best_case_recall(
+    rate: float, factor: float, p_value: float, min_count: int = 3, windows_per_day: int = 1
+) -> float:
+    """P(a one-day spike is caught) when the baseline mean is known exactly and the noise is Poisson.
 
-    An upper bound for any test that keeps ``p_value`` per window: the spike window is Poisson(factor ×
-    rate) and must reach the count that plain noise reaches with probability at most ``p_value``.
+    An upper bound for any test that keeps ``p_value`` per day: the spike day is Poisson(factor × rate)
+    and must reach the count that plain noise reaches with probability at most ``p_value``. With
+    ``windows_per_day`` > 1 the day is cut into shorter windows, each tested at p / windows_per_day
+    (the same daily budget); the spike is caught when any of them fires.
     """
-    threshold = max(poisson_threshold(rate, p_value), min_count)
-    return poisson_upper_tail(threshold, factor * rate)
+    mean, p = rate / windows_per_day, p_value / windows_per_day
+    threshold = max(poisson_threshold(mean, p), min_count)
+    one = poisson_upper_tail(threshold, factor * mean)
+    return 1 - (1 - one) ** windows_per_day
 
 
 def format_result(result: ReplayResult) -> list[str]:
@@ -290,7 +298,8 @@ def format_result(result: ReplayResult) -> list[str]:
         lines.append(f"  recall {size} by base rate: " + ", ".join(cells))
     lines.append(
         f"  false alerts: {result.false_alerts} = {result.false_per_rule_week:.2f} per rule per week "
-        f"({result.false_per_series_week:.3f} per series per week)"
+        f"({result.false_per_series_week:.3f} per series per week); by base rate: "
+        + ", ".join(f"{band} {result.false_by_band.get(band, 0)}" for band, _, _ in BANDS)
     )
     if result.delays:
         mean = sum(result.delays) / len(result.delays)

@@ -64,13 +64,19 @@ def alerts(ctx: click.Context, config_dir: Path | None, dry_run: bool, now_text:
 @click.option(
     "--dispersion", default=0.15, show_default=True, help="Gamma-Poisson overdispersion (0 = Poisson noise)."
 )
-def replay(seeds: int, days: int, dispersion: float) -> None:
-    """Replay a synthetic stream with injected 2x/3x/5x spikes: recall, false alerts per week, delay."""
-    from alerting.replay import format_result, run_replay
+@click.option(
+    "--held-out",
+    is_flag=True,
+    help="Use that many of the held-out streams (seeds from 1000, random base rates) the defaults were not tuned on.",
+)
+def replay(seeds: int, days: int, dispersion: float, held_out: bool) -> None:
+    """Replay synthetic streams with injected 2x/3x/5x spikes: recall per base-rate band, false alerts, delay."""
+    from alerting.replay import HELD_OUT_SEEDS, format_result, run_replay
 
+    chosen = range(HELD_OUT_SEEDS.start, HELD_OUT_SEEDS.start + seeds) if held_out else range(seeds)
     with stage_progress("Replay") as progress:
         results = run_replay(
-            seeds, days, dispersion, progress=lambda done, total: progress(done, total, "streams")
+            chosen, days, dispersion, progress=lambda done, total: progress(done, total, "streams")
         )
     for result in results:
         console.print("\n".join(format_result(result)), markup=False)
