@@ -273,8 +273,8 @@ def best_case_recall(
 ) -> float:
     """P(a one-day spike is caught) when the baseline mean is known exactly and the noise is Poisson.
 
-    An upper bound for any test that keeps ``p_value`` per day: the spike day is Poisson(factor × rate)
-    and must reach the count that plain noise reaches with probability at most ``p_value``. With
+    The best a test at ``p_value`` per day can do when it knows the mean: the spike day is
+    Poisson(factor × rate) and must reach the count plain noise reaches with probability ≤ ``p_value``. With
     ``windows_per_day`` > 1 the day is cut into shorter windows, each tested at p / windows_per_day
     (the same daily budget); the spike is caught when any of them fires.
     """

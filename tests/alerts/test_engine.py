@@ -168,3 +168,25 @@ def test_digest_is_sent_once_a_day_with_watch_hits_gaps_and_escaped_titles(tmp_p
     html = digest.get_body(("html",)).get_content()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert "Watched queries" in html and "no items from kcna" in html and "조약 비준" in html
+
+
+def test_an_earlier_spike_in_the_baseline_does_not_hide_a_new_spike_on_a_quiet_theme(tmp_path, smtp_server):
+    settings = make_settings(tmp_path, smtp_server.port)
+    others = ["arms_transfers", "sanctions", "diplomacy_treaty", "economy_trade", "labor_migration"]
+    quiet = [
+        a for n, t in enumerate(others) for a in background(per_day=1, theme=t, start_n=10_000 + 100 * n)
+    ]
+    earlier = [
+        make_article(7000 + i, NOW - timedelta(days=5, hours=3, minutes=i), ["troop_deployment"])
+        for i in range(14)
+    ]
+    index_articles(settings, background() + quiet + earlier + spike_today(7))
+
+    report = run_alert_rules(settings, now=NOW)
+
+    # The first detector's plain mean (3.0 with the earlier burst) made 7 unremarkable (Poisson p = 0.034).
+    assert report.counts["fired"] == 1 and report.counts["sent"] == 1
+    _, message = smtp_server.messages[0]
+    assert message["Subject"].startswith("Spike: troop_deployment 7 stories in 1d")
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    assert "baseline mean of 2.0" in text and "1 earlier spike window(s) left out of the baseline" in text
