@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -238,8 +238,12 @@ def task_defaults(environ: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 def alert_time(logical_date: datetime | None, run_after: datetime) -> datetime:
-    """The "now" alert rules are evaluated at: the run's logical date (an asset-triggered run has none)."""
-    return logical_date or run_after
+    """The "now" alert rules are evaluated at: the run's logical date (an asset-triggered run has none).
+
+    Returned as a plain ``datetime`` in UTC: Airflow's pendulum datetimes do not mix with the stdlib's.
+    """
+    moment = logical_date or run_after
+    return datetime.fromtimestamp(moment.timestamp(), tz=UTC)
 
 
 # -- XCom --------------------------------------------------------------------------------------------
