@@ -1,10 +1,17 @@
 """Duplicate clusters that persist between runs: exact (same canonical URL, same normalised text)
-and near-duplicate (MinHash LSH with datasketch over word or character shingles).
+and near-duplicate (MinHash LSH over word or character shingles).
 
 A cluster's id is the id of its first member seen; its representative is its earliest member (by
 published_at, then fetched_at). When a late copy turns out to be earlier than the representative,
 the former representative's stored Article is handed back, demoted, so the index can be updated.
-State lives in one SQLite file under ``state_dir`` (transactions make each batch atomic).
+State lives in one SQLite file under ``state_dir``; the changes of a batch are written in one
+transaction at ``commit`` (the pipeline commits every few hundred documents and at the end).
+
+Speed (issue 4): signatures are datasketch's ``affine32`` MinHash, computed in one numpy
+expression with datasketch's own permutations (bit-identical to ``MinHash.update_batch``, so
+stored state stays comparable); the LSH bands (datasketch's b and r for the threshold) are kept
+in a compact in-memory index of integer band keys instead of ``MinHashLSH``'s bytes keys and
+per-bucket sets, which cost several times more time and memory per document.
 """
 
 from __future__ import annotations
@@ -81,17 +88,111 @@ def order_key(article: Article) -> str:
     return f"{stamp(article.published_at or article.fetched_at)}|{stamp(article.fetched_at)}"
 
 
-class _Signature:
-    """What MinHashLSH reads of a MinHash (its hash values and scheme), without rebuilding one."""
+# fmix32 constants of MurmurHash3, as datasketch applies them before its affine permutations
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
-    __slots__ = ("hashvalues",)
-    scheme = "affine32"
 
-    def __init__(self, hashvalues: np.ndarray):
-        self.hashvalues = hashvalues
+def minhash_values(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
+    """datasketch's ``affine32`` MinHash of already-hashed 32-bit values, in one numpy expression
+    (what ``MinHash(hashfunc=int, scheme="affine32").update_batch`` computes, without its
+    per-value Python calls)."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hashes.astype(np.uint32)
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    a, b = permutations
+    return (np.multiply.outer(hv, a) + b).min(axis=0)
 
-    def __len__(self) -> int:
-        return len(self.hashvalues)
+
+class _BandIndex:
+    """LSH over the signatures: ``bands`` bands of ``rows`` values each, every band folded into one
+    64-bit integer key; two documents are candidates when any band key is equal. Signatures are
+    rows of one numpy matrix; a replaced signature's row is marked dead, never reused."""
+
+    def __init__(self, num_perm: int, bands: int, rows: int):
+        self.bands, self.rows = bands, rows
+        self._weights = np.random.RandomState(20261125).randint(
+            1, 2**63 - 1, size=rows, dtype=np.int64
+        ).astype(np.uint64) | np.uint64(1)
+        self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
+        self.matrix = np.empty((1024, num_perm), dtype=np.uint32)
+        self.ids: list[str | None] = []
+        self.clusters: list[str] = []
+        self.row_of: dict[str, int] = {}
+
+    def band_keys(self, values: np.ndarray) -> np.ndarray:
+        """One key per band, for one signature (1-D) or many (2-D, one signature a row)."""
+        bands = values[..., : self.bands * self.rows].astype(np.uint64)
+        bands = bands.reshape(*values.shape[:-1], self.bands, self.rows)
+        with np.errstate(over="ignore"):
+            keys = (bands * self._weights).sum(axis=-1, dtype=np.uint64)
+            keys ^= keys >> np.uint64(31)
+        return keys
+
+    def add_many(self, ids: list[str], clusters: list[str], values: np.ndarray) -> None:
+        """Add signatures (one a row); ids not yet in the index."""
+        first = len(self.ids)
+        self._reserve(first + len(ids))
+        self.matrix[first : first + len(ids)] = values
+        self.ids.extend(ids)
+        self.clusters.extend(clusters)
+        for offset, (article_id, keys) in enumerate(zip(ids, self.band_keys(values).tolist(), strict=True)):
+            row = first + offset
+            self.row_of[article_id] = row
+            for table, key in zip(self._tables, keys, strict=True):
+                found = table.get(key)
+                if found is None:
+                    table[key] = row
+                elif isinstance(found, list):
+                    found.append(row)
+                else:
+                    table[key] = [found, row]
+
+    def add(self, article_id: str, cluster_id: str, values: np.ndarray) -> None:
+        """Add or replace the signature of ``article_id``."""
+        row = self.row_of.get(article_id)
+        if row is not None:
+            if np.array_equal(self.matrix[row], values):
+                self.clusters[row] = cluster_id
+                return
+            self.remove(article_id)
+        self.add_many([article_id], [cluster_id], values[np.newaxis, :])
+
+    def remove(self, article_id: str) -> None:
+        row = self.row_of.pop(article_id, None)
+        if row is not None:
+            self.ids[row] = None
+
+    def candidates(self, values: np.ndarray) -> list[int]:
+        """Rows sharing at least one band with ``values`` (live rows only)."""
+        found: set[int] = set()
+        for table, key in zip(self._tables, self.band_keys(values).tolist(), strict=True):
+            hit = table.get(key)
+            if hit is None:
+                continue
+            if isinstance(hit, list):
+                found.update(hit)
+            else:
+                found.add(hit)
+        ids = self.ids
+        return [row for row in found if ids[row] is not None]
+
+    def _reserve(self, size: int) -> None:
+        if size > len(self.matrix):
+            grown = np.empty((max(size, 2 * len(self.matrix)), self.matrix.shape[1]), dtype=np.uint32)
+            grown[: len(self.ids)] = self.matrix[: len(self.ids)]
+            self.matrix = grown
+
+
+@dataclass
+class _Cluster:
+    representative_id: str
+    representative_key: str
+    representative_json: str | None
+    size: int
 
 
 @dataclass
@@ -112,67 +213,57 @@ class DuplicateIndex:
         self.threshold = threshold
         self._db = sqlite3.connect(self.path)
         self._db.executescript(_SCHEMA)
-        self._template = MinHash(num_perm=num_perm, seed=1, scheme="affine32")
-        self._dtype = self._template.hashvalues.dtype
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._signatures: dict[str, np.ndarray] = {}
-        self._clusters_of: dict[str, str] = {}
+        self._permutations = MinHash(num_perm=num_perm, seed=1, scheme="affine32").permutations
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # only for its optimal b and r
+        self._bands = _BandIndex(num_perm, lsh.b, lsh.r)
+        # what changed since the last commit: written in one transaction by ``commit``
+        self._members: dict[str, tuple[str, str, str | None, str, bytes | None]] = {}
+        self._hashes: dict[str, list[str]] = {}  # content hash → ids of members stored since
+        self._clusters: dict[str, _Cluster] = {}
         self._load()
 
     def _load(self) -> None:
-        rows = self._db.execute(
+        ids, clusters, blobs = [], [], []
+        for article_id, cluster_id, blob in self._db.execute(
             "SELECT article_id, cluster_id, minhash FROM members WHERE minhash IS NOT NULL"
-        )
-        with self._lsh.insertion_session() as session:
-            for article_id, cluster_id, blob in rows:
-                values = np.frombuffer(blob, dtype=self._dtype)
-                self._signatures[article_id] = values
-                self._clusters_of[article_id] = cluster_id
-                session.insert(article_id, self._minhash_from(values), check_duplication=False)
-
-    @staticmethod
-    def _minhash_from(values: np.ndarray) -> _Signature:
-        return _Signature(values)
+        ):
+            if len(blob) == self.num_perm * 4:
+                ids.append(article_id)
+                clusters.append(cluster_id)
+                blobs.append(blob)
+        if ids:
+            values = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(ids), self.num_perm)
+            self._bands.add_many(ids, clusters, values)
 
     def signature(self, text: str, language: str) -> np.ndarray | None:
         hashes = shingle_hashes(text, language)
         if len(hashes) < MIN_SHINGLES:
             return None
-        minhash = MinHash(
-            num_perm=self.num_perm, permutations=self._template.permutations, scheme="affine32", hashfunc=int
-        )
-        minhash.update_batch(hashes.tolist())  # already hashed: ``int`` passes them through
-        return minhash.hashvalues.copy()
+        return minhash_values(hashes, self._permutations)
 
     def _near_cluster(self, article_id: str, values: np.ndarray) -> str | None:
         """The cluster of the most similar indexed document at or above the threshold. At most
         MAX_CANDIDATES candidates are compared (members of one big cluster all collide)."""
-        candidates = sorted(c for c in self._lsh.query(self._minhash_from(values)) if c != article_id)
-        if not candidates:
+        bands = self._bands
+        rows = [row for row in bands.candidates(values) if bands.ids[row] != article_id]
+        if not rows:
             return None
-        candidates = candidates[:MAX_CANDIDATES]
-        similarity = (np.stack([self._signatures[c] for c in candidates]) == values).mean(axis=1)
+        rows = sorted(rows, key=bands.ids.__getitem__)[:MAX_CANDIDATES]
+        similarity = (bands.matrix[rows] == values).mean(axis=1)
         best = int(np.argmax(similarity))
-        return self._clusters_of.get(candidates[best]) if similarity[best] >= self.threshold else None
+        return bands.clusters[rows[best]] if similarity[best] >= self.threshold else None
 
     def assign(self, article: Article, text: str) -> Assignment:
         """Put ``article`` (processed, with content_hash) in a cluster and remember it."""
         key = order_key(article)
         values = self.signature(text, article.language)
-        row = self._db.execute(
-            "SELECT cluster_id, content_hash FROM members WHERE article_id = ?", (article.id,)
-        ).fetchone()
-        if row is not None:
-            cluster_id, old_hash = row
+        member = self._member(article.id)
+        if member is not None:
+            cluster_id, old_hash = member
             status = "unchanged" if old_hash == article.content_hash else "updated"
             self._store_member(article.id, cluster_id, article.content_hash, key, values)
             return self._settle(article, cluster_id, key, status, new_member=False)
-        cluster_id = None
-        if article.content_hash:
-            hit = self._db.execute(
-                "SELECT cluster_id FROM members WHERE content_hash = ? LIMIT 1", (article.content_hash,)
-            ).fetchone()
-            cluster_id = hit[0] if hit else None
+        cluster_id = self._cluster_with_hash(article.content_hash) if article.content_hash else None
         if cluster_id is None and values is not None:
             cluster_id = self._near_cluster(article.id, values)
         status = "joined" if cluster_id else "new"
@@ -180,47 +271,69 @@ class DuplicateIndex:
         self._store_member(article.id, cluster_id, article.content_hash, key, values)
         return self._settle(article, cluster_id, key, status, new_member=True)
 
+    def _member(self, article_id: str) -> tuple[str, str | None] | None:
+        pending = self._members.get(article_id)
+        if pending is not None:
+            return pending[1], pending[2]
+        return self._db.execute(
+            "SELECT cluster_id, content_hash FROM members WHERE article_id = ?", (article_id,)
+        ).fetchone()
+
+    def _cluster_with_hash(self, content_hash: str) -> str | None:
+        for article_id, cluster_id in self._db.execute(
+            "SELECT article_id, cluster_id FROM members WHERE content_hash = ?", (content_hash,)
+        ):
+            pending = self._members.get(article_id)
+            if pending is None or pending[2] == content_hash:  # not since changed in this batch
+                return cluster_id
+        for article_id in self._hashes.get(content_hash, ()):
+            pending = self._members[article_id]
+            if pending[2] == content_hash:
+                return pending[1]
+        return None
+
     def _store_member(
         self, article_id: str, cluster_id: str, content_hash: str | None, key: str, values: np.ndarray | None
     ) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)",
-            (article_id, cluster_id, content_hash, key, values.tobytes() if values is not None else None),
-        )
-        if article_id in self._signatures:
-            self._lsh.remove(article_id)
-            del self._signatures[article_id]
+        blob = values.tobytes() if values is not None else None
+        self._members[article_id] = (article_id, cluster_id, content_hash, key, blob)
+        if content_hash:
+            self._hashes.setdefault(content_hash, []).append(article_id)
         if values is not None:
-            self._lsh.insert(article_id, self._minhash_from(values), check_duplication=False)
-            self._signatures[article_id] = values
-            self._clusters_of[article_id] = cluster_id
+            self._bands.add(article_id, cluster_id, values)
+        else:
+            self._bands.remove(article_id)
+
+    def _cluster(self, cluster_id: str) -> _Cluster | None:
+        cluster = self._clusters.get(cluster_id)
+        if cluster is None:
+            row = self._db.execute(
+                "SELECT representative_id, representative_key, representative_json, size FROM clusters "
+                "WHERE cluster_id = ?",
+                (cluster_id,),
+            ).fetchone()
+            if row is not None:
+                cluster = self._clusters[cluster_id] = _Cluster(*row)
+        return cluster
 
     def _settle(
         self, article: Article, cluster_id: str, key: str, status: str, new_member: bool
     ) -> Assignment:
         """Decide the representative; keep its processed JSON to re-issue it if it is demoted."""
-        cluster = self._db.execute(
-            "SELECT representative_id, representative_key, representative_json FROM clusters WHERE cluster_id = ?",
-            (cluster_id,),
-        ).fetchone()
         article.cluster_id = cluster_id
+        # a new cluster's id is its first member's id, which no stored cluster can have
+        cluster = None if status == "new" else self._cluster(cluster_id)
         if cluster is None:
             article.is_representative = True
-            self._db.execute(
-                "INSERT INTO clusters VALUES (?, ?, ?, ?, 1)",
-                (cluster_id, article.id, key, article.to_json()),
-            )
+            self._clusters[cluster_id] = _Cluster(article.id, key, article.to_json(), 1)
             return Assignment(cluster_id, True, status)
-        rep_id, rep_key, rep_json = cluster
         if new_member:
-            self._db.execute("UPDATE clusters SET size = size + 1 WHERE cluster_id = ?", (cluster_id,))
-        if rep_id == article.id or key < rep_key:
+            cluster.size += 1
+        rep_id, rep_json = cluster.representative_id, cluster.representative_json
+        if rep_id == article.id or key < cluster.representative_key:
             article.is_representative = True
-            self._db.execute(
-                "UPDATE clusters SET representative_id = ?, representative_key = ?, representative_json = ? "
-                "WHERE cluster_id = ?",
-                (article.id, key, article.to_json(), cluster_id),
-            )
+            cluster.representative_id, cluster.representative_key = article.id, key
+            cluster.representative_json = article.to_json()
             demoted = None
             if rep_id != article.id and rep_json:
                 demoted = Article.from_json(rep_json)
@@ -230,12 +343,26 @@ class DuplicateIndex:
         return Assignment(cluster_id, False, status)
 
     def cluster_size(self, cluster_id: str) -> int:
-        row = self._db.execute("SELECT size FROM clusters WHERE cluster_id = ?", (cluster_id,)).fetchone()
-        return int(row[0]) if row else 0
+        cluster = self._cluster(cluster_id)
+        return cluster.size if cluster else 0
 
     def commit(self) -> None:
-        self._db.commit()
+        """Write what changed since the last commit, in one transaction."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)", self._members.values()
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO clusters VALUES (?, ?, ?, ?, ?)",
+                [
+                    (cid, c.representative_id, c.representative_key, c.representative_json, c.size)
+                    for cid, c in self._clusters.items()
+                ],
+            )
+        self._members.clear()
+        self._hashes.clear()
+        self._clusters.clear()
 
     def close(self) -> None:
-        self._db.commit()
+        self.commit()
         self._db.close()

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from langdetect import DetectorFactory
 from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
@@ -69,6 +70,18 @@ LATIN_FUNCTION_WORDS = {
     ),
 }
 
+
+def _languages_of_words() -> dict[str, tuple[str, ...]]:
+    """Each function word → the languages that use it (one dictionary look-up per word)."""
+    languages: dict[str, tuple[str, ...]] = {}
+    for lang, words in LATIN_FUNCTION_WORDS.items():
+        for word in words:
+            languages[word] = (*languages.get(word, ()), lang)
+    return languages
+
+
+_LATIN_WORD_LANGUAGES = _languages_of_words()
+
 # Han characters written only in Japanese (shinjitai) or only in simplified Chinese.
 JA_ONLY_KANJI = set(
     "駅円込売県気戦鉄関発経対総証変広済労働図円払様読歳単拠沢縄渋浜帰辺営斉剤絵続亜悪圧囲医壱隠栄塩横黄温穏仮価画会拡覚学楽巻陥勧寛歓観巌顔帰戯犠旧拠挙峡狭暁区駆勲径茎恵掲渓継軽鶏芸撃県倹剣険圏検献権顕験厳効広恒鉱号国済砕斎剤雑参桟蚕惨賛残糸歯児辞湿実写釈寿収従渋獣縦粛処緒叙奨将渉焼祥称証乗剰壌嬢条浄状畳譲醸嘱触寝慎真尽図粋酔穂随枢数瀬声静斉摂窃専浅戦践銭潜繊禅曽双壮捜挿巣争総聡荘騒増蔵臓即属続堕対体帯滞台滝択沢担単胆団弾断遅痴昼虫鋳庁徴聴勅鎮塚逓鉄転点伝都当党盗稲闘徳独読届弐悩脳廃拝売麦発髪抜繁晩蛮卑秘碑浜賓頻敏瓶侮払仏併並塀餅辺変弁舗歩穂宝豊翻毎万満免黙訳薬与予余誉揺様謡来頼乱覧欄竜隆虜両猟緑涙塁励礼隷霊齢暦歴恋炉労郎楼録湾"
@@ -112,11 +125,47 @@ _SCRIPT_PATTERNS = {
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
+_SCRIPT_NAMES = tuple(_SCRIPT_PATTERNS)
+
+
+def _script_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per Basic Multilingual Plane code point: its script (0 none, else 1 + index in
+    ``_SCRIPT_NAMES``) and whether it is a letter, built once from the same regexes."""
+    plane = "".join(map(chr, range(0x10000)))
+    scripts = np.zeros(0x10000, dtype=np.uint8)
+    for number, pattern in enumerate(_SCRIPT_PATTERNS.values(), 1):
+        scripts[_code_points("".join(pattern.findall(plane)))] = number
+    letters = np.zeros(0x10000, dtype=bool)
+    letters[_code_points("".join(_ANY_LETTER.findall(plane)))] = True
+    return scripts, letters
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _table_of(characters: set[str]) -> np.ndarray:
+    table = np.zeros(0x10000, dtype=bool)
+    table[_code_points("".join(characters))] = True
+    return table
+
+
+_SCRIPT_OF, _IS_LETTER = _script_tables()
+_JA_ONLY_TABLE, _ZH_ONLY_TABLE = _table_of(JA_ONLY_KANJI), _table_of(ZH_ONLY_SIMPLIFIED)
+
+
 def count_scripts(text: str) -> ScriptCounts:
-    """Letters per script (regex scans run in C: this is on the hot path)."""
-    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_PATTERNS.items()}
-    other = max(len(_ANY_LETTER.findall(text)) - sum(counts.values()), 0)
-    return ScriptCounts(other=other, **counts)
+    """Letters per script: two table look-ups over the code points (this is on the hot path)."""
+    points = _code_points(text)
+    astral = points[points >= 0x10000]
+    if len(astral):  # no script range reaches beyond the BMP; their letters count as other
+        points = points[points < 0x10000]
+    counts = np.bincount(_SCRIPT_OF[points], minlength=len(_SCRIPT_NAMES) + 1).tolist()
+    letters = int(np.count_nonzero(_IS_LETTER[points]))
+    if len(astral):
+        letters += len(_ANY_LETTER.findall("".join(map(chr, astral.tolist()))))
+    other = max(letters - sum(counts[1:]), 0)
+    return ScriptCounts(*counts[1:], other=other)
 
 
 @lru_cache(maxsize=1)
@@ -147,17 +196,22 @@ def _langdetect(text: str, seed: int, candidates: tuple[str, ...] | None = None)
 
 
 def _cyrillic_language(text: str, seed: int) -> str:
-    letters = set(text.lower())
+    lowered = text.lower()
+    letters = set(lowered)
     if letters & BE_ONLY:
         return "be"
     if letters & KK_MN_ONLY or letters & SOUTH_SLAVIC_ONLY:
         return _langdetect(text, seed)
-    lowered = _LATIN_I_IN_CYRILLIC.sub("і", text.lower())
+    if "i" in letters:
+        lowered = _LATIN_I_IN_CYRILLIC.sub("і", lowered)
     uk_letters = sum(lowered.count(ch) for ch in UK_ONLY)
     ru_letters = sum(lowered.count(ch) for ch in RU_ONLY)
-    words = _WORD.findall(lowered)
-    uk_words = sum(1 for w in words if w in UK_MARKERS)
-    ru_words = sum(1 for w in words if w in RU_MARKERS)
+    uk_words = ru_words = 0
+    for word in _WORD.findall(lowered):
+        if word in UK_MARKERS:
+            uk_words += 1
+        elif word in RU_MARKERS:
+            ru_words += 1
     uk_score = uk_letters + 2 * uk_words
     ru_score = ru_letters + 2 * ru_words
     if uk_letters and not ru_letters and uk_score >= 1:
@@ -178,8 +232,10 @@ def _cyrillic_language(text: str, seed: int) -> str:
 def _han_language(text: str, counts: ScriptCounts) -> str:
     if counts.kana >= 2 or (counts.kana and counts.kana * 20 >= counts.han):
         return "ja"
-    ja_only = sum(1 for ch in text if ch in JA_ONLY_KANJI)
-    zh_only = sum(1 for ch in text if ch in ZH_ONLY_SIMPLIFIED)
+    points = _code_points(text)
+    points = points[points < 0x10000]
+    ja_only = int(np.count_nonzero(_JA_ONLY_TABLE[points]))
+    zh_only = int(np.count_nonzero(_ZH_ONLY_TABLE[points]))
     if ja_only > zh_only and ja_only >= 2:
         return "ja"
     return "zh"
@@ -208,18 +264,22 @@ def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, se
 
 def _latin_by_function_words(text: str) -> str | None:
     """en/fr/de/es/it/pt when frequent short words say so clearly (an eighth of the words, and twice
-    the runner-up); None leaves the decision to langdetect."""
+    the runner-up, or, where the two share many words (fr and es: de, la, en, que), three times
+    the runner-up on the words only one of them has); None leaves the decision to langdetect."""
     words = _WORD.findall(text[:600].lower())
     if len(words) < 6:
         return None
-    scores = sorted(
-        (
-            (sum(1 for w in words if w in vocabulary), lang)
-            for lang, vocabulary in LATIN_FUNCTION_WORDS.items()
-        ),
-        reverse=True,
-    )
-    (best, lang), (second, _) = scores[0], scores[1]
-    if best >= 3 and best * 8 >= len(words) and best >= 2 * second:
+    counts = dict.fromkeys(LATIN_FUNCTION_WORDS, 0)
+    found = [w for w in words if w in _LATIN_WORD_LANGUAGES]
+    for word in found:
+        for lang in _LATIN_WORD_LANGUAGES[word]:
+            counts[lang] += 1
+    (best, lang), (second, runner_up) = sorted(((n, lang) for lang, n in counts.items()), reverse=True)[:2]
+    if best < 3 or best * 8 < len(words):
+        return None
+    if best >= 2 * second:
         return lang
-    return None
+    own = LATIN_FUNCTION_WORDS[lang] - LATIN_FUNCTION_WORDS[runner_up]
+    theirs = LATIN_FUNCTION_WORDS[runner_up] - LATIN_FUNCTION_WORDS[lang]
+    mine, other = sum(w in own for w in found), sum(w in theirs for w in found)
+    return lang if mine >= 3 and mine >= 3 * other else None

@@ -1,0 +1,96 @@
+"""The duplicate index: signatures stay datasketch's, and a batch's changes are seen before commit
+and kept after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from datasketch import MinHash
+
+from processing.duplicates import DuplicateIndex, minhash_values, shingle_hashes
+from processing.pipeline import Processor
+from whirlpool.report import StageReport
+from whirlpool.settings import Settings
+
+from .conftest import make_article
+
+STORY = (
+    "Russian and North Korean officials met in Vladivostok on Tuesday to discuss a new rail link, "
+    "fishing quotas and the export of coal through the port of Rajin, according to state media. "
+    "The talks lasted two days and ended with a protocol signed by both delegations."
+)
+
+
+def test_signature_is_the_minhash_datasketch_computes_for_the_same_shingles():
+    hashes = shingle_hashes(STORY, "en")
+    reference = MinHash(num_perm=64, seed=1, scheme="affine32", hashfunc=int)
+    reference.update_batch(hashes.tolist())
+    ours = minhash_values(hashes, reference.permutations)
+    assert ours.dtype == reference.hashvalues.dtype
+    assert np.array_equal(ours, reference.hashvalues)
+
+
+def test_near_copy_joins_within_one_batch_before_anything_is_committed(tmp_path: Path):
+    index = DuplicateIndex(tmp_path / "state.sqlite3")
+    first = make_article("https://a.example/1", "Rail talks", STORY)
+    first.content_hash, first.language = "h1", "en"
+    second = make_article("https://b.example/2", "Rail talks (copy)", STORY + " Reporting by a wire service.")
+    second.content_hash, second.language = "h2", "en"
+    assert index.assign(first, STORY).status == "new"
+    joined = index.assign(second, second.body)
+    index.close()
+    assert joined.status == "joined" and joined.cluster_id == first.id
+    assert joined.is_representative is False
+
+
+def test_batch_is_written_at_commit_and_read_back_by_a_new_index(tmp_path: Path):
+    path = tmp_path / "state.sqlite3"
+    index = DuplicateIndex(path)
+    article = make_article("https://a.example/1", "Rail talks", STORY)
+    article.content_hash, article.language = "h1", "en"
+    index.assign(article, STORY)
+    index.commit()
+    index.close()
+
+    reopened = DuplicateIndex(path)
+    copy = make_article("https://c.example/3", "Rail talks", STORY + " More to follow.")
+    copy.content_hash, copy.language = "h3", "en"
+    result = reopened.assign(copy, copy.body)
+    assert (result.status, result.cluster_id) == ("joined", article.id)
+    assert reopened.cluster_size(article.id) == 2
+    reopened.close()
+
+
+def test_a_member_whose_text_changed_in_the_batch_no_longer_matches_its_old_hash(tmp_path: Path):
+    index = DuplicateIndex(tmp_path / "state.sqlite3")
+    original = make_article("https://a.example/1", "Rail talks", STORY)
+    original.content_hash, original.language = "old", "en"
+    index.assign(original, STORY)
+    index.commit()
+    rewritten = make_article(
+        "https://a.example/1", "Something else", "A different story entirely, about fish."
+    )
+    rewritten.content_hash, rewritten.language = "new", "en"
+    assert index.assign(rewritten, rewritten.body).status == "updated"
+    stranger = make_article("https://z.example/9", "Other", "Unrelated words here.")
+    stranger.content_hash, stranger.language = "old", "en"
+    result = index.assign(stranger, stranger.body)
+    index.close()
+    assert result.status == "new" and result.cluster_id == stranger.id
+
+
+def test_a_run_of_many_documents_keeps_every_cluster_decision_after_a_restart(settings: Settings):
+    articles = [
+        make_article(f"https://a.example/{n}", f"Story {n}", f"{STORY} Story number {n} of the series.")
+        for n in range(1, 1200)
+    ]
+    processor = Processor.from_settings(settings)
+    first = {a.id: a.cluster_id for a in processor.process(articles, StageReport("process"))}
+    processor.close()
+    processor = Processor.from_settings(settings)
+    report = StageReport("process")
+    again = {a.id: a.cluster_id for a in processor.process(articles, report)}
+    processor.close()
+    assert again == first
+    assert report.counts["unchanged"] == len(articles)
