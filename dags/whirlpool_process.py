@@ -43,10 +43,13 @@ def whirlpool_process():
     @task(outlets=[PROCESSED_BATCHES])
     def announce_processed_batches(summary: dict, *, outlet_events=None) -> list[str]:
         """Emit the asset when this run wrote processed batches."""
-        if not summary["outputs"]:
+        from whirlpool.orchestration import batch_names
+
+        batches = batch_names(summary["outputs"])
+        if not batches:
             raise AirflowSkipException("no processed batch written")
-        outlet_events[PROCESSED_BATCHES].extra = {"batches": summary["outputs"]}
-        return summary["outputs"]
+        outlet_events[PROCESSED_BATCHES].extra = {"batches": batches}
+        return batches
 
     announce_processed_batches(process_pending_batches())
 

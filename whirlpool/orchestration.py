@@ -197,6 +197,11 @@ def pending_batches(settings: Settings, stage: str) -> list[str]:
     return [store.batch_name(path) for path in store.pending(stage, consumer)]
 
 
+def batch_names(paths: list[str]) -> list[str]:
+    """Batch names of the batch files among a report's outputs (other outputs are left out)."""
+    return [Path(p).name.removesuffix(".jsonl.gz") for p in paths if p.endswith(".jsonl.gz")]
+
+
 # -- schedules and task defaults ---------------------------------------------------------------------
 def digest_time(config_dir: Path | None = None) -> tuple[int, str]:
     """(hour, time zone) of the first enabled digest rule in alerts.yaml; (7, "UTC") when there is none.
