@@ -8,6 +8,8 @@ import html
 import re
 import unicodedata
 
+from processing.characters import WordScanner, text_of
+
 _TAG = re.compile(
     r"<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>|<!--.*?-->|</?[a-zA-Z][^<>]{0,500}>", re.S
 )
@@ -15,8 +17,16 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\ufffe\uffff]"
 )
 _SPACES = re.compile(r"[^\S\n]+")
+# whitespace other than space and newline (what str.isspace accepts): when a text has none, the
+# only runs to collapse are runs of spaces, found much faster
+_OTHER_SPACE = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+_SPACE_RUN = re.compile(" {2,}")
+# the compatibility characters news text is full of, replaced by their NFKC form before the
+# normalisation, which then finds most texts already normal (and skips them); each of these is a
+# starter that composes with nothing, so replacing it first does not change the result
+_COMMON_COMPATIBILITY = (("\xa0", " "), ("\u2026", "..."), ("\u202f", " "))
+_WORDS_FOR_HASH = WordScanner(r"[^\W_]")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_NON_WORD = re.compile(r"[\W_]+")
 
 # Whole lines that are site furniture, not article text (matched case-insensitively).
 BOILERPLATE_LINE = re.compile(
@@ -44,19 +54,36 @@ def clean_text(text: str, max_chars: int | None = None, multiline: bool = True) 
         text = html.unescape(text)
     if "<" in text:
         text = _TAG.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL.sub("", text)
     if not multiline:
-        return _SPACES.sub(" ", text.replace("\n", " ")).strip()[: max_chars or None]
+        return collapse_spaces(text.replace("\n", " ")).strip()[: max_chars or None]
     lines = []
-    for line in text.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
+    for line in collapse_spaces(text).split("\n"):
+        line = line.strip()
         if line and len(line) < 90 and BOILERPLATE_LINE.match(line):
             continue
         lines.append(line)
     cleaned = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return cleaned[:max_chars] if max_chars is not None else cleaned
+
+
+def nfkc(text: str) -> str:
+    """Unicode NFKC, normalising only the lines that need it (a newline composes with nothing)."""
+    for old, new in _COMMON_COMPATIBILITY:
+        if old in text:
+            text = text.replace(old, new)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return "\n".join(unicodedata.normalize("NFKC", line) for line in text.split("\n"))
+
+
+def collapse_spaces(text: str) -> str:
+    """Each run of whitespace other than newlines becomes one space."""
+    if _OTHER_SPACE.search(text):
+        return _SPACES.sub(" ", text)
+    return _SPACE_RUN.sub(" ", text) if "  " in text else text
 
 
 def clean_title(title: str) -> str:
@@ -66,7 +93,7 @@ def clean_title(title: str) -> str:
 
 def normalised_for_hash(text: str) -> str:
     """Lower case, words only: what must match for two texts to be exact duplicates."""
-    return _NON_WORD.sub(" ", text.lower()).strip()
+    return text_of(_WORDS_FOR_HASH.joined(text.lower()))
 
 
 def content_hash(title: str, body: str) -> str:

@@ -16,7 +16,6 @@ per-bucket sets, which cost several times more time and memory per document.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,12 +24,13 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from processing.characters import WordScanner
 from whirlpool.article import Article
 
 MAX_SHINGLES = 256
 MIN_SHINGLES = 5
 MAX_CANDIDATES = 64
-_WORD = re.compile(r"\w+")
+_WORDS = WordScanner(r"\w")
 _CJK_LANGUAGES = ("zh", "ja")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -60,10 +60,10 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same bottom-k selection
     in every copy keeps large documents comparable and cheap)."""
     if language in _CJK_LANGUAGES:
-        n, chars = 4, "".join(_WORD.findall(text[: MAX_SHINGLES * 4].lower()))
+        n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4].lower(), separator=False)
     else:
-        n, chars = 9, " ".join(_WORD.findall(text[: MAX_SHINGLES * 12].lower()))
-    units = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        n, units = 9, _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
+    units = units.astype(np.uint64)
     if len(units) < n:
         return np.empty(0, dtype=np.uint64)
     count = len(units) - n + 1
@@ -109,28 +109,22 @@ def minhash_values(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
 
 class _BandIndex:
     """LSH over the signatures: ``bands`` bands of ``rows`` values each, every band folded into one
-    64-bit integer key; two documents are candidates when any band key is equal. Signatures are
+    integer key; two documents are candidates when any band key is equal. Signatures are
     rows of one numpy matrix; a replaced signature's row is marked dead, never reused."""
 
     def __init__(self, num_perm: int, bands: int, rows: int):
         self.bands, self.rows = bands, rows
-        self._weights = np.random.RandomState(20261125).randint(
-            1, 2**63 - 1, size=rows, dtype=np.int64
-        ).astype(np.uint64) | np.uint64(1)
         self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(bands)]
         self.matrix = np.empty((1024, num_perm), dtype=np.uint32)
         self.ids: list[str | None] = []
         self.clusters: list[str] = []
         self.row_of: dict[str, int] = {}
 
-    def band_keys(self, values: np.ndarray) -> np.ndarray:
-        """One key per band, for one signature (1-D) or many (2-D, one signature a row)."""
-        bands = values[..., : self.bands * self.rows].astype(np.uint64)
-        bands = bands.reshape(*values.shape[:-1], self.bands, self.rows)
-        with np.errstate(over="ignore"):
-            keys = (bands * self._weights).sum(axis=-1, dtype=np.uint64)
-            keys ^= keys >> np.uint64(31)
-        return keys
+    def band_keys(self, values: np.ndarray) -> list[int]:
+        """One key per band: the hash of the band's values (ints and tuples of ints hash the same
+        in every process; equal keys of different bands never meet, each band has its table)."""
+        flat, rows = values.tolist(), self.rows
+        return [hash(tuple(flat[start : start + rows])) for start in range(0, self.bands * rows, rows)]
 
     def add_many(self, ids: list[str], clusters: list[str], values: np.ndarray) -> None:
         """Add signatures (one a row); ids not yet in the index."""
@@ -139,7 +133,7 @@ class _BandIndex:
         self.matrix[first : first + len(ids)] = values
         self.ids.extend(ids)
         self.clusters.extend(clusters)
-        for offset, (article_id, keys) in enumerate(zip(ids, self.band_keys(values).tolist(), strict=True)):
+        for offset, (article_id, keys) in enumerate(zip(ids, map(self.band_keys, values), strict=True)):
             row = first + offset
             self.row_of[article_id] = row
             for table, key in zip(self._tables, keys, strict=True):
@@ -169,7 +163,7 @@ class _BandIndex:
     def candidates(self, values: np.ndarray) -> list[int]:
         """Rows sharing at least one band with ``values`` (live rows only)."""
         found: set[int] = set()
-        for table, key in zip(self._tables, self.band_keys(values).tolist(), strict=True):
+        for table, key in zip(self._tables, self.band_keys(values), strict=True):
             hit = table.get(key)
             if hit is None:
                 continue

@@ -20,6 +20,8 @@ from langdetect import DetectorFactory
 from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
+from processing.characters import BMP, code_points, table_of_characters, table_of_pattern
+
 UNDETERMINED = "und"
 SCRIPT_SAMPLE_CHARS = 600  # enough letters to tell the script apart
 LANGDETECT_MAX_CHARS = 300  # langdetect's cost grows with the text; this much decides a language
@@ -131,35 +133,22 @@ _SCRIPT_NAMES = tuple(_SCRIPT_PATTERNS)
 def _script_tables() -> tuple[np.ndarray, np.ndarray]:
     """Per Basic Multilingual Plane code point: its script (0 none, else 1 + index in
     ``_SCRIPT_NAMES``) and whether it is a letter, built once from the same regexes."""
-    plane = "".join(map(chr, range(0x10000)))
-    scripts = np.zeros(0x10000, dtype=np.uint8)
+    scripts = np.zeros(BMP, dtype=np.uint8)
     for number, pattern in enumerate(_SCRIPT_PATTERNS.values(), 1):
-        scripts[_code_points("".join(pattern.findall(plane)))] = number
-    letters = np.zeros(0x10000, dtype=bool)
-    letters[_code_points("".join(_ANY_LETTER.findall(plane)))] = True
-    return scripts, letters
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
-def _table_of(characters: set[str]) -> np.ndarray:
-    table = np.zeros(0x10000, dtype=bool)
-    table[_code_points("".join(characters))] = True
-    return table
+        scripts[table_of_pattern(pattern)] = number
+    return scripts, table_of_pattern(_ANY_LETTER)
 
 
 _SCRIPT_OF, _IS_LETTER = _script_tables()
-_JA_ONLY_TABLE, _ZH_ONLY_TABLE = _table_of(JA_ONLY_KANJI), _table_of(ZH_ONLY_SIMPLIFIED)
+_JA_ONLY_TABLE, _ZH_ONLY_TABLE = table_of_characters(JA_ONLY_KANJI), table_of_characters(ZH_ONLY_SIMPLIFIED)
 
 
 def count_scripts(text: str) -> ScriptCounts:
     """Letters per script: two table look-ups over the code points (this is on the hot path)."""
-    points = _code_points(text)
-    astral = points[points >= 0x10000]
+    points = code_points(text)
+    astral = points[points >= BMP]
     if len(astral):  # no script range reaches beyond the BMP; their letters count as other
-        points = points[points < 0x10000]
+        points = points[points < BMP]
     counts = np.bincount(_SCRIPT_OF[points], minlength=len(_SCRIPT_NAMES) + 1).tolist()
     letters = int(np.count_nonzero(_IS_LETTER[points]))
     if len(astral):
@@ -232,8 +221,8 @@ def _cyrillic_language(text: str, seed: int) -> str:
 def _han_language(text: str, counts: ScriptCounts) -> str:
     if counts.kana >= 2 or (counts.kana and counts.kana * 20 >= counts.han):
         return "ja"
-    points = _code_points(text)
-    points = points[points < 0x10000]
+    points = code_points(text)
+    points = points[points < BMP]
     ja_only = int(np.count_nonzero(_JA_ONLY_TABLE[points]))
     zh_only = int(np.count_nonzero(_ZH_ONLY_TABLE[points]))
     if ja_only > zh_only and ja_only >= 2:

@@ -73,43 +73,52 @@ class Processor:
     def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
         """Process one article; returns it and, when it displaced one, the demoted representative."""
         settings = self.settings
-        a = article.model_copy()  # fields are replaced, never mutated in place
-        if len(a.body) > settings.max_body_chars:
+        if len(article.body) > settings.max_body_chars:
             report.warn(
-                f"body of {len(a.body):,} characters truncated to {settings.max_body_chars:,}",
-                a.source_id,
-                a.url,
+                f"body of {len(article.body):,} characters truncated to {settings.max_body_chars:,}",
+                article.source_id,
+                article.url,
             )
             report.count("truncated")
-        a.title = clean_title(a.title)
-        a.summary = clean_text(a.summary, MAX_SUMMARY_CHARS)
-        a.body = clean_text(a.body, settings.max_body_chars)
-        a.canonical_url = a.canonical_url or canonical_url(a.url)
-        a.id = a.id or article_id(a.canonical_url)
-        main_text = a.body or a.summary
-        if not (a.title or main_text):
-            report.warn("no text after cleaning: nothing to tag", a.source_id, a.url)
+        title = clean_title(article.title)
+        summary = clean_text(article.summary, MAX_SUMMARY_CHARS)
+        body = clean_text(article.body, settings.max_body_chars)
+        canonical = article.canonical_url or canonical_url(article.url)
+        main_text = body or summary
+        if not (title or main_text):
+            report.warn("no text after cleaning: nothing to tag", article.source_id, article.url)
             report.count("empty")
-        a.language = detect_language(
-            f"{a.title}\n{main_text[: settings.language_prefix_chars]}",
+        language = detect_language(
+            f"{title}\n{main_text[: settings.language_prefix_chars]}",
             prefix_chars=settings.language_prefix_chars,
             min_chars=settings.min_language_chars,
             seed=settings.language_seed,
         )
-        a.content_hash = content_hash(a.title, main_text)
-
-        texts = {"title": a.title, "summary": a.summary, "body": a.body}
+        texts = {"title": title, "summary": summary, "body": body}
         tags = tag_fields(self.taxonomy, texts)
         strong = tags.strong()
         relevance = score_relevance(texts, strong)
-        a.actors = tags.sides()
-        a.entities = tags.concept_ids(("person", "organisation", "weapon"))
-        a.places = tags.concept_ids(("place",))
-        a.themes = _themes(strong, relevance.themes_in_tied_sentences)
-        a.relevance = relevance.score
-        a.relevant = relevance.score >= settings.relevance_threshold
-        a.evidence = tags.evidence(texts)
-        a.processed_at = utcnow()
+        # one copy with every field replaced (fields are never mutated in place; no re-validation:
+        # each value is built here with the type the schema has)
+        a = article.model_copy(
+            update={
+                "title": title,
+                "summary": summary,
+                "body": body,
+                "canonical_url": canonical,
+                "id": article.id or article_id(canonical),
+                "language": language,
+                "content_hash": content_hash(title, main_text),
+                "actors": tags.sides(),
+                "entities": tags.concept_ids(("person", "organisation", "weapon")),
+                "places": tags.concept_ids(("place",)),
+                "themes": _themes(strong, relevance.themes_in_tied_sentences),
+                "relevance": relevance.score,
+                "relevant": relevance.score >= settings.relevance_threshold,
+                "evidence": tags.evidence(texts),
+                "processed_at": utcnow(),
+            }
+        )
 
         assignment = self.duplicates.assign(a, main_text or a.title)
         report.count("articles")

@@ -21,15 +21,18 @@ class Tags:
     """Matches per field, and what they add up to for the article."""
 
     matches: dict[str, list[Match]] = field(default_factory=dict)
+    _strong: dict[str, list[Match]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def strong(self) -> dict[str, list[Match]]:
         """Matches that count: weak aliases (조선, 朝鮮, 露) only where the same concept is also
-        named by a strong alias somewhere in the article."""
-        confirmed = {m.concept.id for ms in self.matches.values() for m in ms if not m.weak}
-        return {
-            name: [m for m in ms if not m.weak or m.concept.id in confirmed]
-            for name, ms in self.matches.items()
-        }
+        named by a strong alias somewhere in the article. Worked out once; do not modify."""
+        if self._strong is None:
+            confirmed = {m.concept.id for ms in self.matches.values() for m in ms if not m.weak}
+            self._strong = {
+                name: [m for m in ms if not m.weak or m.concept.id in confirmed]
+                for name, ms in self.matches.items()
+            }
+        return self._strong
 
     def concept_ids(self, kinds: tuple[str, ...]) -> list[str]:
         seen: dict[str, None] = {}
@@ -48,7 +51,7 @@ class Tags:
         for name, ms in self.strong().items():
             for m in ms:
                 items.append(
-                    Evidence(
+                    Evidence.model_construct(  # every value is already of the schema's type
                         concept=m.concept.id,
                         kind=EVIDENCE_KIND.get(m.concept.kind, "entity"),
                         term=texts[name][m.start : m.end],
