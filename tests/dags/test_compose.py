@@ -1,0 +1,140 @@
+"""docker-compose.override.yml (Airflow 3 on PostgreSQL, Mailpit) and the Dockerfile, checked without
+a Docker engine: with a Compose tool when one is installed (merged with docker-compose.yml, as
+`docker compose up` does), and for consistency with what Whirlpool and Airflow read, always."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+
+import pytest
+import yaml
+
+from tests.dags.conftest import REPO
+
+BASE, OVERRIDE, DOCKERFILE = (
+    REPO / "docker-compose.yml",
+    REPO / "docker-compose.override.yml",
+    REPO / "Dockerfile",
+)
+SECRETS = {
+    "ELASTIC_PASSWORD": "pw-elastic",
+    "KIBANA_PASSWORD": "pw-kibana",
+    "KIBANA_ENCRYPTION_KEY": "k" * 32,
+    "POSTGRES_PASSWORD": "pwpostgres",
+    "AIRFLOW_JWT_SECRET": "jwt-secret-for-tests",
+    "AIRFLOW_ADMIN_PASSWORD": "pw-admin",
+}
+AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
+
+
+def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        command = ["docker", "compose"]
+    elif shutil.which("docker-compose"):
+        command = ["docker-compose"]
+    else:
+        pytest.skip(
+            "no Compose tool installed (apt-get install docker-compose, or the docker compose plugin)"
+        )
+    clean = {k: v for k, v in os.environ.items() if k not in SECRETS} | env
+    return subprocess.run(
+        [*command, "-f", str(BASE), "-f", str(OVERRIDE), "config"],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=REPO,
+    )
+
+
+@pytest.fixture(scope="module")
+def merged() -> dict:
+    result = compose_config(SECRETS)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_compose_runs_airflow_3_beside_the_search_stack(merged):
+    services = set(merged["services"])
+    assert AIRFLOW_SERVICES | {"airflow-init", "postgres", "mailpit"} <= services
+    assert {"elasticsearch", "kibana", "whirlpool-setup"} <= services
+
+
+def test_every_airflow_service_runs_the_project_image_with_the_same_secrets_and_the_dags(merged):
+    for name in AIRFLOW_SERVICES | {"airflow-init"}:
+        service = merged["services"][name]
+        env = service["environment"]
+        assert service["image"] == "whirlpool-airflow:latest" and "build" in service, name
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt-secret-for-tests", name
+        assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(":pwpostgres@postgres:5432/airflow"), name
+        assert env["AIRFLOW_CONN_WHIRLPOOL_SMTP"] == "smtp://mailpit:1025", name
+        assert env["WHIRLPOOL_ES_PASSWORD"] == "pw-elastic", name
+        assert any(
+            str(v).endswith("/opt/airflow/dags:ro") or _target(v) == "/opt/airflow/dags"
+            for v in service["volumes"]
+        )
+    commands = {name: merged["services"][name]["command"] for name in AIRFLOW_SERVICES}
+    assert {name: c if isinstance(c, str) else " ".join(c) for name, c in commands.items()} == {
+        "airflow-apiserver": "api-server",
+        "airflow-scheduler": "scheduler",
+        "airflow-dag-processor": "dag-processor",
+        "airflow-triggerer": "triggerer",
+    }
+
+
+def _target(volume) -> str | None:
+    return volume.get("target") if isinstance(volume, dict) else None
+
+
+@pytest.mark.parametrize("missing", ["POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_ADMIN_PASSWORD"])
+def test_compose_refuses_to_start_without_each_airflow_secret(missing):
+    result = compose_config({k: v for k, v in SECRETS.items() if k != missing})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+@pytest.fixture(scope="module")
+def override() -> dict:
+    return yaml.safe_load(OVERRIDE.read_text(encoding="utf-8"))
+
+
+def test_whirlpool_variables_in_compose_are_ones_whirlpool_reads(override):
+    from whirlpool import settings
+
+    env = override["x-airflow-common"]["environment"]
+    names = {name for name in env if name.startswith("WHIRLPOOL")}
+    assert names and names <= set(settings._ENV_ALIASES) | {"WHIRLPOOL_CONFIG_DIR"}
+
+
+def test_secrets_are_required_variables_never_values_in_the_file():
+    text = OVERRIDE.read_text(encoding="utf-8")
+    for name in ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_ADMIN_PASSWORD", "ELASTIC_PASSWORD"):
+        assert f"${{{name}:?" in text, f"{name} must be required (${{{name}:?message}})"
+
+
+def test_published_ports_stay_on_this_host_and_volumes_are_declared(override):
+    for name, service in override["services"].items():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this host"
+    for volume in override["x-airflow-common"]["volumes"]:
+        source = volume.split(":", 1)[0]
+        assert source.startswith(".") or source in override["volumes"], source
+
+
+def test_dockerfile_builds_on_the_airflow_release_pinned_in_pyproject():
+    pins = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    pinned = next(p.split("==")[1] for p in pins["airflow"] if p.startswith("apache-airflow=="))
+    image = re.search(r"^ARG AIRFLOW_IMAGE=apache/airflow:(\S+)-python3\.11$", DOCKERFILE.read_text(), re.M)
+    assert image and image.group(1) == pinned
+    text = DOCKERFILE.read_text()
+    assert '"apache-airflow==${AIRFLOW_VERSION}" "/opt/whirlpool/src[airflow]"' in text
+    for package in ("whirlpool", "crawlers", "processing", "indexing", "alerting", "dags", "config"):
+        assert re.search(rf"^COPY .*\b{package} ", text, re.M), f"the image lacks {package}/"
