@@ -53,7 +53,7 @@ def poisson_upper_tail(k: int, mean: float) -> float:
         return 1.0
     if mean <= 0:
         return 0.0
-    return _upper_tail(k, lambda i: i * math.log(mean) - mean - math.lgamma(i + 1))
+    return _upper_tail(k, lambda i: i * math.log(mean) - mean - math.lgamma(i + 1), lambda i: mean / (i + 1))
 
 
 def negative_binomial_upper_tail(k: int, mean: float, variance: float) -> float:
@@ -67,23 +67,65 @@ def negative_binomial_upper_tail(k: int, mean: float, variance: float) -> float:
     size = mean * mean / (variance - mean)  # r
     success = mean / variance  # p
     log_p, log_q = math.log(success), math.log1p(-success)
+    q = 1 - success
     base = size * log_p - math.lgamma(size)
-    return _upper_tail(k, lambda i: base + math.lgamma(i + size) - math.lgamma(i + 1) + i * log_q)
+    return _upper_tail(
+        k,
+        lambda i: base + math.lgamma(i + size) - math.lgamma(i + 1) + i * log_q,
+        lambda i: (i + size) / (i + 1) * q,
+    )
 
 
-def _upper_tail(k: int, log_pmf) -> float:
-    """1 - sum of pmf below k; near 1, the upper terms are summed directly for precision."""
-    log_terms = [log_pmf(i) for i in range(k)]
-    top = max(log_terms)
-    lower = math.exp(top) * sum(math.exp(t - top) for t in log_terms)
+def negative_binomial_pmf(k: int, mean: float, variance: float) -> float:
+    """P(X = k) for a negative binomial with this mean and variance (Poisson when variance <= mean)."""
+    if k < 0:
+        return 0.0
+    if mean <= 0:
+        return 1.0 if k == 0 else 0.0
+    if variance <= mean * (1 + 1e-9):
+        return math.exp(k * math.log(mean) - mean - math.lgamma(k + 1))
+    size, success = mean * mean / (variance - mean), mean / variance
+    return math.exp(
+        size * math.log(success) - math.lgamma(size) + math.lgamma(k + size) - math.lgamma(k + 1)
+        + k * math.log1p(-success)
+    )  # fmt: skip
+
+
+def sliding_window_p(k: int, mean: float, variance: float) -> float:
+    """P(a window sliding over one window's length of time reaches ``k`` at some point).
+
+    An engine run every few minutes tests a window that ends *now*, so over one window length it sees
+    many overlapping windows, not one: noise reaches ``k`` more often than P(X >= k). The scan-statistic
+    approximation (Alm 1983) adds the rate at which arrivals push the count from k - 1 to k:
+    P(X >= k) + (k - mean) / k × mean × P(X = k - 1).
+    """
+    tail = negative_binomial_upper_tail(k, mean, variance)
+    if k <= mean:
+        return tail
+    return min(1.0, tail + (k - mean) / k * mean * negative_binomial_pmf(k - 1, mean, variance))
+
+
+def _upper_tail(k: int, log_pmf, ratio) -> float:
+    """1 - sum of the pmf below k; near 1, the upper terms are summed directly for precision.
+
+    ``log_pmf(i)`` starts a run of terms, ``ratio(i)`` = pmf(i + 1) / pmf(i) continues it (cheaper than
+    a log-gamma per term); a running scale keeps the terms within floating-point range.
+    """
+    log_scale, term, lower = log_pmf(0), 1.0, 0.0
+    for i in range(k):
+        lower += term
+        term *= ratio(i)
+        if term > 1e200:
+            log_scale, lower, term = log_scale + math.log(1e200), lower / 1e200, term / 1e200
+    lower = math.exp(log_scale + math.log(lower)) if lower > 0 else 0.0
     if lower < 0.999:
         return max(0.0, 1.0 - lower)
-    total, i = 0.0, k
+    total, term, i = 0.0, math.exp(log_pmf(k)), k
     while True:
-        term = math.exp(log_pmf(i))
         total += term
         if term < 1e-18 * max(total, 1e-300) or i > k + 100_000:
             return total
+        term *= ratio(i)
         i += 1
 
 
@@ -99,14 +141,22 @@ def estimate_dispersion(counts: list[int]) -> float:
     return max(0.0, (variance - mean) / (mean * mean))
 
 
+def predictive_model(
+    baseline: list[int], baseline_floor: float = 1.0, dispersion: float | None = None
+) -> tuple[float, float, float]:
+    """(mean, variance, phi) predicted for the next window from ``baseline`` (``dispersion`` None: estimated)."""
+    n = len(baseline)
+    mean = max(sum(baseline) / n if n else 0.0, baseline_floor)
+    phi = estimate_dispersion(baseline) if dispersion is None else dispersion
+    variance = (mean + phi * mean * mean) * (1 + 1 / n if n else 2.0)  # the mean itself is estimated
+    return mean, variance, phi
+
+
 def predictive_tail(
     current: int, baseline: list[int], baseline_floor: float = 1.0, dispersion: float | None = None
 ) -> tuple[float, float, float]:
     """(P(X >= current), mean, phi) for the next window given ``baseline`` (``dispersion`` None: estimated)."""
-    n = len(baseline)
-    mean = max(sum(baseline) / n if n else 0.0, baseline_floor)
-    phi = estimate_dispersion(baseline) if dispersion is None else dispersion
-    variance = (mean + phi * mean * mean) * (1 + 1 / n if n else 2.0)
+    mean, variance, phi = predictive_model(baseline, baseline_floor, dispersion)
     return negative_binomial_upper_tail(current, mean, variance), mean, phi
 
 
@@ -145,18 +195,17 @@ def detect_spike(
     baseline_floor: float = 1.0,
     dispersion: float | None = None,
     exclude_spikes: bool = True,
+    sliding: bool = False,
 ) -> SpikeDecision:
     """Is ``current`` unusual against ``baseline`` (the previous windows' counts)?
 
     ``dispersion`` None estimates the overdispersion from the baseline; 0 assumes Poisson noise.
     ``exclude_spikes`` leaves earlier spikes out of the baseline (see ``clean_baseline``).
+    ``sliding``: the window ends now and is tested many times per window length (``sliding_window_p``).
     """
     kept = clean_baseline(baseline, p_value, baseline_floor, dispersion) if exclude_spikes else baseline
-    if kept:
-        tail, mean, phi = predictive_tail(current, kept, baseline_floor, dispersion)
-    else:
-        mean, phi = baseline_floor, dispersion or 0.0
-        tail = negative_binomial_upper_tail(current, mean, 2 * (mean + phi * mean * mean))
+    mean, variance, phi = predictive_model(kept, baseline_floor, dispersion)
+    tail = (sliding_window_p if sliding else negative_binomial_upper_tail)(current, mean, variance)
     ratio = current / mean
     fired = current >= min_count and ratio >= min_ratio and tail <= p_value
     return SpikeDecision(fired, current, mean, ratio, tail, phi, len(baseline) - len(kept))
@@ -188,6 +237,7 @@ def detect_spikes(
     baseline_floor: float = 1.0,
     dispersion: float | None = None,
     exclude_spikes: bool = True,
+    sliding: bool = False,
 ) -> list[SpikeDecision]:
     """``detect_spike`` for every series of a rule at one window, as the engine runs it.
 
@@ -199,7 +249,7 @@ def detect_spikes(
         ]
         dispersion = pooled_dispersion(cleaned)
     return [
-        detect_spike(c, b, p_value, min_count, min_ratio, baseline_floor, dispersion, exclude_spikes)
+        detect_spike(c, b, p_value, min_count, min_ratio, baseline_floor, dispersion, exclude_spikes, sliding)
         for c, b in zip(currents, baselines, strict=True)
     ]
 

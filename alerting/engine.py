@@ -245,7 +245,7 @@ class RuleEvaluator:
             [series[-1] for series in keyed.values()],
             [series[:-1] for series in keyed.values()],
             p_value, rule.min_count, rule.min_ratio, rule.baseline_floor,
-            None if rule.dispersion == "auto" else rule.dispersion, rule.exclude_spikes,
+            None if rule.dispersion == "auto" else rule.dispersion, rule.exclude_spikes, rule.sliding_window,
         )  # fmt: skip
         for key, decision in zip(keyed, decisions, strict=True):
             if not decision.fired:

@@ -51,6 +51,9 @@ class SpikeRule(_Rule):
     # Overdispersion phi (variance = mean + phi × mean²): "auto" pools it over the rule's series; 0 = Poisson.
     dispersion: Literal["auto"] | Annotated[float, Field(ge=0, le=10)] = "auto"
     exclude_spikes: bool = True  # leave earlier spike windows out of the baseline
+    # The window ends at each run's time; run every few minutes, the rule sees many overlapping windows
+    # per window length, and p is corrected for them (scan statistic). false: the rule runs once a window.
+    sliding_window: bool = True
     cooldown: str = "1d"
     refire_factor: float = Field(1.5, ge=1)  # re-send within the cool-down only past this growth
 

@@ -91,6 +91,7 @@ def end_to_end(seed: int = 3, days: int = 60) -> None:
                 [series[d] for series in stream.counts],
                 [series[d - 14 : d] for series in stream.counts],
                 rule.per_window_p(len(stream.counts)), rule.min_count, rule.min_ratio, rule.baseline_floor,
+                sliding=rule.sliding_window,
             )  # fmt: skip
             for s, decision in enumerate(decisions):
                 if decision.fired == (THEMES[s] in fired_themes):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import math
+import random
 
 from alerting.chart import render_bar_chart
 from alerting.detectors import (
@@ -14,6 +16,7 @@ from alerting.detectors import (
     poisson_upper_tail,
     pooled_dispersion,
     should_refire,
+    sliding_window_p,
 )
 from alerting.replay import (
     TUNING_SEEDS,
@@ -22,6 +25,7 @@ from alerting.replay import (
     engine_detector,
     poisson_detector,
     replay_stream,
+    replay_stream_sliding,
     run_replay,
     synthetic_stream,
 )
@@ -155,3 +159,27 @@ def test_chart_is_a_png_of_the_requested_size():
     png = render_bar_chart([1, 2, 3, 10], width=100, height=40)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert int.from_bytes(png[16:20], "big") == 100 and int.from_bytes(png[20:24], "big") == 40
+
+
+def test_sliding_window_p_matches_a_simulated_poisson_process():
+    # Arrivals at 3 per window over 20,000 windows; a unit interval counts when the count over the last
+    # window reaches 9 at any moment inside it (it only rises at an arrival, so arrivals are enough).
+    rng = random.Random(7)
+    arrivals, t = [], 0.0
+    while t < 20_000:
+        t += rng.expovariate(3.0)
+        arrivals.append(t)
+    reached = {int(a) for i, a in enumerate(arrivals) if i - bisect.bisect_right(arrivals, a - 1) + 1 >= 9}
+    simulated = len(reached) / 20_000
+    assert math.isclose(sliding_window_p(9, 3.0, 3.0), simulated, rel_tol=0.25)
+    assert sliding_window_p(9, 3.0, 3.0) > 3 * poisson_upper_tail(9, 3.0)  # many windows, not one
+    assert sliding_window_p(2, 3.0, 3.0) == poisson_upper_tail(2, 3.0)  # at or below the mean
+
+
+def test_a_rule_run_often_over_a_window_ending_now_keeps_the_budget_only_with_the_scan_correction():
+    corrected, uncorrected = ReplayResult("corrected"), ReplayResult("uncorrected")
+    for seed in range(10):  # plain overdispersed noise, evaluated 6 times per window
+        stream = synthetic_stream(seed, spikes_per_series=0, dispersion=0.15)
+        replay_stream_sliding(stream, engine_detector(sliding=True), "c", 6, seed, result=corrected)
+        replay_stream_sliding(stream, engine_detector(sliding=False), "u", 6, seed, result=uncorrected)
+    assert corrected.false_per_rule_week < 1.0 < uncorrected.false_per_rule_week

@@ -97,7 +97,7 @@ def test_spike_rule_derives_its_p_value_from_the_false_alert_budget_unless_one_i
         encoding="utf-8",
     )
     daily, six_hourly, fixed = load_rules(path).rules
-    assert daily.dispersion == "auto" and daily.exclude_spikes
+    assert daily.dispersion == "auto" and daily.exclude_spikes and daily.sliding_window
     assert daily.per_window_p(series=8) == pytest.approx(0.5 / (8 * 7))
     assert six_hourly.per_window_p(series=8) == pytest.approx(1 / (8 * 28))
     assert fixed.per_window_p(series=8) == 0.001 and fixed.dispersion == 0
