@@ -111,3 +111,11 @@ def test_unknown_theme_code_is_a_config_error(tmp_path: Path):
     )
     with pytest.raises(ConfigError, match="unknown theme code 'weather'"):
         load_taxonomy(path)
+
+
+def test_text_with_a_lone_surrogate_is_still_matched_at_the_right_offsets(taxonomy):
+    text = "Bad byte \udc9f then North Korea and Russia"
+    found = {(m.concept.id, m.start, m.end) for m in taxonomy.find(text)}
+    dprk, russia = text.index("North Korea"), text.index("Russia")
+    assert ("actor.dprk", dprk, dprk + len("North Korea")) in found
+    assert ("actor.russia", russia, russia + len("Russia")) in found
