@@ -171,9 +171,21 @@ def robust_z_detector(threshold: float = 3.5, min_count: int = 5) -> RuleDetecto
     return per_series(lambda c, b: detect_spike_robust_z(c, b, threshold, min_count))
 
 
-def default_detectors() -> list[tuple[str, RuleDetector]]:
+def default_detectors(evaluations_per_window: int = 1) -> list[tuple[str, RuleDetector]]:
+    """Day by day: the engine as set for one run per window, its default, the first detector, robust z.
+
+    Run many times per window: the engine's default (scan-corrected), the same without the correction,
+    and the first detector.
+    """
+    if evaluations_per_window > 1:
+        return [
+            ("engine (default: sliding_window true)", engine_detector(sliding=True)),
+            ("engine, no scan correction", engine_detector(sliding=False)),
+            ("before: poisson p<=0.001", poisson_detector()),
+        ]
     return [
-        ("engine: budget 0.5/rule/week, NB", engine_detector()),
+        ("engine, run once a window (sliding_window false)", engine_detector()),
+        ("engine default (sliding_window true)", engine_detector(sliding=True)),
         ("before: poisson p<=0.001", poisson_detector()),
         ("robust z>=3.5", robust_z_detector()),
     ]
@@ -312,21 +324,28 @@ def run_replay(
     progress: Callable[[int, int], None] | None = None,
     detectors: list[tuple[str, RuleDetector]] | None = None,
     draw_rates: bool | None = None,
+    evaluations_per_window: int = 1,
 ) -> list[ReplayResult]:
     """Every detector over the streams of ``seeds`` (a count: seeds 0..n-1); one result per detector.
 
     ``draw_rates`` draws each stream's base rates at random (``random_rates``); by default only for
-    seeds outside ``TUNING_SEEDS`` (the held-out streams).
+    seeds outside ``TUNING_SEEDS`` (the held-out streams). ``evaluations_per_window`` > 1 runs the rule
+    that often per window over a window ending at each run, as the engine does (``replay_stream_sliding``).
     """
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    detectors = detectors or default_detectors()
+    detectors = detectors or default_detectors(evaluations_per_window)
     results = {name: ReplayResult(name) for name, _ in detectors}
     for number, seed in enumerate(seed_list):
         drawn = draw_rates if draw_rates is not None else seed not in TUNING_SEEDS
         rates = random_rates(seed) if drawn else FIXED_RATES
         stream = synthetic_stream(seed, days, rates=rates, dispersion=dispersion)
         for name, detector in detectors:
-            replay_stream(stream, detector, name, result=results[name])
+            if evaluations_per_window > 1:
+                replay_stream_sliding(
+                    stream, detector, name, evaluations_per_window, seed, result=results[name]
+                )
+            else:
+                replay_stream(stream, detector, name, result=results[name])
         if progress:
             progress(number + 1, len(seed_list))
     return list(results.values())

@@ -69,14 +69,21 @@ def alerts(ctx: click.Context, config_dir: Path | None, dry_run: bool, now_text:
     is_flag=True,
     help="Use that many of the held-out streams (seeds from 1000, random base rates) the defaults were not tuned on.",
 )
-def replay(seeds: int, days: int, dispersion: float, held_out: bool) -> None:
+@click.option(
+    "--runs-per-window",
+    default=1,
+    show_default=True,
+    help="1: day by day; more: that many runs per window over a window ending at each run (as the DAG).",
+)
+def replay(seeds: int, days: int, dispersion: float, held_out: bool, runs_per_window: int) -> None:
     """Replay synthetic streams with injected 2x/3x/5x spikes: recall per base-rate band, false alerts, delay."""
     from alerting.replay import HELD_OUT_SEEDS, format_result, run_replay
 
     chosen = range(HELD_OUT_SEEDS.start, HELD_OUT_SEEDS.start + seeds) if held_out else range(seeds)
     with stage_progress("Replay") as progress:
         results = run_replay(
-            chosen, days, dispersion, progress=lambda done, total: progress(done, total, "streams")
-        )
+            chosen, days, dispersion, progress=lambda done, total: progress(done, total, "streams"),
+            evaluations_per_window=runs_per_window,
+        )  # fmt: skip
     for result in results:
         console.print("\n".join(format_result(result)), markup=False)
