@@ -9,7 +9,10 @@ The spike test asks how likely the current count is under what the baseline wind
 3. The next window is predicted as a negative binomial with that mean and variance, widened by
    (1 + 1/n) for the uncertainty of a mean estimated from n windows; with ``phi`` = 0 this is close
    to a Poisson test.
-4. It fires when P(X ≥ current) ≤ ``p_value``, current ≥ ``min_count`` and current ≥ ``min_ratio`` × mean.
+4. With ``sliding`` (the engine's window ends at each run, and it runs every few minutes) the tail is
+   the probability that a window sliding over one window's length reaches the count at some point
+   (``sliding_window_p``, a scan statistic), not that one fixed window does.
+5. It fires when that tail ≤ ``p_value``, current ≥ ``min_count`` and current ≥ ``min_ratio`` × mean.
 
 ``p_value`` is best derived from the false-alert budget (``p_value_for_budget``): a rule over many
 series or short windows makes many tests a week and needs a smaller p for the same number of false

@@ -1,10 +1,11 @@
-"""Replay: synthetic streams with noise and injected spikes of known size and time, run day by day.
+"""Replay: synthetic streams with noise and injected spikes of known size and time, run as the engine runs.
 
-Reports detection recall per spike size and per base-rate band, false alerts per rule per week, and
-detection delay (in windows), for the engine's detector, the first (plain Poisson) detector and a
-robust z-score. Figures are honest only over many streams: ``TUNING_SEEDS`` are the streams the
-detector's defaults were chosen on; ``HELD_OUT_SEEDS`` (with base rates drawn at random) were not
-looked at while tuning and are the figures to quote.
+``replay_stream`` runs a rule day by day (one test per window); ``replay_stream_sliding`` runs it many
+times per window over a window ending at each run, as the 15-minute DAG does. Both report detection
+recall per spike size and per base-rate band, false alerts per rule per week, and delay (in windows),
+for the engine's detector, the first (plain Poisson) detector and a robust z-score. Figures are honest
+only over many streams: ``TUNING_SEEDS`` are the streams the defaults were chosen on;
+``HELD_OUT_SEEDS`` (base rates drawn at random) were not looked at while tuning: quote those.
 """
 
 from __future__ import annotations
