@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.alerts.conftest import SmtpServer, free_port
 from tests.conftest import Workspace, make_workspace
@@ -101,9 +102,18 @@ def snapshot(ws: Workspace, smtp: SmtpServer) -> Snapshot:
     )
 
 
+def sources_with_a_dead_feed(site) -> str:
+    """The fixture site's sources plus one, in a group of its own, whose feed answers 404."""
+    data = yaml.safe_load(site.sources_yaml())
+    dead = dict(data["sources"][0], id="dead-feed", name="Dead feed", group="dead-links")
+    dead["feeds"] = [f"{site.url}/no-such-outlet/feed.xml"]
+    data["sources"].append(dead)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
 @pytest.fixture(scope="module")
 def pipeline(airflow_db, news_site, tmp_path_factory):
-    ws = make_workspace(tmp_path_factory.mktemp("dag-runs") / "ws", news_site.sources_yaml())
+    ws = make_workspace(tmp_path_factory.mktemp("dag-runs") / "ws", sources_with_a_dead_feed(news_site))
     smtp = SmtpServer(free_port())
     smtp.start()
     with pytest.MonkeyPatch.context() as env:
@@ -135,16 +145,30 @@ def test_every_dag_run_succeeds_on_the_fixture_site(pipeline):
 
 def test_collect_fans_out_one_mapped_task_per_source_group_and_announces_their_batches(pipeline):
     _, tis, xcoms, events = pipeline.runs["whirlpool_collect"]
-    assert xcoms["list_source_groups"] == ["en", "ko", "ru"]
-    groups = {xcoms[f"collect_group[{i}]"]["notes"][0] for i in range(3)}
-    assert groups == {"group en", "group ko", "group ru"}
-    assert sum(xcoms[f"collect_group[{i}]"]["counts"]["articles_new"] for i in range(3)) == 5
+    assert xcoms["list_source_groups"] == ["dead-links", "en", "ko", "ru"]
+    reports = {xcoms[f"collect_group[{i}]"]["notes"][0]: xcoms[f"collect_group[{i}]"] for i in range(4)}
+    assert set(reports) == {"group dead-links", "group en", "group ko", "group ru"}
+    assert sum(r["counts"]["articles_new"] for r in reports.values()) == 5
     raw = sorted(
         Path(p).name.removesuffix(".jsonl.gz") for p in pipeline.first.batch_files if p.startswith("raw/")
     )
     assert len(raw) == 3
     assert events == [{"batches": raw}]
     assert xcoms["announce_raw_batches"] == raw
+
+
+def test_a_dead_feed_is_reported_by_its_group_task_and_the_other_groups_go_on(pipeline):
+    _, tis, xcoms, _ = pipeline.runs["whirlpool_collect"]
+    dead = next(
+        x
+        for name, x in xcoms.items()
+        if name.startswith("collect_group") and x["notes"] == ["group dead-links"]
+    )
+    assert dead["counts"]["sources_failed"] == 1 and dead["counts"]["articles_new"] == 0
+    assert dead["errors_total"] == 1
+    assert "dead-feed" in dead["errors"][0] and "no-such-outlet/feed.xml" in dead["errors"][0]
+    assert "404" in dead["errors"][0]
+    assert all(state == "success" for name, state in tis.items() if name.startswith("collect_group"))
 
 
 def test_process_and_index_dags_put_every_fixture_article_in_the_embedded_index(pipeline, news_site):
