@@ -12,6 +12,7 @@ import numpy as np
 
 BMP = 0x10000
 SPACE = 0x20
+SHORT_TEXT = 200  # below this many characters a regex is quicker than numpy's fixed costs
 _PLANE = "".join(map(chr, range(BMP)))
 
 
@@ -44,8 +45,10 @@ class WordScanner:
         self.words = re.compile(pattern + "+")
 
     def joined(self, text: str, separator: bool = True) -> np.ndarray:
+        if len(text) < SHORT_TEXT:
+            return code_points((" " if separator else "").join(self.words.findall(text)))
         points = code_points(text)
-        if len(points) and int(points.max()) >= BMP:
+        if int(points.max()) >= BMP:
             return code_points((" " if separator else "").join(self.words.findall(text)))
         word = self.table[points]
         if not separator:
@@ -58,3 +61,10 @@ class WordScanner:
         if len(joined) and not word[-1]:
             joined = joined[:-1]  # the text ended in non-word characters
         return joined
+
+    def findall(self, text: str) -> list[str]:
+        """The words, as ``re.findall`` lists them."""
+        if len(text) < SHORT_TEXT:
+            return self.words.findall(text)
+        joined = text_of(self.joined(text))
+        return joined.split(" ") if joined else []

@@ -26,6 +26,7 @@ _SPACE_RUN = re.compile(" {2,}")
 # starter that composes with nothing, so replacing it first does not change the result
 _COMMON_COMPATIBILITY = (("\xa0", " "), ("\u2026", "..."), ("\u202f", " "))
 _WORDS_FOR_HASH = WordScanner(r"[^\W_]")
+
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 # Whole lines that are site furniture, not article text (matched case-insensitively).

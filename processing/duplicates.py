@@ -70,9 +70,11 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     grams = units[:count].copy()
     with np.errstate(over="ignore"):
         for k in range(1, n):
-            grams = grams * _MIX + units[k : count + k]
+            np.multiply(grams, _MIX, out=grams)
+            np.add(grams, units[k : count + k], out=grams)
         grams ^= grams >> np.uint64(29)
-    grams = np.sort(grams & _MASK32)
+    grams &= _MASK32
+    grams.sort()
     distinct = np.empty(len(grams), dtype=bool)
     distinct[0] = True
     np.not_equal(grams[1:], grams[:-1], out=distinct[1:])
@@ -81,11 +83,14 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
 
 def order_key(article: Article) -> str:
     """Sorts members by publication time, then fetch time (earliest first)."""
+    return f"{_stamp(article.published_at or article.fetched_at)}|{_stamp(article.fetched_at)}"
 
-    def stamp(value: datetime) -> str:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
-    return f"{stamp(article.published_at or article.fetched_at)}|{stamp(article.fetched_at)}"
+def _stamp(value: datetime) -> str:
+    """``%Y-%m-%dT%H:%M:%S.%f`` (isoformat writes the same, faster, from the year 1000 on)."""
+    if value.year >= 1000:
+        return value.isoformat(timespec="microseconds")[:26]
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 # fmix32 constants of MurmurHash3, as datasketch applies them before its affine permutations
@@ -119,31 +124,25 @@ class _BandIndex:
         self.ids: list[str | None] = []
         self.clusters: list[str] = []
         self.row_of: dict[str, int] = {}
+        self._last_values: np.ndarray | None = None
+        self._last_keys: list[int] = []
 
     def band_keys(self, values: np.ndarray) -> list[int]:
         """One key per band: the hash of the band's values (ints and tuples of ints hash the same
-        in every process; equal keys of different bands never meet, each band has its table)."""
+        in every process; equal keys of different bands never meet, each band has its table).
+        The keys of the last signature are kept: a query is followed by an insert of the same."""
+        if values is self._last_values:
+            return self._last_keys
         flat, rows = values.tolist(), self.rows
-        return [hash(tuple(flat[start : start + rows])) for start in range(0, self.bands * rows, rows)]
+        keys = [hash(tuple(flat[start : start + rows])) for start in range(0, self.bands * rows, rows)]
+        self._last_values, self._last_keys = values, keys
+        return keys
 
     def add_many(self, ids: list[str], clusters: list[str], values: np.ndarray) -> None:
         """Add signatures (one a row); ids not yet in the index."""
-        first = len(self.ids)
-        self._reserve(first + len(ids))
-        self.matrix[first : first + len(ids)] = values
-        self.ids.extend(ids)
-        self.clusters.extend(clusters)
-        for offset, (article_id, keys) in enumerate(zip(ids, map(self.band_keys, values), strict=True)):
-            row = first + offset
-            self.row_of[article_id] = row
-            for table, key in zip(self._tables, keys, strict=True):
-                found = table.get(key)
-                if found is None:
-                    table[key] = row
-                elif isinstance(found, list):
-                    found.append(row)
-                else:
-                    table[key] = [found, row]
+        self._reserve(len(self.ids) + len(ids))
+        for article_id, cluster_id, row_values in zip(ids, clusters, values, strict=True):
+            self._insert(article_id, cluster_id, row_values)
 
     def add(self, article_id: str, cluster_id: str, values: np.ndarray) -> None:
         """Add or replace the signature of ``article_id``."""
@@ -153,7 +152,24 @@ class _BandIndex:
                 self.clusters[row] = cluster_id
                 return
             self.remove(article_id)
-        self.add_many([article_id], [cluster_id], values[np.newaxis, :])
+        self._insert(article_id, cluster_id, values)
+
+    def _insert(self, article_id: str, cluster_id: str, values: np.ndarray) -> None:
+        row = len(self.ids)
+        if row >= len(self.matrix):
+            self._reserve(row + 1)
+        self.matrix[row] = values
+        self.ids.append(article_id)
+        self.clusters.append(cluster_id)
+        self.row_of[article_id] = row
+        for table, key in zip(self._tables, self.band_keys(values), strict=True):
+            found = table.get(key)
+            if found is None:
+                table[key] = row
+            elif isinstance(found, list):
+                found.append(row)
+            else:
+                table[key] = [found, row]
 
     def remove(self, article_id: str) -> None:
         row = self.row_of.pop(article_id, None)

@@ -20,7 +20,13 @@ from langdetect import DetectorFactory
 from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
-from processing.characters import BMP, code_points, table_of_characters, table_of_pattern
+from processing.characters import (
+    BMP,
+    WordScanner,
+    code_points,
+    table_of_characters,
+    table_of_pattern,
+)
 
 UNDETERMINED = "und"
 SCRIPT_SAMPLE_CHARS = 600  # enough letters to tell the script apart
@@ -92,8 +98,7 @@ ZH_ONLY_SIMPLIFIED = set(
     "们这说对发经东车长门问间时书买卖动过还进远运边达连选这样乐历华叶号吗吧呢谁让认识请诉谈谢议记设访证试语说课资务员园围图场坏块坚报壮声处备够头夹奋妇妈娱孙学宁宝实宠审宽对导层岁岛币师帅带帮庆库应庙废开异弃张弯强归当录彻径忆态怀总恒恶悬惊惯戏战户扑执扩扫扬护报担拟拥择挂挡挤挥损换据掳摄摆携断无旧时旷显晋晒晓暂术机杀杂权条来杨极构枪柜标栏树样档桥检楼欢毁毕气汇汉汤沟没沪泪泽洁浅浇测济浑涛涝润涨渊渐渔温湾湿满滚滞滤滥潜灭灯灵灾炉点炼烁烂烟热爱牵犹状狱独狮猎献玛环现珐琼电画畅畴疗疟疮盏盐监盖盘着矫矿码砖砚础确礼祷祸离种积称稳穷窃窍窑竞笔笼筑签简粮紧纠红纤约级纪纯纲纳纵纷纸纹纺线练组细织终绍经绑结绕绘给络绝统继绩绪续绳维绵综绿缓编缘缩缴罗罚罢羡翘耸聋职联聪肠肤肾肿胀胁胜胶脉脏脑脚脱舰艰艺节芜苍苏苹范茧荆荐荡荣荧药莱获莹营萧萨蓝虑虽虾蚀蚁蛊蛮补衬袄袭装里见观规视览觉触誉计订认讨让训议讯记讲讶许论设访证评识诈诉诊词译试诗诚话诞询详语误说请诸读课谁调谅谈谋谍谓谜谢谣谨谱贝负贡财责贤败货质贩贪贫购贯贵贷贸费贺贼资赋赌赏赐赔赖赚赛赞赠赢赵赶趋跃践踪躏车轨军轩转轮软轰轻载较辅辆辈辉输辖辞辩边辽达迁过迈运还这进远违连迟适选逊递逻遗邓邮邻郑酝酱释钉针钓钟钢钥钱铁铃铅银铸链销锁锅锋错锡锦键锻镇镜长门闪闭问闯闲间闷闹闻阀阁阅队阳阴阵阶际陆陈陕险随隐难雾韦韩页顶项顺须顾顿预领频题颜额风飞饥饭饮饰饱饿馆马驱驶驻驾验骂骄骑骗骚骤鱼鲁鲜鸟鸡鸣鸭鹅鹰麦黄齐齿龙"
 )
 
-_LETTER = re.compile(r"[^\W\d_]")
-_WORD = re.compile(r"[^\W\d_]+")
+_WORDS = WordScanner(r"[^\W\d_]")
 _LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[а-яіїєґ])i|i(?=[а-яіїєґ])")
 
 
@@ -184,6 +189,11 @@ def _langdetect(text: str, seed: int, candidates: tuple[str, ...] | None = None)
     return lang if lang != "unknown" else UNDETERMINED
 
 
+def words_of(text: str) -> list[str]:
+    """The runs of letters in ``text`` (what ``re.findall(r"[^\\W\\d_]+", text)`` finds)."""
+    return _WORDS.findall(text)
+
+
 def _cyrillic_language(text: str, seed: int) -> str:
     lowered = text.lower()
     letters = set(lowered)
@@ -195,18 +205,18 @@ def _cyrillic_language(text: str, seed: int) -> str:
         lowered = _LATIN_I_IN_CYRILLIC.sub("і", lowered)
     uk_letters = sum(lowered.count(ch) for ch in UK_ONLY)
     ru_letters = sum(lowered.count(ch) for ch in RU_ONLY)
+    if uk_letters and not ru_letters:
+        return "uk"  # the letters decide (the words can only add to the same side)
+    if ru_letters and not uk_letters:
+        return "ru"
     uk_words = ru_words = 0
-    for word in _WORD.findall(lowered):
+    for word in words_of(lowered):
         if word in UK_MARKERS:
             uk_words += 1
         elif word in RU_MARKERS:
             ru_words += 1
     uk_score = uk_letters + 2 * uk_words
     ru_score = ru_letters + 2 * ru_words
-    if uk_letters and not ru_letters and uk_score >= 1:
-        return "uk"
-    if ru_letters and not uk_letters and ru_score >= 1:
-        return "ru"
     if uk_score >= 2 and uk_score >= 3 * ru_score:
         return "uk"
     if ru_score >= 2 and ru_score >= 3 * uk_score:
@@ -255,7 +265,7 @@ def _latin_by_function_words(text: str) -> str | None:
     """en/fr/de/es/it/pt when frequent short words say so clearly (an eighth of the words, and twice
     the runner-up, or, where the two share many words (fr and es: de, la, en, que), three times
     the runner-up on the words only one of them has); None leaves the decision to langdetect."""
-    words = _WORD.findall(text[:600].lower())
+    words = words_of(text[:600].lower())
     if len(words) < 6:
         return None
     counts = dict.fromkeys(LATIN_FUNCTION_WORDS, 0)

@@ -33,6 +33,9 @@ class Relevance:
 
 
 def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
+    """The sentences that name a side or a theme, in text order (the others are never built)."""
+    if not matches:
+        return []
     ends, paragraphs = [], []
     paragraph = 0
     for boundary in _SENTENCE_END.finditer(text):
@@ -42,16 +45,20 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
             paragraph += 1
     ends.append(len(text) + 1)
     paragraphs.append(paragraph)
-    sentences = [Sentence(n, p) for n, p in enumerate(paragraphs)]
+    last = len(ends) - 1
+    found: dict[int, Sentence] = {}
     for match in matches:
-        sentence = sentences[min(bisect.bisect_right(ends, match.start), len(sentences) - 1)]
+        number = min(bisect.bisect_right(ends, match.start), last)
+        sentence = found.get(number)
+        if sentence is None:
+            sentence = found[number] = Sentence(number, paragraphs[number])
         if match.concept.side:
             sentence.sides.add(match.concept.side)
         if match.concept.kind == "theme":
             sentence.themes.add(match.concept.code)
         elif match.concept.kind == "weapon":
             sentence.themes.add("arms_transfers")  # a weapon named between the sides is a transfer
-    return [s for s in sentences if s.sides or s.themes]
+    return [found[n] for n in sorted(found) if found[n].sides or found[n].themes]
 
 
 def score_relevance(texts: dict[str, str], matches: dict[str, list[Match]]) -> Relevance:
