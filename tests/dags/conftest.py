@@ -35,18 +35,37 @@ AIRFLOW_ENV = {
 os.environ.update(AIRFLOW_ENV)
 
 
-def airflow_cli(*args: str) -> str:
-    """Run the real ``airflow`` command with the test environment; returns its stdout."""
-    airflow = Path(sys.executable).with_name("airflow")
+def _airflow_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHIRLPOOL_")} | AIRFLOW_ENV
     env["WHIRLPOOL_CONFIG_DIR"] = str(REPO / "config")
-    result = subprocess.run(
-        [str(airflow), *args], capture_output=True, text=True, env=env, timeout=180, cwd=AIRFLOW_HOME
-    )
-    assert result.returncode == 0, (
-        f"airflow {' '.join(args)} exited {result.returncode}\n{result.stderr[-3000:]}"
-    )
-    return result.stdout
+    return env
+
+
+def airflow_cli(*commands: tuple[str, ...]) -> list[str]:
+    """Run real ``airflow`` commands side by side with the test environment; returns their stdout."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    running = [
+        (
+            args,
+            subprocess.Popen(
+                [airflow, *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_airflow_env(),
+                cwd=AIRFLOW_HOME,
+            ),
+        )  # fmt: skip
+        for args in commands
+    ]
+    outputs = []
+    for args, process in running:
+        stdout, stderr = process.communicate(timeout=180)
+        assert process.returncode == 0, (
+            f"airflow {' '.join(args)} exited {process.returncode}\n{stderr[-3000:]}"
+        )
+        outputs.append(stdout)
+    return outputs
 
 
 def _json_rows(stdout: str) -> list[dict]:
@@ -61,9 +80,7 @@ def _json_rows(stdout: str) -> list[dict]:
 def airflow_db() -> dict[str, list[dict]]:
     """Migrate the metadata DB, serialize the DAGs, and return ``airflow dags list`` and its import errors."""
     pytest.importorskip("airflow", reason="apache-airflow is not installed (pip install -e '.[airflow]')")
-    airflow_cli("db", "migrate")
-    airflow_cli("dags", "reserialize")
-    return {
-        "dags": _json_rows(airflow_cli("dags", "list", "-o", "json")),
-        "import_errors": _json_rows(airflow_cli("dags", "list-import-errors", "-o", "json")),
-    }
+    airflow_cli(("db", "migrate"))
+    airflow_cli(("dags", "reserialize"))
+    dags, errors = airflow_cli(("dags", "list", "-o", "json"), ("dags", "list-import-errors", "-o", "json"))
+    return {"dags": _json_rows(dags), "import_errors": _json_rows(errors)}

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -16,6 +18,7 @@ import yaml
 from tests.alerts.conftest import SmtpServer, free_port
 from tests.conftest import Workspace, make_workspace
 from tests.dags.conftest import DAGS_FOLDER
+from tests.index.conftest import elasticsearch_url  # noqa: F401 - the shared Elasticsearch fixture
 from whirlpool.article import article_id
 from whirlpool.urls import canonical_url
 
@@ -245,3 +248,29 @@ def test_an_unreachable_elasticsearch_fails_the_index_task_and_keeps_every_batch
     assert state == "failed" and tis["index_pending_batches"] == "failed"
     assert tis["announce_index_updated"] == "upstream_failed" and events == []
     assert pending_batches(settings, PROCESSED) == before
+
+
+def test_index_dag_writes_to_elasticsearch_through_the_airflow_connection(pipeline, request, monkeypatch):
+    """Connection ``whirlpool_elasticsearch`` → settings → the Elasticsearch backend (noida-db in CI)."""
+    from indexing import open_backend
+    from whirlpool.orchestration import pending_batches, task_settings
+    from whirlpool.stagestore import PROCESSED
+
+    url = urlsplit(request.getfixturevalue("elasticsearch_url"))
+    monkeypatch.setenv("AIRFLOW_CONN_WHIRLPOOL_ELASTICSEARCH", f"elasticsearch://{url.hostname}:{url.port}")
+    monkeypatch.setenv("WHIRLPOOL_INDEX_BACKEND", "elasticsearch")
+    monkeypatch.setenv("WHIRLPOOL__ELASTICSEARCH__INDEX_PREFIX", f"dags-test-{uuid.uuid4().hex[:10]}")
+    settings = task_settings()
+    assert settings.elasticsearch.url == f"http://{url.hostname}:{url.port}"
+    assert len(pending_batches(settings, PROCESSED)) == 3
+    state, tis, xcoms, events = run_dag("whirlpool_index")
+    assert state == "success", tis
+    assert xcoms["index_pending_batches"]["counts"]["indexed"] == 5 and events == [{"indexed": 5}]
+    assert pending_batches(settings, PROCESSED) == []
+    backend = open_backend(settings)
+    try:
+        assert backend.count() == 5
+    finally:
+        backend.close()
+    state, tis, xcoms, events = run_dag("whirlpool_index")  # the same run again: nothing left to do
+    assert state == "success" and tis["announce_index_updated"] == "skipped" and events == []
