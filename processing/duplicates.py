@@ -68,11 +68,10 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
         return np.empty(0, dtype=np.uint64)
     count = len(units) - n + 1
     grams = units[:count].copy()
-    with np.errstate(over="ignore"):
-        for k in range(1, n):
-            np.multiply(grams, _MIX, out=grams)
-            np.add(grams, units[k : count + k], out=grams)
-        grams ^= grams >> np.uint64(29)
+    for k in range(1, n):  # array arithmetic wraps around silently (only scalars warn)
+        np.multiply(grams, _MIX, out=grams)
+        np.add(grams, units[k : count + k], out=grams)
+    grams ^= grams >> np.uint64(29)
     grams &= _MASK32
     grams.sort()
     distinct = np.empty(len(grams), dtype=bool)
@@ -230,14 +229,21 @@ class DuplicateIndex:
         self._members: dict[str, tuple[str, str, str | None, str, bytes | None]] = {}
         self._hashes: dict[str, list[str]] = {}  # content hash → ids of members stored since
         self._clusters: dict[str, _Cluster] = {}
+        # every member id, and the Python hashes of every content hash: most documents are new and
+        # unlike any other, and these answer "not there" without asking SQLite
+        self._known_ids: set[str] = set()
+        self._known_hashes: set[int] = set()
         self._load()
 
     def _load(self) -> None:
         ids, clusters, blobs = [], [], []
-        for article_id, cluster_id, blob in self._db.execute(
-            "SELECT article_id, cluster_id, minhash FROM members WHERE minhash IS NOT NULL"
+        for article_id, cluster_id, content_hash, blob in self._db.execute(
+            "SELECT article_id, cluster_id, content_hash, minhash FROM members"
         ):
-            if len(blob) == self.num_perm * 4:
+            self._known_ids.add(article_id)
+            if content_hash:
+                self._known_hashes.add(hash(content_hash))
+            if blob is not None and len(blob) == self.num_perm * 4:
                 ids.append(article_id)
                 clusters.append(cluster_id)
                 blobs.append(blob)
@@ -267,13 +273,16 @@ class DuplicateIndex:
         """Put ``article`` (processed, with content_hash) in a cluster and remember it."""
         key = order_key(article)
         values = self.signature(text, article.language)
-        member = self._member(article.id)
+        member = self._member(article.id) if article.id in self._known_ids else None
         if member is not None:
             cluster_id, old_hash = member
             status = "unchanged" if old_hash == article.content_hash else "updated"
             self._store_member(article.id, cluster_id, article.content_hash, key, values)
             return self._settle(article, cluster_id, key, status, new_member=False)
-        cluster_id = self._cluster_with_hash(article.content_hash) if article.content_hash else None
+        content_hash = article.content_hash
+        cluster_id = None
+        if content_hash and hash(content_hash) in self._known_hashes:
+            cluster_id = self._cluster_with_hash(content_hash)
         if cluster_id is None and values is not None:
             cluster_id = self._near_cluster(article.id, values)
         status = "joined" if cluster_id else "new"
@@ -307,7 +316,9 @@ class DuplicateIndex:
     ) -> None:
         blob = values.tobytes() if values is not None else None
         self._members[article_id] = (article_id, cluster_id, content_hash, key, blob)
+        self._known_ids.add(article_id)
         if content_hash:
+            self._known_hashes.add(hash(content_hash))
             self._hashes.setdefault(content_hash, []).append(article_id)
         if values is not None:
             self._bands.add(article_id, cluster_id, values)

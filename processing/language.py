@@ -173,6 +173,12 @@ def _factory(seed: int):
     return factory
 
 
+def load_profiles(seed: int = 0) -> None:
+    """Have langdetect read its language profiles now (about 60 MB, a second) rather than on the
+    first text the script rules cannot decide."""
+    _factory(seed)
+
+
 def _langdetect(text: str, seed: int, candidates: tuple[str, ...] | None = None) -> str:
     factory = _factory(seed)
     try:

@@ -38,9 +38,12 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
         return []
     ends, paragraphs = [], []
     paragraph = 0
+    last_start = max(match.start for match in matches)
     for boundary in _SENTENCE_END.finditer(text):
         ends.append(boundary.end())
         paragraphs.append(paragraph)
+        if boundary.end() > last_start:
+            break  # the sentence of the last match ends here; the rest names nothing
         if boundary.group() == "\n":
             paragraph += 1
     ends.append(len(text) + 1)
