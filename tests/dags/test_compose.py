@@ -1,6 +1,6 @@
-"""docker-compose.override.yml (Airflow 3 on PostgreSQL, Mailpit) and the Dockerfile, checked without
-a Docker engine: with a Compose tool when one is installed (merged with docker-compose.yml, as
-`docker compose up` does), and for consistency with what Whirlpool and Airflow read, always."""
+"""The Airflow part of docker-compose.yml (Airflow 3 on PostgreSQL, Mailpit) and the Dockerfile, checked
+without a Docker engine: with a Compose tool when one is installed, and for consistency with what
+Whirlpool and Airflow read, always."""
 
 from __future__ import annotations
 
@@ -15,11 +15,7 @@ import yaml
 
 from tests.dags.conftest import REPO
 
-BASE, OVERRIDE, DOCKERFILE = (
-    REPO / "docker-compose.yml",
-    REPO / "docker-compose.override.yml",
-    REPO / "Dockerfile",
-)
+COMPOSE, DOCKERFILE = REPO / "docker-compose.yml", REPO / "Dockerfile"
 SECRETS = {
     "ELASTIC_PASSWORD": "pw-elastic",
     "KIBANA_PASSWORD": "pw-kibana",
@@ -45,7 +41,7 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
         )
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS} | env
     return subprocess.run(
-        [*command, "-f", str(BASE), "-f", str(OVERRIDE), "config"],
+        [*command, "-f", str(COMPOSE), "config"],
         capture_output=True,
         text=True,
         env=clean,
@@ -100,31 +96,31 @@ def test_compose_refuses_to_start_without_each_airflow_secret(missing):
 
 
 @pytest.fixture(scope="module")
-def override() -> dict:
-    return yaml.safe_load(OVERRIDE.read_text(encoding="utf-8"))
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
 
 
-def test_whirlpool_variables_in_compose_are_ones_whirlpool_reads(override):
+def test_whirlpool_variables_in_compose_are_ones_whirlpool_reads(compose):
     from whirlpool import settings
 
-    env = override["x-airflow-common"]["environment"]
+    env = compose["x-airflow-common"]["environment"]
     names = {name for name in env if name.startswith("WHIRLPOOL")}
     assert names and names <= set(settings._ENV_ALIASES) | {"WHIRLPOOL_CONFIG_DIR"}
 
 
 def test_secrets_are_required_variables_never_values_in_the_file():
-    text = OVERRIDE.read_text(encoding="utf-8")
+    text = COMPOSE.read_text(encoding="utf-8")
     for name in ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_ADMIN_PASSWORD", "ELASTIC_PASSWORD"):
         assert f"${{{name}:?" in text, f"{name} must be required (${{{name}:?message}})"
 
 
-def test_published_ports_stay_on_this_host_and_volumes_are_declared(override):
-    for name, service in override["services"].items():
+def test_published_ports_stay_on_this_host_and_volumes_are_declared(compose):
+    for name, service in compose["services"].items():
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this host"
-    for volume in override["x-airflow-common"]["volumes"]:
+    for volume in compose["x-airflow-common"]["volumes"]:
         source = volume.split(":", 1)[0]
-        assert source.startswith(".") or source in override["volumes"], source
+        assert source.startswith(".") or source in compose["volumes"], source
 
 
 def test_dockerfile_builds_on_the_airflow_release_pinned_in_pyproject():
