@@ -8,9 +8,10 @@ resident memory at each quarter of the run and its peak (it must not grow beyond
 state), then the same work split by part, timed per document, to show where the time goes, and
 language accuracy on the labelled documents. Outputs are counted as they stream, not kept.
 
-Measured (20,000 documents, mean 1,292 characters; see docs/processing.md for the history):
-before this work 343 docs/s wall at load 1.5-3.0, peak 699 MB (bench kept every output);
-after: see docs/processing.md.
+Measured on this 2-core machine, 20,000 documents (mean 1,292 characters), back to back with
+the same harness at load average ≈ 1.0 (this benchmark alone on its core): before the speed work
+(commit a7fc266) 776 docs/s wall, 784 per CPU-second, peak 324 MB; after it 1,521 docs/s wall,
+1,550 per CPU-second, peak 294 MB. Details and the per-part figures: docs/processing.md.
 """
 
 from __future__ import annotations
