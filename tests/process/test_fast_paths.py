@@ -1,0 +1,55 @@
+"""The hot path's shortcuts give exactly what the plain versions they replace give."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+from processing.characters import WordScanner, text_of
+from processing.cleaning import _SPACES, collapse_spaces, nfkc
+from processing.language import _ANY_LETTER, _SCRIPT_PATTERNS, ScriptCounts, count_scripts
+
+SAMPLES = [
+    "",
+    "plain ascii words, digits 123 and under_scores __x__",
+    "Москва, 25 ноября — Северная Корея и Россия подписали договор. " * 5,
+    "북한과 러시아는 25일 평양에서 정상회담을 열었다. " * 8,
+    "北朝鮮とロシアは２５日、首脳会談を行った。" * 12,
+    "朝鲜和俄罗斯25日在平壤举行会谈。" * 15,
+    "astral 𠀀𠀁 letters and 😀 emoji " * 9,
+    "lone \udc9f surrogate " * 20,
+    "marks × ÷ ゛゜ ҂ ゠ and fullwidth ＡＢＣ１２３ " * 10,
+    "no\u00a0break\u2026 and\u202fnarrow, ｶﾀｶﾅ, ㎞ №5 Ⅳ " * 10,
+    "\u00a0\u0308 a no-break space before a combining mark\n\u1100\n\u1161 jamo on two lines",
+]
+
+
+@pytest.mark.parametrize("pattern", [r"\w", r"[^\W_]", r"[^\W\d_]"])
+def test_code_point_word_scan_finds_what_the_regex_finds(pattern):
+    scanner, words = WordScanner(pattern), re.compile(pattern + "+")
+    for text in SAMPLES:
+        for sample in (text, text.lower(), text[:150]):
+            assert scanner.findall(sample) == words.findall(sample)
+            assert text_of(scanner.joined(sample)) == " ".join(words.findall(sample))
+            assert text_of(scanner.joined(sample, separator=False)) == "".join(words.findall(sample))
+
+
+def test_script_counts_by_table_equal_the_counts_of_the_script_regexes():
+    for text in SAMPLES:
+        counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPT_PATTERNS.items()}
+        other = max(len(_ANY_LETTER.findall(text)) - sum(counts.values()), 0)
+        assert count_scripts(text) == ScriptCounts(other=other, **counts)
+
+
+def test_nfkc_line_by_line_equals_unicodedata_nfkc_of_the_whole_text():
+    for text in SAMPLES:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_collapsing_spaces_equals_the_general_regex_for_every_kind_of_whitespace():
+    spaces = [chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) != "\n"]
+    for space in spaces:
+        for text in (f"a{space}b", f"a {space} b\n  c", f"{space}{space}x{space}\n", "a  b   c"):
+            assert collapse_spaces(text) == _SPACES.sub(" ", text), repr(space)
