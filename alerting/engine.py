@@ -31,6 +31,8 @@ from indexing.backend import IndexBackend, IndexUnavailable, QuerySyntaxError, S
 from whirlpool.article import Article
 from whirlpool.report import ProgressCallback, StageReport, no_progress
 from whirlpool.settings import Settings
+from whirlpool.sources import load_sources
+from whirlpool.yamlconfig import ConfigError
 
 CHART_DAYS = 14
 # CRLF line ends as sent on the wire; long subjects unfolded (Python folds "(s)" badly).
@@ -155,6 +157,7 @@ class RuleEvaluator:
         self.backend, self.state, self.config = backend, state, config
         self.settings, self.now, self.report = settings, now, report
         self.on_queued: list[Callable[[], None]] = []  # state changes to make once the emails are queued
+        self._warned_rules: set[str] = set()
 
     def evaluate(self, rule) -> list[tuple[AlertEmail, list[FiredAlert]]]:
         try:
@@ -355,11 +358,32 @@ class RuleEvaluator:
             (AlertEmail(rule.name, key, subject, self.config.recipients(rule), [section], self.now), [fired])
         ]
 
+    def watched_values(self, rule: CoverageGapRule) -> list[str]:
+        """The rule's values that can have items: for sources, only those enabled in sources.yaml
+        (a source that is not polled is silent by construction; saying so once is enough)."""
+        if rule.dimension != "source_id":
+            return list(rule.values)
+        path = self.settings.config_path("sources.yaml")
+        if not path.exists():
+            return list(rule.values)
+        try:
+            enabled = {source.id for source in load_sources(path, only_enabled=True)}
+        except ConfigError as exc:
+            self.report.warn(f"rule '{rule.name}': every value watched, sources unreadable: {exc}")
+            return list(rule.values)
+        unknown = [v for v in rule.values if v not in enabled]
+        if unknown and rule.name not in self._warned_rules:
+            self._warned_rules.add(rule.name)
+            self.report.warn(
+                f"rule '{rule.name}': {', '.join(unknown)} not enabled in {path.name}; not watched for silence"
+            )
+        return [v for v in rule.values if v in enabled]
+
     def silent_values(self, rule: CoverageGapRule) -> list[str]:
         since = self.now - parse_duration(rule.silence)
         return [
             v
-            for v in rule.values
+            for v in self.watched_values(rule)
             if self.backend.count(self._filters(rule.dimension, v, since, self.now)) == 0
         ]
 

@@ -190,3 +190,23 @@ def test_an_earlier_spike_in_the_baseline_does_not_hide_a_new_spike_on_a_quiet_t
     assert message["Subject"].startswith("Spike: troop_deployment 8 stories in 1d")
     text = " ".join(message.get_body(("plain",)).get_content().split())
     assert "baseline mean of 2.0" in text and "1 earlier spike window(s) left out of the baseline" in text
+
+
+def test_coverage_gap_watches_only_sources_that_are_polled_and_says_which_are_not(tmp_path, smtp_server):
+    settings = make_settings(tmp_path, smtp_server.port, DIGEST_RULES)
+    (tmp_path / "config" / "sources.yaml").write_text(
+        "sources:\n"
+        "  - {id: kcna, name: KCNA Watch, homepage: 'https://kcnawatch.org/', feeds: ['https://kcnawatch.org/feed/'],\n"
+        "     language: en, country: US, kind: specialist}\n"
+        "  - {id: yonhap, name: Yonhap, homepage: 'https://en.yna.co.kr/', feeds: ['https://en.yna.co.kr/RSS/nk.xml'],\n"
+        "     language: en, country: KR, kind: wire,\n"
+        "     enabled: false, disabled_reason: feed moved}\n",
+        encoding="utf-8",
+    )
+    index_articles(settings, background(days=3, per_day=1))  # nothing from either source in 24 h
+
+    report = run_alert_rules(settings, now=NOW)
+
+    assert [m[1]["Subject"] for m in smtp_server.messages] == ["Coverage gap: no items from kcna in 24h"]
+    warnings = [o.line() for o in report.outcomes if "not watched" in o.line()]
+    assert len(warnings) == 1 and "yonhap not enabled in sources.yaml" in warnings[0]
