@@ -451,12 +451,10 @@ def build_digest(ev: RuleEvaluator, rule: DigestRule, since: datetime, day: str)
         filters=SearchFilters(exclude_guessed_dates=True, relevant_only=True),
     )  # fmt: skip
     ranked = sorted(theme_counts.items(), key=lambda kv: -(kv[1][-1].count if kv[1] else 0))
-    total_today = 0
     for theme, buckets in ranked:
         today = buckets[-1].count if buckets else 0
         if today == 0:
             continue
-        total_today += today
         stories = ev.top_stories(
             None,
             SearchFilters(since=since, until=ev.now, themes=[theme], relevant_only=True),
@@ -469,6 +467,12 @@ def build_digest(ev: RuleEvaluator, rule: DigestRule, since: datetime, day: str)
             series_label=theme,
             kibana_link=ev.kibana("themes", theme, None, ev.now - timedelta(days=CHART_DAYS)),
         ))  # fmt: skip
+    # a story tagged with three themes is one story: count the relevant clusters once, not per theme
+    total = ev.backend.bucket_counts(
+        "total", timedelta(days=1), ev.now - timedelta(days=1), ev.now,
+        filters=SearchFilters(exclude_guessed_dates=True, relevant_only=True),
+    ).get("total", [])  # fmt: skip
+    total_today = total[-1].count if total else 0
     subject = (
         f"Daily digest {day}: {_plural(total_today, 'story cluster')}, {_plural(len(spikes), 'alert')}, "
         f"{_plural(len(gaps), 'coverage gap')}"

@@ -210,3 +210,16 @@ def test_coverage_gap_watches_only_sources_that_are_polled_and_says_which_are_no
     assert [m[1]["Subject"] for m in smtp_server.messages] == ["Coverage gap: no items from kcna in 24h"]
     warnings = [o.line() for o in report.outcomes if "not watched" in o.line()]
     assert len(warnings) == 1 and "yonhap not enabled in sources.yaml" in warnings[0]
+
+
+def test_digest_counts_a_story_with_several_themes_once(tmp_path, smtp_server):
+    settings = make_settings(tmp_path, smtp_server.port, DIGEST_RULES)
+    themes = ["arms_transfers", "troop_deployment", "sanctions"]
+    story = make_article(1, NOW - timedelta(hours=2), themes, "Shells, troops and sanctions")
+    copy = make_article(2, NOW - timedelta(hours=1), themes, "Shells, troops and sanctions", cluster_of=1)
+    index_articles(settings, [story, copy])
+
+    run_alert_rules(settings, now=NOW + timedelta(hours=4))  # 16:00 in Moscow: after the digest hour
+
+    digests = [m[1]["Subject"] for m in smtp_server.messages if m[1]["Subject"].startswith("Daily digest")]
+    assert digests == ["Daily digest 2026-03-20: 1 story cluster, 0 alerts, 1 coverage gap"]
