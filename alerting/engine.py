@@ -72,7 +72,8 @@ def run_alert_rules(
 
     report = StageReport("alerts")
     config = load_rules(settings.config_path("alerts.yaml"))
-    rules = [r for r in config.rules if r.enabled]
+    # digests last, so a spike that fires in this run is in today's digest too
+    rules = sorted((r for r in config.rules if r.enabled), key=lambda r: isinstance(r, DigestRule))
     report.count("rules", len(rules))
     if not settings.alerts.enabled:
         report.notes.append("alerts are disabled in settings (alerts.enabled: false)")
@@ -157,14 +158,15 @@ class RuleEvaluator:
         self.backend, self.state, self.config = backend, state, config
         self.settings, self.now, self.report = settings, now, report
         self.on_queued: list[Callable[[], None]] = []  # state changes to make once the emails are queued
+        self.fired_this_run: list[FiredAlert] = []  # not in the state until the emails are queued
         self._warned_rules: set[str] = set()
 
     def evaluate(self, rule) -> list[tuple[AlertEmail, list[FiredAlert]]]:
         try:
-            if isinstance(rule, SpikeRule):
-                return self.spike(rule)
-            if isinstance(rule, NewEntityRule):
-                return self.new_entity(rule)
+            if isinstance(rule, SpikeRule | NewEntityRule):
+                emails = self.spike(rule) if isinstance(rule, SpikeRule) else self.new_entity(rule)
+                self.fired_this_run += [alert for _, fired in emails for alert in fired]
+                return emails
             if isinstance(rule, WatchRule):
                 return self.watch(rule)
             if isinstance(rule, CoverageGapRule):
@@ -424,7 +426,8 @@ class RuleEvaluator:
 def build_digest(ev: RuleEvaluator, rule: DigestRule, since: datetime, day: str) -> AlertEmail:
     """The day's spikes, top clusters per theme, watch hits held for the digest, and coverage gaps."""
     sections: list[Section] = []
-    spikes = [f for f in ev.state.fired_between(since, ev.now + timedelta(seconds=1))
+    earlier = ev.state.fired_between(since, ev.now + timedelta(seconds=1))
+    spikes = [f for f in earlier + ev.fired_this_run
               if isinstance(_rule(ev.config, f.rule), SpikeRule | NewEntityRule)]  # fmt: skip
     if spikes:
         sections.append(Section(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerting.engine import dry_run_dir, run_alert_rules
-from tests.alerts.conftest import NOW, background, index_articles, make_article, make_settings
+from tests.alerts.conftest import NOW, RULES, background, index_articles, make_article, make_settings
 from whirlpool.article import DateSource
 
 
@@ -223,3 +223,27 @@ def test_digest_counts_a_story_with_several_themes_once(tmp_path, smtp_server):
 
     digests = [m[1]["Subject"] for m in smtp_server.messages if m[1]["Subject"].startswith("Daily digest")]
     assert digests == ["Daily digest 2026-03-20: 1 story cluster, 0 alerts, 1 coverage gap"]
+
+
+def test_digest_lists_a_spike_that_fires_in_the_same_run_even_when_the_digest_rule_comes_first(
+    tmp_path, smtp_server
+):
+    digest_first = DIGEST_RULES.replace("rules:\n", "rules:\n" + """\
+  - name: daily-first
+    type: digest
+    hour: 13
+    timezone: Europe/Moscow
+    recipients: [desk@example.org]
+""") + RULES.split("rules:\n", 1)[1]  # fmt: skip
+    settings = make_settings(tmp_path, smtp_server.port, digest_first)
+    index_articles(settings, background() + spike_today(12))
+
+    report = run_alert_rules(settings, now=NOW + timedelta(hours=4))  # 16:00 in Moscow: digest time
+
+    assert report.counts["fired"] >= 2 and report.errors == []
+    subjects = [m[1]["Subject"] for m in smtp_server.messages]
+    assert any(s.startswith("Spike: troop_deployment") for s in subjects)
+    digests = [m for m in smtp_server.messages if m[1]["Subject"].startswith("Daily digest")]
+    assert len(digests) == 2 and all(", 1 alert," in m[1]["Subject"] for m in digests)
+    text = " ".join(digests[0][1].get_body(("plain",)).get_content().split())
+    assert "Alerts of the day" in text and "theme-spike: troop_deployment, 12 clusters" in text
