@@ -141,10 +141,14 @@ class Processor:
 
 
 def _themes(matches: dict, tied: set[str]) -> list[str]:
-    """A theme counts when it is in the title, in a sentence tying both sides, or named twice."""
+    """A theme counts when it is in the title, in a sentence tying both sides, or named twice.
+
+    Strongest first (title mentions weigh double, a tying sentence adds two), so ``themes[0]`` is
+    what the article is mainly about; ties keep the order of first mention."""
     counts: dict[str, int] = {}
     for name, ms in matches.items():
         for m in ms:
             if m.concept.kind == "theme":
                 counts[m.concept.code] = counts.get(m.concept.code, 0) + (2 if name == "title" else 1)
-    return [code for code, n in counts.items() if n >= 2 or code in tied]
+    kept = [code for code, n in counts.items() if n >= 2 or code in tied]
+    return sorted(kept, key=lambda code: -(counts[code] + (2 if code in tied else 0)))

@@ -87,6 +87,17 @@ UNTIED = {
 }
 
 
+def test_themes_come_strongest_first_not_in_order_of_first_mention(processor: Processor):
+    body = (
+        "North Korean troops are fighting in Kursk alongside Russian soldiers. Thousands of North Korean "
+        "soldiers were deployed to Russia in October. The troops took part in assaults, Ukrainian officials "
+        "said. Sanctions were mentioned."
+    )
+    article = make_article("https://news.example/en/t", "Sanctions fail to stop Russia and North Korea", body)
+    [processed] = list(processor.process([article], StageReport("process")))
+    assert processed.themes == ["troop_deployment", "sanctions"]
+
+
 @pytest.mark.parametrize("language", sorted(RELEVANT))
 def test_cooperation_article_is_tagged_and_relevant_in_each_language(processor: Processor, language):
     title, body, themes, entities, places = RELEVANT[language]
