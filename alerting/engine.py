@@ -88,7 +88,7 @@ def run_alert_rules(
             backend = open_backend(settings)
             backend.ensure_ready()
         except IndexUnavailable as exc:
-            report.fail(f"index unavailable, alert rules not evaluated: {exc}")
+            report.fail(f"index unavailable, alert rules not evaluated: {exc}", retry_later=True)
             backend = None
         if backend is not None:
             try:
@@ -98,7 +98,7 @@ def run_alert_rules(
                     emails.extend(evaluator.evaluate(rule))
                 progress(len(rules), len(rules), "rules evaluated")
             except IndexUnavailable as exc:
-                report.fail(f"index unavailable, alert rules not evaluated: {exc}")
+                report.fail(f"index unavailable, alert rules not evaluated: {exc}", retry_later=True)
             finally:
                 backend.close()
         report.count("fired", sum(len(fired) or 1 for _, fired in emails))

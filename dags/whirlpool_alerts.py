@@ -38,8 +38,8 @@ def whirlpool_alerts():
         """run_alerts at the run's time; emails that could not be sent stay in the outbox for the next run."""
         from whirlpool.orchestration import (
             alert_time,
-            index_unavailable,
             report_lines,
+            retry_reason,
             task_settings,
             xcom_summary,
         )
@@ -47,7 +47,7 @@ def whirlpool_alerts():
 
         report = run_alerts(task_settings(), now=alert_time(logical_date, dag_run.run_after))
         print("\n".join(report_lines(report)))
-        if problem := index_unavailable(report):
+        if problem := retry_reason(report):
             raise RuntimeError(problem)  # nothing was evaluated; Airflow retries with backoff
         return xcom_summary(report)
 

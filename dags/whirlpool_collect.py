@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from whirlpool.orchestration import COLLECT_CRON, RAW_ASSET_URI, task_defaults
 
@@ -38,12 +38,22 @@ def whirlpool_collect():
 
     @task(map_index_template="{{ source_group }}", execution_timeout=timedelta(minutes=20))
     def collect_group(group: str) -> dict:
-        """Poll this group's due sources into one raw batch; bad feeds are reported, not raised."""
-        from whirlpool.orchestration import collect_group, report_lines, task_settings, xcom_summary
+        """Poll this group's due sources into one raw batch. A bad feed is reported, not raised; the
+        task fails (without retries: sources back off on their own) only when every source it polled
+        failed, which points at the network rather than at one feed."""
+        from whirlpool.orchestration import (
+            collect_group,
+            collect_outage,
+            report_lines,
+            task_settings,
+            xcom_summary,
+        )
 
         get_current_context()["source_group"] = group  # names the mapped task in the UI
         report = collect_group(task_settings(), group)
         print("\n".join(report_lines(report)))
+        if outage := collect_outage(report, group):
+            raise AirflowFailException(outage)  # what was fetched is in the raw batch, announced below
         return xcom_summary(report)
 
     @task(outlets=[RAW_BATCHES], trigger_rule="all_done")
@@ -58,7 +68,14 @@ def whirlpool_collect():
         outlet_events[RAW_BATCHES].extra = {"batches": batches}
         return batches
 
-    collect_group.expand(group=list_source_groups()) >> announce_raw_batches()
+    @task(trigger_rule="one_failed", retries=0)
+    def fail_run_if_a_task_failed() -> None:
+        """Airflow colours a run by its last tasks; this one makes a failed group show on the run."""
+        raise AirflowFailException("a collect task failed: its log names the sources and why")
+
+    collected = collect_group.expand(group=list_source_groups())
+    announced = collected >> announce_raw_batches()
+    [collected, announced] >> fail_run_if_a_task_failed()
 
 
 whirlpool_collect()

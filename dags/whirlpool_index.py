@@ -34,12 +34,12 @@ def whirlpool_index():
     @task(execution_timeout=timedelta(minutes=45))
     def index_pending_batches() -> dict:
         """run_index over every processed batch not yet indexed; fails if the index stays unreachable."""
-        from whirlpool.orchestration import index_unavailable, report_lines, task_settings, xcom_summary
+        from whirlpool.orchestration import report_lines, retry_reason, task_settings, xcom_summary
         from whirlpool.pipeline import run_index
 
         report = run_index(task_settings())
         print("\n".join(report_lines(report)))
-        if problem := index_unavailable(report):
+        if problem := retry_reason(report):
             raise RuntimeError(problem)  # batches stay pending; Airflow retries with backoff
         return xcom_summary(report)
 

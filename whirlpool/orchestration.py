@@ -261,9 +261,21 @@ def xcom_summary(report: StageReport, max_errors: int = 20) -> dict[str, Any]:
     return keep
 
 
-def index_unavailable(report: StageReport) -> str | None:
-    """The report's "index unavailable" error, if any: the run did nothing and should be retried."""
-    return next((o.line() for o in report.errors if o.reason.startswith("index unavailable")), None)
+def retry_reason(report: StageReport) -> str | None:
+    """The report's first error marked ``retry_later`` (e.g. the index was down): the task should fail
+    so Airflow retries it with backoff; what it could not do is still pending."""
+    return next((o.line() for o in report.errors if o.retry_later), None)
+
+
+def collect_outage(report: StageReport, group: str) -> str | None:
+    """A line when every source a group polled failed (two or more): a network, proxy or DNS problem
+    rather than one dead feed. One dead feed leaves the task green: the coverage-gap alert and
+    ``whirlpool sources`` report it, and its back-off spaces out the next tries."""
+    polled, failed = report.counts.get("sources_polled", 0), report.counts.get("sources_failed", 0)
+    if polled < 2 or failed < polled:
+        return None
+    first = report.errors[0].line() if report.errors else "no error recorded"
+    return f"group {group}: all {polled} sources polled failed; the first: {first}"
 
 
 def report_lines(report: StageReport) -> list[str]:

@@ -95,7 +95,9 @@ def run_index(settings: Settings, progress: ProgressCallback = no_progress) -> S
         backend = open_backend(settings)
         backend.ensure_ready()
     except IndexUnavailable as exc:
-        report.fail(f"index unavailable, {len(pending)} batch(es) kept for the next run: {exc}")
+        report.fail(
+            f"index unavailable, {len(pending)} batch(es) kept for the next run: {exc}", retry_later=True
+        )
         return _log(settings, report)
     try:
         for number, batch in enumerate(pending, 1):
@@ -105,7 +107,9 @@ def run_index(settings: Settings, progress: ProgressCallback = no_progress) -> S
                 result = backend.upsert(store.read_batch(batch, read_errors))
             except IndexUnavailable as exc:
                 left = len(pending) - number + 1
-                report.fail(f"index unavailable, {left} batch(es) kept for the next run: {exc}")
+                report.fail(
+                    f"index unavailable, {left} batch(es) kept for the next run: {exc}", retry_later=True
+                )
                 break
             for line in read_errors + result.errors:
                 report.fail(line)

@@ -26,6 +26,7 @@ class Outcome:
     source_id: str | None = None
     url: str | None = None
     severity: str = "error"  # error | warning
+    retry_later: bool = False  # nothing was done and nothing lost: the same run later may succeed
     at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def line(self) -> str:
@@ -46,8 +47,10 @@ class StageReport:
     def count(self, name: str, n: int = 1) -> None:
         self.counts[name] += n
 
-    def fail(self, reason: str, source_id: str | None = None, url: str | None = None) -> Outcome:
-        outcome = Outcome(self.stage, reason, source_id, url, "error")
+    def fail(
+        self, reason: str, source_id: str | None = None, url: str | None = None, retry_later: bool = False
+    ) -> Outcome:
+        outcome = Outcome(self.stage, reason, source_id, url, "error", retry_later)
         self.outcomes.append(outcome)
         return outcome
 

@@ -277,3 +277,28 @@ def test_index_dag_writes_to_elasticsearch_through_the_airflow_connection(pipeli
         backend.close()
     state, tis, xcoms, events = run_dag("whirlpool_index")  # the same run again: nothing left to do
     assert state == "success" and tis["announce_index_updated"] == "skipped" and events == []
+
+
+def test_a_group_whose_every_source_fails_fails_its_task_while_the_other_groups_collect(
+    pipeline, news_site, tmp_path, monkeypatch
+):
+    """Two dead feeds in one group look like a network problem: that mapped task is red, the others
+    collect, and what they fetched is announced all the same."""
+    data = yaml.safe_load(news_site.sources_yaml())
+    down = [
+        dict(data["sources"][0], id=f"down-{n}", name=f"Down {n}", group="down", feeds=[feed])
+        for n, feed in enumerate(
+            [f"http://127.0.0.1:{free_port()}/feed.xml", f"{news_site.url}/gone/feed.xml"]
+        )
+    ]
+    data["sources"] = [dict(data["sources"][0], group="up"), *down]
+    ws = make_workspace(tmp_path / "ws", yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    monkeypatch.setenv("WHIRLPOOL_CONFIG_DIR", str(ws.config_dir))
+
+    state, tis, xcoms, events = run_dag("whirlpool_collect")
+
+    assert state == "failed"
+    assert tis["collect_group[0]"] == "failed" and "collect_group[0]" not in xcoms  # "down" sorts first
+    assert tis["collect_group[1]"] == "success" and xcoms["collect_group[1]"]["counts"]["articles_new"] >= 1
+    assert tis["announce_raw_batches"] == "success" and len(events) == 1
+    assert tis["fail_run_if_a_task_failed"] == "failed"

@@ -12,15 +12,18 @@ from whirlpool.orchestration import (
     alert_crons,
     alert_time,
     batch_names,
+    collect_outage,
     digest_time,
     parse_connection,
     prepare_collect,
+    retry_reason,
     settings_environ,
     smtp_environ,
     source_groups,
     sources_in_group,
     task_defaults,
 )
+from whirlpool.report import StageReport
 from whirlpool.settings import load_settings
 from whirlpool.stagestore import RAW, StageStore
 
@@ -162,3 +165,37 @@ def test_alert_time_is_the_logical_date_as_a_plain_utc_datetime_else_the_run_tim
 def test_batch_names_keep_only_batch_files():
     outputs = ["/d/stages/processed/date=2026-11-25/20261125T1Z-ab.jsonl.gz", "embedded index /d/index"]
     assert batch_names(outputs) == ["20261125T1Z-ab"]
+
+
+def collect_report(polled: int, failed: int) -> StageReport:
+    report = StageReport("collect")
+    report.count("sources_polled", polled)
+    report.count("sources_ok", polled - failed)
+    report.count("sources_failed", failed)
+    for n in range(failed):
+        report.fail("HTTP 404 Not Found", source_id=f"s{n}", url=f"http://127.0.0.1/{n}.xml")
+    return report
+
+
+def test_a_group_whose_every_polled_source_failed_is_an_outage_named_in_one_line():
+    line = collect_outage(collect_report(polled=3, failed=3), "ko")
+    assert (
+        line
+        == "group ko: all 3 sources polled failed; the first: [collect] s0 http://127.0.0.1/0.xml: HTTP 404 Not Found"
+    )
+
+
+@pytest.mark.parametrize(("polled", "failed"), [(1, 1), (3, 2), (3, 0), (0, 0)])
+def test_one_dead_feed_or_a_partial_failure_is_not_an_outage(polled, failed):
+    assert collect_outage(collect_report(polled, failed), "en") is None
+
+
+def test_only_errors_marked_retry_later_ask_airflow_to_retry():
+    report = StageReport("index")
+    report.fail("batch x: 2 documents dead-lettered")
+    assert retry_reason(report) is None
+    report.fail("index unavailable, 3 batch(es) kept for the next run: connection refused", retry_later=True)
+    assert (
+        retry_reason(report)
+        == "[index] index unavailable, 3 batch(es) kept for the next run: connection refused"
+    )
