@@ -59,7 +59,6 @@ class ReplayResult:
         default_factory=list
     )  # windows from spike start to first alert (0 = same window)
     false_alerts: int = 0
-    recall_by_rate: dict[float, list[int]] = field(default_factory=dict)  # base rate -> [found, total] (>=3x)
     # (band, "2x" or ">=3x") -> [found, total]
     recall_by_band: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     false_by_band: dict[str, int] = field(default_factory=dict)
@@ -222,30 +221,41 @@ def replay_stream(
             last[s] = (d, currents[s])
             fired_days[s].append(d)
     for s, series in enumerate(stream.counts):
-        spikes = [sp for sp in stream.spikes if sp.series == s]
         result.series_weeks += (len(series) - baseline_windows) / 7
-        for sp in spikes:
-            result.spikes_by_factor[sp.factor] = result.spikes_by_factor.get(sp.factor, 0) + 1
-            hits = [d for d in fired_days[s] if sp.day <= d < sp.day + sp.duration]
-            if sp.factor >= 3:
-                cell = result.recall_by_rate.setdefault(stream.rates[s], [0, 0])
-                cell[0] += bool(hits)
-                cell[1] += 1
-            if sp.factor >= 2:
-                size = ">=3x" if sp.factor >= 3 else "2x"
-                cell = result.recall_by_band.setdefault((band_of(stream.rates[s]), size), [0, 0])
-                cell[0] += bool(hits)
-                cell[1] += 1
-            if hits:
-                result.detected_by_factor[sp.factor] = result.detected_by_factor.get(sp.factor, 0) + 1
-                result.delays.append(hits[0] - sp.day)
-        false = sum(1 for d in fired_days[s] if not any(sp.day <= d < sp.day + sp.duration for sp in spikes))
-        result.false_alerts += false
-        band = band_of(stream.rates[s])
-        result.false_by_band[band] = result.false_by_band.get(band, 0) + false
+        _score_series(
+            result, stream, s, fired_days[s],
+            found=lambda d, sp: sp.day <= d < sp.day + sp.duration,
+            overlaps=lambda d, sp: sp.day <= d < sp.day + sp.duration,
+        )  # fmt: skip
     # A rule covers every series of its dimension (here: all the series of one stream).
     result.rule_weeks += (days - baseline_windows) / 7
     return result
+
+
+def _score_series(
+    result: ReplayResult,
+    stream: SyntheticStream,
+    s: int,
+    alerts: list[int] | list[float],
+    found: Callable[[float, InjectedSpike], bool],
+    overlaps: Callable[[float, InjectedSpike], bool],
+) -> None:
+    """Score the alerts on series ``s``: spikes found (by factor and rate band), delays, false alerts."""
+    spikes = [sp for sp in stream.spikes if sp.series == s]
+    band = band_of(stream.rates[s])
+    for sp in spikes:
+        result.spikes_by_factor[sp.factor] = result.spikes_by_factor.get(sp.factor, 0) + 1
+        hits = [a for a in alerts if found(a, sp)]
+        if sp.factor >= 2:
+            cell = result.recall_by_band.setdefault((band, ">=3x" if sp.factor >= 3 else "2x"), [0, 0])
+            cell[0] += bool(hits)
+            cell[1] += 1
+        if hits:
+            result.detected_by_factor[sp.factor] = result.detected_by_factor.get(sp.factor, 0) + 1
+            result.delays.append(hits[0] - sp.day)
+    false = sum(1 for a in alerts if not any(overlaps(a, sp) for sp in spikes))
+    result.false_alerts += false
+    result.false_by_band[band] = result.false_by_band.get(band, 0) + false
 
 
 def replay_stream_sliding(
@@ -295,25 +305,12 @@ def replay_stream_sliding(
             last[s] = (t, currents[s])
             alerts[s].append(t)
     for s, _ in enumerate(stream.counts):
-        spikes = [sp for sp in stream.spikes if sp.series == s]
         result.series_weeks += (days - baseline_windows - 1) / 7
-        for sp in spikes:
-            result.spikes_by_factor[sp.factor] = result.spikes_by_factor.get(sp.factor, 0) + 1
-            hits = [t for t in alerts[s] if sp.day < t <= sp.day + sp.duration + 1e-9]
-            if sp.factor >= 2:
-                size = ">=3x" if sp.factor >= 3 else "2x"
-                cell = result.recall_by_band.setdefault((band_of(stream.rates[s]), size), [0, 0])
-                cell[0] += bool(hits)
-                cell[1] += 1
-            if hits:
-                result.detected_by_factor[sp.factor] = result.detected_by_factor.get(sp.factor, 0) + 1
-                result.delays.append(hits[0] - sp.day)
-        false = sum(
-            1 for t in alerts[s] if not any(t - 1 < sp.day + sp.duration and t > sp.day for sp in spikes)
-        )
-        result.false_alerts += false
-        band = band_of(stream.rates[s])
-        result.false_by_band[band] = result.false_by_band.get(band, 0) + false
+        _score_series(
+            result, stream, s, alerts[s],
+            found=lambda t, sp: sp.day < t <= sp.day + sp.duration + 1e-9,  # before the spike ends
+            overlaps=lambda t, sp: t - 1 < sp.day + sp.duration and t > sp.day,  # window [t-1, t) meets it
+        )  # fmt: skip
     result.rule_weeks += (days - baseline_windows - 1) / 7
     return result
 
