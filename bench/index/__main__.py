@@ -8,15 +8,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from datetime import timedelta
 from itertools import islice
@@ -28,6 +23,7 @@ from rich.table import Table
 
 from bench.index.corpus import START, synthetic_articles
 from indexing.backend import IndexBackend, SearchFilters, SearchRequest
+from indexing.devserver import DevServerUnavailable, local_elasticsearch
 
 console = Console()
 BATCH = 5000
@@ -54,55 +50,9 @@ QUERIES: dict[str, Callable[[IndexBackend], object]] = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_noida(workdir: Path) -> tuple[subprocess.Popen | None, str | None]:
-    binary = shutil.which("noida-db") or str(Path(sys.executable).parent / "noida-db")
-    if not Path(binary).exists():
-        return None, None
-    port = _free_port()
-    command = [
-        binary,
-        "start",
-        "--only",
-        "elasticsearch",
-        "--data-dir",
-        str(workdir / "noida"),
-        "--elasticsearch-port",
-        str(port),
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return process, url
-        except OSError:
-            time.sleep(0.3)
-    stop(process)
-    return None, None
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop the noida-db we started: its process group (launcher and server), by id."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-def open_backends(workdir: Path, which: list[str]) -> tuple[dict[str, IndexBackend], subprocess.Popen | None]:
+def open_backends(workdir: Path, which: list[str], servers: contextlib.ExitStack) -> dict[str, IndexBackend]:
+    """The backends asked for; a noida-db this starts is stopped when ``servers`` closes."""
     backends: dict[str, IndexBackend] = {}
-    process = None
     if "embedded" in which:
         from indexing.embedded import EmbeddedBackend
 
@@ -115,18 +65,19 @@ def open_backends(workdir: Path, which: list[str]) -> tuple[dict[str, IndexBacke
         url = os.environ.get("WHIRLPOOL_ES_URL")
         label = "elasticsearch"
         if not url:
-            process, url = start_noida(workdir)
-            label = "elasticsearch (noida-db)"
+            try:
+                url = servers.enter_context(local_elasticsearch(workdir / "noida"))
+                label = "elasticsearch (noida-db)"
+            except DevServerUnavailable as exc:
+                console.print(f"elasticsearch: skipped (no WHIRLPOOL_ES_URL and {exc})")
         if url:
             client = Elasticsearch(url, request_timeout=300)
             backends[label] = ElasticsearchBackend(
                 client, f"bench-{int(time.time())}", workdir / "deadletter", 1000
             )
-        else:
-            console.print("elasticsearch: skipped (no WHIRLPOOL_ES_URL and noida-db could not start)")
     for backend in backends.values():
         backend.ensure_ready()
-    return backends, process
+    return backends
 
 
 def index_all(backend: IndexBackend, docs: int, label: str) -> float:
@@ -176,22 +127,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--backend", action="append", choices=["embedded", "elasticsearch"])
     args = parser.parse_args(argv)
     which = args.backend or ["embedded", "elasticsearch"]
-    with tempfile.TemporaryDirectory(prefix="whirlpool-bench-index-") as tmp:
-        backends, process = open_backends(Path(tmp), which)
-        try:
-            rates, timings = {}, {}
-            sizes = {label: args.noida_docs if "noida" in label else args.docs for label in backends}
-            for label, backend in backends.items():
-                rates[label] = index_all(backend, sizes[label], label)
-                console.print(f"{label}: {rates[label]:,.0f} docs/s")
-                repeats = args.noida_repeats if "noida" in label else args.repeats
-                timings[label] = latencies(backend, repeats)
-                for name, (p50, p95) in timings[label].items():
-                    console.print(f"{label}: {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({repeats} runs)")
-                backend.close()
-        finally:
-            if process is not None:
-                stop(process)
+    with (
+        tempfile.TemporaryDirectory(prefix="whirlpool-bench-index-") as tmp,
+        contextlib.ExitStack() as servers,
+    ):
+        backends = open_backends(Path(tmp), which, servers)
+        rates, timings = {}, {}
+        sizes = {label: args.noida_docs if "noida" in label else args.docs for label in backends}
+        for label, backend in backends.items():
+            rates[label] = index_all(backend, sizes[label], label)
+            console.print(f"{label}: {rates[label]:,.0f} docs/s")
+            repeats = args.noida_repeats if "noida" in label else args.repeats
+            timings[label] = latencies(backend, repeats)
+            for name, (p50, p95) in timings[label].items():
+                console.print(f"{label}: {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({repeats} runs)")
+            backend.close()
     labels = list(backends)
     table = Table(title="Index benchmark (query times in ms: p50 / p95)")
     table.add_column("measure")

@@ -6,38 +6,14 @@ session on a free port with a temporary data dir, and stopped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _noida_binary() -> str | None:
-    found = shutil.which("noida-db") or str(Path(sys.executable).parent / "noida-db")
-    return found if Path(found).exists() else None
+from indexing.devserver import DevServerUnavailable, local_elasticsearch
 
 
 @pytest.fixture(scope="session")
@@ -46,50 +22,12 @@ def elasticsearch_url(tmp_path_factory) -> Iterator[str]:
     if os.environ.get("WHIRLPOOL_ES_URL"):
         yield os.environ["WHIRLPOOL_ES_URL"]
         return
-    binary = _noida_binary()
-    if binary is None:
-        pytest.skip(
-            "no Elasticsearch: WHIRLPOOL_ES_URL unset and noida-db not installed (pip install -e .[dev])"
-        )
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("noida")
-    log = (data_dir / "noida.log").open("w")
-    command = [
-        binary,
-        "start",
-        "--only",
-        "elasticsearch",
-        "--data-dir",
-        str(data_dir),
-        "--elasticsearch-port",
-        str(port),
-    ]
-    # Own session: the noida-db launcher starts the server as a child; stop both together.
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not _answers(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
-            pytest.skip(f"noida-db did not start on {url} (see {data_dir / 'noida.log'})")
-        time.sleep(0.2)
-    yield url
-    _stop(process)
-    log.close()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the server we started: its whole process group (launcher and server), by id."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    with contextlib.ExitStack() as stack:
         try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=20)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+            url = stack.enter_context(local_elasticsearch(tmp_path_factory.mktemp("noida")))
+        except DevServerUnavailable as exc:
+            pytest.skip(f"no Elasticsearch: WHIRLPOOL_ES_URL unset and {exc}")
+        yield url
 
 
 @pytest.fixture(params=["embedded", "elasticsearch"])

@@ -9,9 +9,9 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from indexing.backend import IndexUnavailable
+from indexing.devserver import free_port
 from indexing.elasticsearch_backend import ElasticsearchBackend
 from indexing.mapping import article_mapping
-from tests.index.conftest import _free_port
 from tests.index.corpus import CORPUS, make_article
 from whirlpool.article import Article
 
@@ -78,7 +78,7 @@ def test_documents_the_mapping_rejects_go_to_the_dead_letter_file_with_the_reaso
 
 
 def test_an_unreachable_cluster_raises_index_unavailable(tmp_path):
-    client = Elasticsearch(f"http://127.0.0.1:{_free_port()}", max_retries=0, request_timeout=2)
+    client = Elasticsearch(f"http://127.0.0.1:{free_port()}", max_retries=0, request_timeout=2)
     backend = ElasticsearchBackend(client, "down", tmp_path)
     with pytest.raises(IndexUnavailable):
         backend.ensure_ready()

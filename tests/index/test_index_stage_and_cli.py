@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.index.conftest import _free_port
+from indexing.devserver import free_port
 from tests.index.corpus import CORPUS, ids
 from whirlpool.cli import main
 from whirlpool.pipeline import index_consumer, run_index
@@ -22,7 +22,7 @@ def _settings(tmp_path, **env):
 def test_index_stage_keeps_the_batch_when_elasticsearch_is_down_and_indexes_it_next_run(
     tmp_path, elasticsearch_url
 ):
-    down = _settings(tmp_path, WHIRLPOOL_ES_URL=f"http://127.0.0.1:{_free_port()}")
+    down = _settings(tmp_path, WHIRLPOOL_ES_URL=f"http://127.0.0.1:{free_port()}")
     down.elasticsearch.max_retries = 0
     down.elasticsearch.request_timeout_seconds = 2
     store = StageStore(down.data_dir)
@@ -32,7 +32,7 @@ def test_index_stage_keeps_the_batch_when_elasticsearch_is_down_and_indexes_it_n
     assert len(store.pending(PROCESSED, index_consumer(down))) == 1
 
     up = _settings(tmp_path, WHIRLPOOL_ES_URL=elasticsearch_url)
-    up.elasticsearch.index_prefix = f"stage-{_free_port()}"
+    up.elasticsearch.index_prefix = f"stage-{free_port()}"
     report = run_index(up, lambda *a: None)
     assert not report.errors
     assert report.counts["indexed"] == len(CORPUS)
@@ -93,7 +93,7 @@ def test_index_migrate_without_elasticsearch_says_what_to_set(tmp_path):
 def test_index_migrate_command_swaps_the_alias_and_prints_the_counts(tmp_path, elasticsearch_url):
     from indexing import open_backend
 
-    prefix = f"cli-{_free_port()}"
+    prefix = f"cli-{free_port()}"
     settings = _settings(tmp_path, WHIRLPOOL_ES_URL=elasticsearch_url)
     settings.elasticsearch.index_prefix = prefix
     backend = open_backend(settings)
@@ -122,7 +122,7 @@ def test_index_setup_applies_the_template_and_imports_one_saved_search_per_taxon
     server = http.server.HTTPServer(("127.0.0.1", 0), _FakeKibanaImport)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     _FakeKibanaImport.received.clear()
-    prefix = f"setup-{_free_port()}"
+    prefix = f"setup-{free_port()}"
     env = {
         "WHIRLPOOL_DATA_DIR": str(tmp_path / "data"),
         "WHIRLPOOL_ES_URL": elasticsearch_url,
