@@ -1,6 +1,6 @@
-"""The Airflow part of docker-compose.yml (Airflow 3 on PostgreSQL, Mailpit) and the Dockerfile, checked
-without a Docker engine: with a Compose tool when one is installed, and for consistency with what
-Whirlpool and Airflow read, always."""
+"""docker-compose.yml (Elasticsearch 9, Kibana, Airflow 3 on PostgreSQL, Mailpit) and the Dockerfile,
+checked without a Docker engine: with a Compose tool when one is installed (`docker compose` or
+Debian's `docker-compose`), and for consistency with what Whirlpool and Airflow read, always."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import re
 import shutil
 import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.dags.conftest import REPO
-
+REPO = Path(__file__).resolve().parents[1]
 COMPOSE, DOCKERFILE = REPO / "docker-compose.yml", REPO / "Dockerfile"
 SECRETS = {
     "ELASTIC_PASSWORD": "pw-elastic",
@@ -28,6 +28,7 @@ AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-proce
 
 
 def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``<compose tool> config`` with exactly these secrets set; skips when no Compose tool is installed."""
     if (
         shutil.which("docker")
         and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
@@ -41,21 +42,88 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
         )
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS} | env
     return subprocess.run(
-        [*command, "-f", str(COMPOSE), "config"],
-        capture_output=True,
-        text=True,
-        env=clean,
-        cwd=REPO,
+        [*command, "-f", str(COMPOSE), "config"], capture_output=True, text=True, env=clean, cwd=REPO
     )
 
 
 @pytest.fixture(scope="module")
 def merged() -> dict:
+    """The file as the Compose tool resolves it, every secret set."""
     result = compose_config(SECRETS)
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)
 
 
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    """The file as written."""
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+# -- the search stack ----------------------------------------------------------------------------
+def test_compose_tool_accepts_the_file_and_resolves_the_kibana_password(merged):
+    assert {"elasticsearch", "kibana-password", "kibana", "whirlpool-setup"} <= set(merged["services"])
+    assert merged["services"]["kibana"]["environment"]["ELASTICSEARCH_PASSWORD"] == "pw-kibana"
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_secret(missing):
+    result = compose_config({k: v for k, v in SECRETS.items() if k != missing})
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_elasticsearch_and_kibana_images_are_the_same_9_x_release(compose):
+    images = {name: service["image"] for name, service in compose["services"].items()}
+    es = re.fullmatch(
+        r"docker\.elastic\.co/elasticsearch/elasticsearch:(9\.\d+\.\d+)", images["elasticsearch"]
+    )
+    kibana = re.fullmatch(r"docker\.elastic\.co/kibana/kibana:(9\.\d+\.\d+)", images["kibana"])
+    assert es and kibana and es.group(1) == kibana.group(1)
+
+
+def test_security_is_on_and_every_secret_comes_from_the_environment(compose):
+    es_env = compose["services"]["elasticsearch"]["environment"]
+    assert es_env["xpack.security.enabled"] == "true"
+    text = COMPOSE.read_text(encoding="utf-8")
+    variables = set(re.findall(r"\$\{(\w+)", text))
+    assert variables == set(SECRETS)
+    for name in SECRETS:
+        assert f"${{{name}:?" in text, f"{name} must be required (${{{name}:?message}})"
+
+
+def test_dependencies_volumes_and_ports_are_consistent(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown service {dependency}"
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            assert source.startswith(".") or source in compose["volumes"], (
+                f"{name}: undeclared volume {source}"
+            )
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this host"
+    for name in ("elasticsearch", "kibana"):
+        assert "healthcheck" in services[name]
+
+
+def test_setup_service_runs_whirlpool_index_setup_with_variables_whirlpool_reads(compose):
+    from whirlpool import settings
+
+    setup = compose["services"]["whirlpool-setup"]
+    assert "whirlpool index setup" in " ".join(setup["command"])
+    known = set(settings._ENV_ALIASES) | {
+        "WHIRLPOOL_CONFIG_DIR",
+        "WHIRLPOOL_KIBANA_URL",
+        "PIP_ROOT_USER_ACTION",
+    }
+    assert set(setup["environment"]) <= known
+    assert setup["environment"]["WHIRLPOOL_ES_URL"] == "http://elasticsearch:9200"
+    assert setup["environment"]["WHIRLPOOL_KIBANA_URL"] == "http://kibana:5601"
+
+
+# -- Airflow -------------------------------------------------------------------------------------
 def test_compose_runs_airflow_3_beside_the_search_stack(merged):
     services = set(merged["services"])
     assert AIRFLOW_SERVICES | {"airflow-init", "postgres", "mailpit"} <= services
@@ -88,39 +156,12 @@ def _target(volume) -> str | None:
     return volume.get("target") if isinstance(volume, dict) else None
 
 
-@pytest.mark.parametrize("missing", ["POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_ADMIN_PASSWORD"])
-def test_compose_refuses_to_start_without_each_airflow_secret(missing):
-    result = compose_config({k: v for k, v in SECRETS.items() if k != missing})
-    assert result.returncode != 0
-    assert missing in result.stderr
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
-
-
 def test_whirlpool_variables_in_compose_are_ones_whirlpool_reads(compose):
     from whirlpool import settings
 
     env = compose["x-airflow-common"]["environment"]
     names = {name for name in env if name.startswith("WHIRLPOOL")}
     assert names and names <= set(settings._ENV_ALIASES) | {"WHIRLPOOL_CONFIG_DIR"}
-
-
-def test_secrets_are_required_variables_never_values_in_the_file():
-    text = COMPOSE.read_text(encoding="utf-8")
-    for name in ("POSTGRES_PASSWORD", "AIRFLOW_JWT_SECRET", "AIRFLOW_ADMIN_PASSWORD", "ELASTIC_PASSWORD"):
-        assert f"${{{name}:?" in text, f"{name} must be required (${{{name}:?message}})"
-
-
-def test_published_ports_stay_on_this_host_and_volumes_are_declared(compose):
-    for name, service in compose["services"].items():
-        for port in service.get("ports", []):
-            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond this host"
-    for volume in compose["x-airflow-common"]["volumes"]:
-        source = volume.split(":", 1)[0]
-        assert source.startswith(".") or source in compose["volumes"], source
 
 
 def test_dockerfile_builds_on_the_airflow_release_pinned_in_pyproject():
