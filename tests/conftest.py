@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from whirlpool.commands.demo import prepare_demo_config
 from whirlpool.samplesite import SampleSite, load_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,19 +71,11 @@ class Workspace:
 
 
 def make_workspace(root: Path, sources_yaml: str) -> Workspace:
-    config_dir = root / "config"
-    data_dir = root / "data"
-    config_dir.mkdir(parents=True)
-    for name in ("taxonomy.yaml", "alerts.yaml"):
-        if (REPO / "config" / name).exists():
-            shutil.copyfile(REPO / "config" / name, config_dir / name)
-    (config_dir / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
-    (config_dir / "settings.yaml").write_text(
-        f"data_dir: {data_dir}\n"
-        "index:\n  backend: embedded\n"
-        "collect:\n  download_delay_seconds: 0\n  autothrottle: false\n  timeout_seconds: 5\n  retry_times: 0\n",
-        encoding="utf-8",
+    """The demo's config folder (real taxonomy and alert rules, the embedded index) with short timeouts."""
+    config_dir = prepare_demo_config(
+        REPO / "config", root, sources_yaml, collect={"timeout_seconds": 5, "retry_times": 0}
     )
+    data_dir = root / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WHIRLPOOL")}
     env.update({"WHIRLPOOL_CONFIG_DIR": str(config_dir), "COLUMNS": "200", "NO_COLOR": "1"})
     return Workspace(root, config_dir, data_dir, env)

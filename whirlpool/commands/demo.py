@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import click
+import yaml
 
 from whirlpool.commands.stages import finish, run_cycle
 from whirlpool.console import console, load_cli_settings
@@ -16,20 +17,23 @@ from whirlpool.settings import load_settings
 DEMO_QUERIES = ("KN-23", "Ким Чен Ын", "北朝鮮 ロシア")
 
 
-def prepare_demo_config(settings_config_dir: Path, demo_dir: Path, sources_yaml: str) -> Path:
-    """A config folder for the demo: the real taxonomy and alert rules, sources pointing at the site."""
+def prepare_demo_config(
+    settings_config_dir: Path, demo_dir: Path, sources_yaml: str, collect: dict[str, object] | None = None
+) -> Path:
+    """A config folder for the demo: the real taxonomy and alert rules, sources pointing at the site,
+    the embedded index, no crawl delay (the site is local); ``collect`` adds collect settings."""
     config_dir = demo_dir / "config"
     config_dir.mkdir(parents=True, exist_ok=True)
     for name in ("taxonomy.yaml", "alerts.yaml"):
         if (settings_config_dir / name).exists():
             shutil.copyfile(settings_config_dir / name, config_dir / name)
     (config_dir / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
-    (config_dir / "settings.yaml").write_text(
-        f"data_dir: {demo_dir / 'data'}\n"
-        "index:\n  backend: embedded\n"
-        "collect:\n  download_delay_seconds: 0\n  autothrottle: false\n",
-        encoding="utf-8",
-    )
+    settings = {
+        "data_dir": str(demo_dir / "data"),
+        "index": {"backend": "embedded"},
+        "collect": {"download_delay_seconds": 0, "autothrottle": False, **(collect or {})},
+    }
+    (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     return config_dir
 
 
