@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import REPO
+from whirlpool.cli import main
 from whirlpool.settings import config_dir, load_settings, packaged_config_dir
 
 SETTINGS = "data_dir: from-{}\n"
@@ -73,3 +75,23 @@ def test_load_settings_says_where_config_was_found(folders, tmp_path, monkeypatc
     assert settings.data_dir == Path("from-cwd")
     settings = load_settings(environ={"WHIRLPOOL_CONFIG_DIR": str(folders["environment"])})
     assert settings.config_location.describe() == f"{folders['environment']} (WHIRLPOOL_CONFIG_DIR)"
+
+
+def test_help_names_the_config_folder_in_use(folders, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WHIRLPOOL_CONFIG_DIR", raising=False)
+    result = CliRunner().invoke(main, ["--help"])
+    assert f"Config in use: {packaged_config_dir()} (packaged defaults)" in result.output
+    result = CliRunner().invoke(main, ["--config-dir", str(folders["option"]), "--help"])
+    assert f"Config in use: {folders['option']} (--config-dir)" in result.output
+
+
+def test_global_config_dir_option_reaches_the_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WHIRLPOOL_CONFIG_DIR", str(tmp_path / "not-this-one"))
+    config = tmp_path / "mine"
+    config.mkdir()
+    (config / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config-dir", str(config), "sources", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "[]"
