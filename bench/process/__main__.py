@@ -34,7 +34,7 @@ from processing.pipeline import MAX_SUMMARY_CHARS, Processor
 from processing.relevance import score_relevance
 from processing.tagging import tag_fields
 from whirlpool.report import StageReport
-from whirlpool.settings import REPO_ROOT, Settings
+from whirlpool.settings import Settings, config_dir
 
 GOAL_DOCS_PER_SECOND = 1000
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -73,7 +73,7 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), config_dir=REPO_ROOT / "config")
+        settings = Settings(data_dir=Path(tmp), config_dir=config_dir().path)
         processor = Processor.from_settings(settings)
         load_profiles(settings.process.language_seed)  # a one-off 60 MB, outside the measurement
         load_analyser()  # Kiwi's model, once per process as the process step does, outside it too
