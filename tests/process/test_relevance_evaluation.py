@@ -18,18 +18,10 @@ from processing.relevance_evaluation import (
     load_labelled,
 )
 from processing.relevance_model import MODEL_PATH, build, load_model
+from processing.taxonomy import THEME_CODES
 from whirlpool.commands.evaluate import eval_command
 
-THEMES = {
-    "arms_transfers",
-    "troop_deployment",
-    "military_cooperation",
-    "strategic_tech",
-    "diplomacy_treaty",
-    "economy_trade",
-    "labor_migration",
-    "sanctions",
-}
+THEMES = set(THEME_CODES)
 
 
 def test_the_labelled_set_has_a_fixed_heldout_part_with_every_language():
