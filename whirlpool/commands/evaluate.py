@@ -6,16 +6,19 @@ from pathlib import Path
 
 import click
 
-
-@click.group("eval", invoke_without_command=True)
-@click.option(
+shared_data_option = click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="The shared data folder (default: ../shared/data beside the repo, or WHIRLPOOL_SHARED_DATA).",
 )
-@click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON.")
+json_option = click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON.")
+
+
+@click.group("eval", invoke_without_command=True)
+@shared_data_option
+@json_option
 @click.option("--skip-extraction", is_flag=True, help="Only measure language detection.")
 @click.option("--limit", type=int, default=None, help="Extract only the first N benchmark pages.")
 @click.option(
@@ -113,14 +116,8 @@ def eval_command(
 
 
 @eval_command.command("relevance")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="The shared data folder, for its dev-labels.jsonl (default: ../shared/data or WHIRLPOOL_SHARED_DATA).",
-)
-@click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON.")
+@shared_data_option
+@json_option
 @click.option("--misses/--no-misses", default=True, show_default=True, help="List the items decided wrongly.")
 @click.option("--tuning", is_flag=True, help="Also report the tuning part (what the scorer was adjusted on).")
 def eval_relevance_command(data_dir: Path | None, as_json_output: bool, misses: bool, tuning: bool) -> None:
@@ -133,6 +130,7 @@ def eval_relevance_command(data_dir: Path | None, as_json_output: bool, misses: 
     from processing.relevance_evaluation import (
         LABELLED_DIR,
         SET_FILES,
+        evaluate_relevance,
         labelled_sets,
         load_labelled,
         product_decider,
@@ -152,19 +150,13 @@ def eval_relevance_command(data_dir: Path | None, as_json_output: bool, misses: 
         decide = product_decider(scorer)
         for name, items in sets.items():
             with stage_progress(f"{scorer} · {name}") as progress:
-                results.append((scorer, evaluate_named(name, items, decide, progress)))
+                results.append((scorer, evaluate_relevance(name, items, decide, progress)))
     if as_json_output:
         click.echo(
             json.dumps([{"scorer": s, **r.as_dict()} for s, r in results], ensure_ascii=False, indent=2)
         )
         return
     _print_relevance(results, misses, console)
-
-
-def evaluate_named(name, items, decide, progress):
-    from processing.relevance_evaluation import evaluate_relevance
-
-    return evaluate_relevance(name, items, decide, progress)
 
 
 def _print_relevance(results, show_misses: bool, console) -> None:
