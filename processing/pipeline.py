@@ -197,18 +197,33 @@ def _themes(matches: dict, tied: set[str], relevant: bool = False) -> list[str]:
     every story, so a more specific theme at least half as strong comes first. A relevant article
     with no theme term is about the relationship itself: diplomacy."""
     counts: dict[str, int] = {}
+    title_counts: dict[str, int] = {}
     for name, ms in matches.items():
         for m in ms:
             code = m.concept.theme
             if code is not None:
                 counts[code] = counts.get(code, 0) + (2 if name == "title" else 1)
+                if name == "title":
+                    title_counts[code] = title_counts.get(code, 0) + 1
     kept = [code for code, n in counts.items() if n >= 2 or code in tied]
     strength = {code: counts[code] + (2 if code in tied else 0) for code in kept}
     ordered = sorted(kept, key=lambda code: -strength[code])
-    specific = [code for code in ordered if code != GENERAL_THEME]
-    if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
-        ordered.remove(specific[0])
-        ordered.insert(0, specific[0])
+    in_title = {code: n for code, n in title_counts.items() if code in strength}
+    if in_title:
+        # the title says what the story is; among title themes, a meeting or treaty in the title leads
+        top = max(in_title.values())
+        leaders = [code for code in ordered if in_title.get(code) == top]
+        main = GENERAL_THEME if GENERAL_THEME in leaders else leaders[0]
+        if strength[ordered[0]] >= 2 * strength[main]:
+            main = ordered[0]  # unless the text says far more about another theme
+    else:
+        specific = [code for code in ordered if code != GENERAL_THEME]
+        main = ordered[0] if ordered else None
+        if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
+            main = specific[0]
+    if main is not None:
+        ordered.remove(main)
+        ordered.insert(0, main)
     if relevant and not ordered:
         ordered = [MAIN_THEME_FALLBACK]
     return ordered

@@ -23,9 +23,20 @@ from dataclasses import dataclass, field
 
 from processing.taxonomy import Match
 
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]|\n")
+# sentence ends, and the separators of digests that list stories in one line: " / ", "｜", "；", and a
+# slash between two non-Latin letters ("キム総書記が出席/ロシア軍の攻撃", never "KN-23/Hwasong-11")
+_SENTENCE_END = re.compile(
+    r"[.!?。！？](?=\s|$)|[。！？；\n]|[/|｜](?<=\s[/|｜])(?=\s)|[/;](?<=[^\x00-\x7f][/;])(?=[^\x00-\x7f])"
+)
 # a digest headline lists separate stories: "[아침신문 1면] 北 미사일 발사 / 러시아, 우크라이나 공습"
 _DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s")
+# headings of a roundup of separate stories ("Главное к утру:", "きょうの主なニュース", "[아침신문 1면]")
+_DIGEST_HEADING = re.compile(
+    r"главное (к утру|за день|за неделю|к вечеру)|^главное:|головне за|дайджест|digest|morning brief|evening brief|"
+    r"what we know|today's headlines|news in brief|아침신문|주요뉴스|오늘의 뉴스|主なニュース|ニュースまとめ|"
+    r"新闻早报|要闻|早报|晚报|新聞摘要|l'essentiel|das wichtigste",
+    re.IGNORECASE,
+)
 SIDES = frozenset({"russia", "dprk"})
 CHINA = "actor.china"
 
@@ -33,7 +44,7 @@ CHINA = "actor.china"
 FEATURES: dict[str, tuple[float, str]] = {
     "both_named": (0.1, "both sides named"),
     "pair_term_title": (0.45, "the title names the Russia–DPRK pair"),
-    "both_title": (0.3, "both sides in the title"),
+    "both_title": (0.45, "both sides in the title"),
     "both_title_tie": (0.15, "with a tie term in the title"),
     "title_only": (0.15, "the title is the whole item"),
     "pair_term_text": (0.3, "the text names the Russia–DPRK pair"),
@@ -42,6 +53,8 @@ FEATURES: dict[str, tuple[float, str]] = {
     "both_sentences": (0.2, "a sentence names both sides"),
     "neighbour_sentences": (0.15, "neighbouring sentences tie the sides with a theme term"),
     "trilateral": (0.0, "China named beside both sides"),
+    "title_no_side": (-0.2, "the title names neither side"),
+    "digest": (-0.3, "a roundup of separate stories"),
     "one_side_only": (0.0, "only one side named"),
 }
 FEATURE_NAMES = tuple(FEATURES)
@@ -135,6 +148,10 @@ def relevance_features(
         title_sides = _sides_in_one_story(title_text, list(matches.get("title", [])))
     title_themes = set().union(*(s.themes for s in title)) if title else set()
     china = any(s.china for s in title)
+    if not title_sides:
+        features["title_no_side"] = 1.0
+    if _DIGEST_HEADING.search(title_text):
+        features["digest"] = 1.0
     if any(s.pair_term for s in title):
         features["pair_term_title"] = 1.0
     if len(title_sides) == 2:

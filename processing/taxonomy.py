@@ -54,6 +54,15 @@ KOREAN_SUFFIXES = tuple(
         reverse=True,
     )
 )
+# What may follow a one-syllable headline abbreviation (북은, 러와): particles only, since 북한, 북측,
+# 러시아 are other words that their own aliases match
+KOREAN_PARTICLES = tuple(
+    sorted(
+        "은 는 이 가 을 를 의 에 에서 에게 과 와 과의 와의 도 로 으로 만 까지 부터".split(),
+        key=len,
+        reverse=True,
+    )
+)
 MAX_STEM_ENDING = 5
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _REPLACEMENTS = (
@@ -163,7 +172,7 @@ def _abbreviation_may_stand_alone(text: str, start: int, end: int) -> bool:
     if _is_hangul(text[start]):
         if _is_hangul(before):
             return False
-        return not _is_hangul(after) or text.startswith(KOREAN_SUFFIXES, end)
+        return not _is_hangul(after) or text.startswith(KOREAN_PARTICLES, end)
     run_start, run_end = start, end
     while run_start > 0 and _is_han(text[run_start - 1]):
         run_start -= 1
@@ -286,14 +295,18 @@ class Taxonomy(BaseModel):
         kept: list[Match] = []
         covered_until = -1
         covered_start = -1
+        covering_is_theme = False
         for match in found:
             if match.start < covered_until and match.end <= covered_until and match.start >= covered_start:
-                # inside a longer match: keep it only if it is the same span (another concept)
-                if not any(k.start == match.start and k.end == match.end for k in kept[-8:]):
+                # inside a longer match: keep it only if it is the same span (another concept), or
+                # a name inside a theme term ("北朝鮮" in "北朝鮮製" is still North Korea)
+                same_span = any(k.start == match.start and k.end == match.end for k in kept[-8:])
+                if not same_span and not (covering_is_theme and match.concept.kind != "theme"):
                     continue
             kept.append(match)
             if match.end > covered_until:
                 covered_until, covered_start = match.end, match.start
+                covering_is_theme = match.concept.kind == "theme"
         return kept
 
     def _raw_matches(self, lowered: str) -> Iterator[Match]:
