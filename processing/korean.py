@@ -34,12 +34,15 @@ def _is_word_char(ch: str) -> bool:
 def _kiwi():
     from kiwipiepy import Kiwi
 
-    return Kiwi()
+    # News text needs neither the typo-correction nor the multi-word dictionary: without them Kiwi
+    # starts in ~1.8 s of CPU instead of ~5.4 s and holds far less memory, with the same morphemes
+    # on the labelled set.
+    return Kiwi(load_typo_dict=False, load_multi_dict=False)
 
 
 def load_analyser() -> None:
-    """Load Kiwi's model now (about 1.3 s, once per process), and let it build what it builds at
-    its first analysis (about 3 s more), rather than at the first Korean word."""
+    """Load Kiwi's model now (about 0.9 s of CPU, once per process), and let it build what it builds
+    at its first analysis (about 1 s more), rather than at the first Korean word."""
     _kiwi().tokenize("북러")
 
 
