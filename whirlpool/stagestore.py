@@ -30,6 +30,11 @@ RAW = "raw"
 PROCESSED = "processed"
 
 
+# zlib's level 6 (its own default) writes JSON lines about three times faster than gzip's 9, for
+# files a few per cent larger
+GZIP_LEVEL = 6
+
+
 def new_batch_name(now: datetime | None = None) -> str:
     """``20261125T085535.123456Z-1a2b3c``: names sort in the order batches were started."""
     now = now or datetime.now(UTC)
@@ -116,7 +121,7 @@ class StageStore:
         count = 0
         with (
             open(partial, encoding="utf-8", errors="replace") as src,
-            gzip.open(tmp, "wt", encoding="utf-8") as dst,
+            gzip.open(tmp, "wt", encoding="utf-8", compresslevel=GZIP_LEVEL) as dst,
         ):
             for line in src:
                 if not line.endswith("\n"):
