@@ -192,10 +192,12 @@ GENERAL_THEME = "diplomacy_treaty"
 def _themes(matches: dict, tied: set[str], relevant: bool = False) -> list[str]:
     """A theme counts when it is in the title, in a sentence tying both sides, or named twice.
 
-    Strongest first (title mentions weigh double, a tying sentence adds two), so ``themes[0]`` is
-    what the article is mainly about. Diplomacy terms (meet, visit, relations) stand beside nearly
-    every story, so a more specific theme at least half as strong comes first. A relevant article
-    with no theme term is about the relationship itself: diplomacy."""
+    Strongest first (title mentions weigh double, a tying sentence adds two), except that
+    ``themes[0]``, what the article is mainly about, is the theme its title names most (a specific
+    one before diplomacy), unless the text says twice as much about another. Diplomacy terms (meet,
+    visit, relations) stand beside nearly every story, so without a title theme a specific theme at
+    least half as strong leads too. A relevant article with no theme term is about the relationship
+    itself: diplomacy."""
     counts: dict[str, int] = {}
     title_counts: dict[str, int] = {}
     for name, ms in matches.items():
@@ -210,10 +212,12 @@ def _themes(matches: dict, tied: set[str], relevant: bool = False) -> list[str]:
     ordered = sorted(kept, key=lambda code: -strength[code])
     in_title = {code: n for code, n in title_counts.items() if code in strength}
     if in_title:
-        # the title says what the story is; among title themes, a meeting or treaty in the title leads
+        # the title says what the story is; among its themes a specific one (troops, arms, sanctions)
+        # leads a general one (a meeting, a summit statement) named as often
         top = max(in_title.values())
         leaders = [code for code in ordered if in_title.get(code) == top]
-        main = GENERAL_THEME if GENERAL_THEME in leaders else leaders[0]
+        specific_leaders = [code for code in leaders if code != GENERAL_THEME]
+        main = specific_leaders[0] if specific_leaders else GENERAL_THEME
         if strength[ordered[0]] >= 2 * strength[main]:
             main = ordered[0]  # unless the text says far more about another theme
     else:

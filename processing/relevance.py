@@ -55,6 +55,8 @@ FEATURES: dict[str, tuple[float, str]] = {
     "trilateral": (0.0, "China named beside both sides"),
     "title_no_side": (-0.2, "the title names neither side"),
     "digest": (-0.3, "a roundup of separate stories"),
+    "title_one_side": (0.0, "the title names one side"),
+    "lead_tie": (0.0, "the first sentence of the lead names both sides"),
     "one_side_only": (0.0, "only one side named"),
 }
 FEATURE_NAMES = tuple(FEATURES)
@@ -150,6 +152,8 @@ def relevance_features(
     china = any(s.china for s in title)
     if not title_sides:
         features["title_no_side"] = 1.0
+    elif len(title_sides) == 1:
+        features["title_one_side"] = 1.0
     if _DIGEST_HEADING.search(title_text):
         features["digest"] = 1.0
     if any(s.pair_term for s in title):
@@ -169,6 +173,8 @@ def relevance_features(
             pair_in_text |= sentence.pair_term
             if len(sentence.sides) == 2:
                 china |= sentence.china
+                if sentence.number == 0 and (name == "summary" or not texts.get("summary")):
+                    features["lead_tie"] = 1.0
                 if sentence.themes:
                     strong += 1
                     tied_themes |= sentence.themes
