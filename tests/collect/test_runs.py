@@ -115,27 +115,45 @@ def test_disabled_sources_are_not_polled(site, settings):
     assert set(REPORTED_COUNTS) <= set(report.counts)
 
 
+class CrashAfterTwoArticles:
+    """Item pipeline for the crash test: kills the crawl once the 2nd article is written, not yet seen."""
+
+    written = 0
+
+    def process_item(self, article):
+        CrashAfterTwoArticles.written += 1
+        if CrashAfterTwoArticles.written == 2:
+            os._exit(9)
+        return article
+
+
 def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, tmp_path):
     """A run killed after two articles: they are recovered, and the next run fetches only the rest."""
     links = [site.add(f"/crash/{n}", article_html(200 + n)) for n in range(4)]
     site.add("/crash.xml", rss([(f"K{n}", link, "s", None) for n, link in enumerate(links)]), RSS)
     source = feed_source(site, "crash", "/crash.xml")
     script = tmp_path / "crash.py"
+    # The crawl dies between its raw-batch and seen-URL pipelines, and the run that started it dies with it.
     script.write_text(
-        "import json, os, sys\n"
-        "from crawlers.collect import REPORTED_COUNTS, collect_sources\n"
+        "import os, subprocess, sys\n"
+        "from crawlers.collect import collect_sources\n"
+        "from crawlers.settings import scrapy_settings\n"
         "from whirlpool.settings import Settings\n"
         "from whirlpool.sources import Source\n"
-        "from whirlpool.stagestore import StageStore, BatchWriter\n"
-        "original = BatchWriter.write\n"
-        "def write(self, article):\n"
-        "    original(self, article)\n"
-        "    if self.count == 2:\n"
+        "from whirlpool.stagestore import StageStore\n"
+        "original = subprocess.Popen.wait\n"
+        "def wait(self, *args, **kwargs):\n"
+        "    code = original(self, *args, **kwargs)\n"
+        "    if code == 9:\n"
         "        os._exit(9)\n"
-        "BatchWriter.write = write\n"
+        "    return code\n"
+        "subprocess.Popen.wait = wait\n"
         "settings = Settings.model_validate_json(sys.argv[1])\n"
         "source = Source.model_validate_json(sys.argv[2])\n"
-        "collect_sources(settings, [source], StageStore(settings.data_dir), force=True)\n"
+        "pipelines = dict(scrapy_settings(settings.collect)['ITEM_PIPELINES'])\n"
+        "pipelines['tests.collect.test_runs.CrashAfterTwoArticles'] = 350\n"
+        "collect_sources(settings, [source], StageStore(settings.data_dir), force=True,\n"
+        "                scrapy_overrides={'ITEM_PIPELINES': pipelines})\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run(
@@ -153,6 +171,21 @@ def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, 
     # seen, so it is fetched again (same id: downstream upserts make that harmless).
     assert report.counts["articles_new"] == 3 and report.counts["articles_already_seen"] == 1
     assert sorted({a.url for a in all_articles(store)}) == sorted(links)
+
+
+def test_crawl_child_runs_from_any_folder_without_the_repository_on_pythonpath(
+    site, settings, tmp_path, monkeypatch
+):
+    link = site.add("/anywhere/1", article_html(150))
+    site.add("/anywhere.xml", rss([("A1", link, "s", None)]), RSS)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    store = StageStore(settings.data_dir)
+    report = collect_sources(settings, [feed_source(site, "anywhere", "/anywhere.xml")], store, force=True)
+    assert report.errors == [] and report.counts["articles_new"] == 1
+    assert [a.url for a in all_articles(store)] == [link]
 
 
 def test_whirlpool_collect_and_sources_commands_on_the_fixture_site(site, settings, tmp_path):
