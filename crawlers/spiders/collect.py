@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawlers.articles import build_article
 from crawlers.extraction import ExtractedPage, extract_article
@@ -212,9 +213,11 @@ class CollectSpider(scrapy.Spider):
             self._fail(f"not an HTML page ({content_type})", source.id, response.url)
             yield self._article(source, response.url, entry, None, meta["feed_url"], meta["key"])
             return
-        # Scrapy's reading of the charset (BOM, HTTP header, <meta>, else detected); extract_article
-        # checks it against the bytes and detects from the content when it is wrong.
-        page = extract_article(response.body, response.url, response.encoding if is_text else None)
+        # Only the charset the server declared: extract_article reads a BOM and <meta> itself, checks a
+        # declared charset against the bytes, and detects an undeclared one Cyrillic-first.
+        # (response.encoding would be Scrapy's own guess when nothing is declared.)
+        declared = http_content_type_encoding(_header(response, "Content-Type") or "")
+        page = extract_article(response.body, response.url, declared)
         method = ExtractionMethod.TRAFILATURA
         if meta.get("listing") and source.listing and source.listing.body:
             body = " ".join(t.strip() for t in response.css(f"{source.listing.body} ::text").getall())
