@@ -136,13 +136,10 @@ def collect_sources(
         stats_path = Path(job["stats_path"])
         stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else None
     crashed = returncode != 0 or stats is None
+    if batch.partial.exists():  # the crawl died, or could not seal it: what it wrote is kept
+        store.seal_partial(batch.partial)
     if crashed:
-        if batch.partial.exists():
-            store.seal_partial(batch.partial)
-        report.fail(
-            f"crawler process exited with code {returncode} before finishing; "
-            f"articles fetched so far are kept: {log_tail or 'no log'}"
-        )
+        report.fail(_why_unfinished(returncode, (stats or {}).get("finish_reason"), log_tail))
     stats = stats or {}
     for key, value in stats.items():
         name = key.removeprefix(COUNT_PREFIX)
@@ -158,6 +155,16 @@ def collect_sources(
     connection.close()
     progress(report.counts["articles_new"], report.counts["articles_new"], "collected")
     return report
+
+
+def _why_unfinished(returncode: int, finish_reason: str | None, log_tail: str) -> str:
+    """One line: the reason the crawl closed with (e.g. a failed write), else the exit code and log."""
+    if finish_reason and finish_reason != "finished":
+        return f"crawl stopped: {finish_reason}; articles written before it are kept"
+    return (
+        f"crawler process exited with code {returncode} before finishing; "
+        f"articles fetched so far are kept: {log_tail or 'no log'}"
+    )
 
 
 def _update_health(settings, health, due, stats, report, now, crashed: bool) -> None:

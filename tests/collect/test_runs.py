@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -13,6 +14,8 @@ from click.testing import CliRunner
 
 from crawlers.collect import REPORTED_COUNTS, collect_sources
 from crawlers.health import HealthStore, backoff_delay
+from crawlers.pipelines import WriteRawBatch
+from crawlers.settings import scrapy_settings
 from tests.collect.fixture_site import FixtureSite, article_html, rss
 from whirlpool.settings import REPO_ROOT
 from whirlpool.sources import Source
@@ -171,6 +174,45 @@ def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, 
     # seen, so it is fetched again (same id: downstream upserts make that harmless).
     assert report.counts["articles_new"] == 3 and report.counts["articles_already_seen"] == 1
     assert sorted({a.url for a in all_articles(store)}) == sorted(links)
+
+
+class RawBatchOnAFullDisk(WriteRawBatch):
+    """The raw-batch pipeline on a disk that fills up once the first article is written."""
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        writer = self.writer
+        write = writer.write
+
+        def write_until_full(article) -> None:
+            if writer.count >= 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            write(article)
+
+        writer.write = write_until_full
+
+
+def test_a_failed_raw_batch_write_stops_the_crawl_and_keeps_what_was_written(site, settings):
+    links = [site.add(f"/full/{n}", article_html(250 + n)) for n in range(3)]
+    site.add("/full.xml", rss([(f"F{n}", link, "s", None) for n, link in enumerate(links)]), RSS)
+    source = feed_source(site, "full", "/full.xml")
+    pipelines = dict(scrapy_settings(settings.collect)["ITEM_PIPELINES"])
+    del pipelines["crawlers.pipelines.WriteRawBatch"]
+    pipelines["tests.collect.test_runs.RawBatchOnAFullDisk"] = 300
+    store = StageStore(settings.data_dir)
+    report = collect_sources(
+        settings, [source], store, force=True, scrapy_overrides={"ITEM_PIPELINES": pipelines}
+    )
+    assert [o.line() for o in report.errors] == [
+        "[collect] crawl stopped: raw batch write failed: [Errno 28] No space left on device; "
+        "articles written before it are kept"
+    ]
+    [written] = all_articles(store)
+    assert report.counts["articles_new"] == 1 and written.url in links
+    # Only the written article was marked seen: the next run fetches the other two.
+    again = collect_sources(settings, [source], store, force=True)
+    assert again.errors == [] and again.counts["articles_new"] == 2
+    assert sorted(a.url for a in all_articles(store)) == sorted(links)
 
 
 def test_crawl_child_runs_from_any_folder_without_the_repository_on_pythonpath(
