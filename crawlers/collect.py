@@ -3,7 +3,9 @@
 The crawl runs in a child process (``python -m crawlers.run``, Scrapy settings from ``crawlers.settings``)
 so this can be called many times in one process. Inside the crawl, item pipelines write the raw batch
 and the seen URLs as articles arrive, so a crash keeps what was fetched. This reads back the child's
-exit code, its stats (the counts) and its outcome records, and updates each source's health.
+exit code, its stats (the counts, journaled as they change) and its outcome records, and updates each
+source's health. When the crawl did not finish, the sources it had polled are recorded as usual, the
+others are left untouched (still due), and the counts say what was done before it stopped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from crawlers.health import HealthStore
 from crawlers.state import connect, save_feed_validators
+from crawlers.stats import read_stats_journal
 from whirlpool.report import Outcome, ProgressCallback, StageReport, no_progress
 from whirlpool.settings import Settings
 from whirlpool.sources import Source
@@ -25,7 +28,7 @@ from whirlpool.stagestore import RAW, StageStore
 
 SCRAPY_SETTINGS_MODULE = "crawlers.settings"
 COUNT_PREFIX = "collect/"  # the crawl's own counts in crawler.stats (pipelines and spider)
-SOURCE_PREFIX = "collect/source/"  # per source: polls_ok, entries, articles
+SOURCE_PREFIX = "collect/source/"  # per source: polls_ok, entries, articles, polled (all polls over)
 FEED_PREFIX = "collect/feed/"  # per feed URL: the ETag and Last-Modified to send next time
 
 # Always present in the report (zero when nothing happened), so dashboards and tests can rely on them.
@@ -33,6 +36,7 @@ REPORTED_COUNTS = (
     "sources_polled",
     "sources_ok",
     "sources_failed",
+    "sources_unfinished",  # due, but the crawl stopped before polling them: still due
     "sources_not_due",
     "feeds_not_modified",
     "entries_seen",
@@ -126,32 +130,32 @@ def collect_sources(
             "data_dir": str(store.root.parent),
             "batch": batch.name,
             "outcomes_path": str(folder / "outcomes.jsonl"),
-            "stats_path": str(folder / "stats.json"),
+            "stats_journal": str(folder / "stats.jsonl"),
             "force": force,
             "scrapy_overrides": scrapy_overrides or {},
         }
         progress(0, None, f"polling {len(due)} source(s)")
         returncode, log_tail = _run_crawler(job, folder, progress)
         report.outcomes.extend(_read_outcomes(Path(job["outcomes_path"])))
-        stats_path = Path(job["stats_path"])
-        stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else None
-    crashed = returncode != 0 or stats is None
+        stats = read_stats_journal(Path(job["stats_journal"]))
+    finished = returncode == 0 and stats.get("finish_reason") == "finished"
     if batch.partial.exists():  # the crawl died, or could not seal it: what it wrote is kept
         store.seal_partial(batch.partial)
-    if crashed:
-        report.fail(_why_unfinished(returncode, (stats or {}).get("finish_reason"), log_tail))
-    stats = stats or {}
+    if not finished:
+        report.fail(_why_unfinished(returncode, stats.get("finish_reason"), log_tail))
     for key, value in stats.items():
         name = key.removeprefix(COUNT_PREFIX)
         if key.startswith(COUNT_PREFIX) and "/" not in name:
             report.count(name, value)
-        elif key.startswith(FEED_PREFIX) and isinstance(value, dict):
+        elif key.startswith(FEED_PREFIX) and isinstance(value, dict) and finished:
+            # Only after a finished crawl: a feed's pages may not all have been fetched before a
+            # stop, and its validators would turn the next poll into a 304 that skips them.
             save_feed_validators(
                 connection, key.removeprefix(FEED_PREFIX), value["etag"], value["last_modified"]
             )
     if batch.path.exists():
         report.outputs.append(str(batch.path))
-    _update_health(settings, health, due, stats, report, now, crashed)
+    _update_health(settings, health, due, stats, report, now, finished)
     connection.close()
     progress(report.counts["articles_new"], report.counts["articles_new"], "collected")
     return report
@@ -167,22 +171,21 @@ def _why_unfinished(returncode: int, finish_reason: str | None, log_tail: str) -
     )
 
 
-def _update_health(settings, health, due, stats, report, now, crashed: bool) -> None:
+def _update_health(settings, health, due, stats, report, now, finished: bool) -> None:
     for source in due:
         per_source = {
             name: stats.get(f"{SOURCE_PREFIX}{source.id}/{name}", 0)
-            for name in ("polls_ok", "entries", "articles")
+            for name in ("polls_ok", "entries", "articles", "polled")
         }
         errors = [o.reason for o in report.errors if o.source_id == source.id]
-        if per_source["polls_ok"]:
+        if not finished and not per_source["polled"]:
+            report.count("sources_unfinished")  # not failed: still due, polled by the next run
+        elif per_source["polls_ok"]:
             report.count("sources_ok")
             health.record_success(source.id, now, per_source["entries"], per_source["articles"])
         elif errors:
             report.count("sources_failed")
             health.record_failure(source.id, now, errors[0], settings.collect)
-        elif crashed:
-            report.count("sources_failed")
-            health.record_failure(source.id, now, "crawler process ended before polling it", settings.collect)
         else:
             report.count("sources_failed")
             health.record_failure(source.id, now, "no response recorded", settings.collect)

@@ -5,15 +5,15 @@ the module named by ``SCRAPY_SETTINGS_MODULE`` (``crawlers.settings``), with the
 over them. The job file holds those collect settings, the due sources, where the item pipelines write
 (stage store, batch name, state folder) and where to leave the outcomes and the crawl's stats.
 
-What the parent reads: the exit code (0 when the crawl finished), the stats (``crawler.stats``) as
-JSON, the outcome records as JSON lines, and progress lines ``{"done", "total", "message"}`` on stdout.
-Scrapy's log goes to stderr.
+What the parent reads: the exit code (0 when the crawl finished), the stats (``crawler.stats``)
+journaled as they change (``crawlers.stats``: counts, sources polled, the finish reason), the outcome
+records as JSON lines, and progress lines ``{"done", "total", "message"}`` on stdout. Both files are
+appended as things happen, so a crash keeps them. Scrapy's log goes to stderr.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -29,12 +29,6 @@ def _progress_line(done: int, total: int | None, message: str) -> None:
         json.dumps({"done": done, "total": total, "message": message}, ensure_ascii=False) + "\n"
     )
     sys.stdout.flush()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, default=str, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def run_job(job_path: Path) -> int:
@@ -56,6 +50,7 @@ def run_job(job_path: Path) -> int:
             "COLLECT_DATA_DIR": job["data_dir"],
             "COLLECT_BATCH": job["batch"],
             "COLLECT_STATE_DIR": str(state_dir),
+            "COLLECT_STATS_JOURNAL": job["stats_journal"],
             **(job.get("scrapy_overrides") or {}),
         },
         priority="cmdline",
@@ -78,9 +73,11 @@ def run_job(job_path: Path) -> int:
     )
     process.start()
     connection.close()
-    stats = crawler.stats.get_stats()
-    _write_json(Path(job["stats_path"]), stats)
-    return 0 if stats.get("finish_reason") == "finished" else 1
+    reason = crawler.stats.get_value("finish_reason")
+    if reason != "finished":
+        print(f"crawl stopped: {reason}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main() -> None:

@@ -44,6 +44,9 @@ def scrapy_settings(collect: CollectSettings) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
+        # crawler.stats as Scrapy keeps them, each collect/ change also appended to COLLECT_STATS_JOURNAL
+        # (set per run by crawlers.run), so a crawl that dies still tells what it did.
+        "STATS_CLASS": "crawlers.stats.JournaledStatsCollector",
         # One step each (crawlers.pipelines): an article is written before its URLs are marked seen.
         "ITEM_PIPELINES": {
             "crawlers.pipelines.DropSeenArticles": 100,

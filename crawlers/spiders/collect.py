@@ -2,12 +2,14 @@
 
 It only wires: feed and sitemap parsing, extraction and article building are plain functions in
 ``crawlers``; the item pipelines (``crawlers.pipelines``) store what it yields. Counts go to
-``crawler.stats`` under ``collect/`` (per source under ``collect/source/<id>/``); every failure is an
+``crawler.stats`` under ``collect/`` (per source under ``collect/source/<id>/``, where ``polled`` is set
+once every feed, sitemap and listing page of the source has answered or failed); every failure is an
 outcome record handed to ``on_outcome``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Container
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +63,7 @@ class CollectSpider(scrapy.Spider):
         self.on_outcome = on_outcome
         self.progress = progress
         self.queued: set[str] = set()
+        self.polls_pending: Counter[str] = Counter()  # per source: feeds, sitemaps, pages not answered yet
         self.pages_total = 0
         self.pages_done = 0
 
@@ -78,6 +81,8 @@ class CollectSpider(scrapy.Spider):
     # -- start --------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
+            pages = source.listing.pages if source.listing else []
+            self.polls_pending[source.id] = len(source.feeds) + len(source.sitemaps) + len(pages)
             for feed in source.feeds:
                 yield self._feed_request(source, str(feed))
             for sitemap in source.sitemaps:
@@ -106,7 +111,14 @@ class CollectSpider(scrapy.Spider):
         return request.replace(headers=headers)
 
     # -- feeds, sitemaps, listings ------------------------------------------------------------------
-    def _polled(self, response: Response, entries: int = 0) -> None:
+    def _poll_answered(self, source_id: str, follow_ups: int = 0) -> None:
+        """One poll of the source is over (``follow_ups``: child sitemaps it adds); the last one marks
+        the source polled, a durable stat the parent reads even when the crawl dies later."""
+        self.polls_pending[source_id] += follow_ups - 1
+        if self.polls_pending[source_id] == 0:
+            self.crawler.stats.set_value(f"collect/source/{source_id}/polled", 1)
+
+    def _polled(self, response: Response, entries: int = 0, follow_ups: int = 0) -> None:
         """A poll that worked: counted for its source; a feed's validators kept for the next poll."""
         source_id, poll_url = response.meta["source_id"], response.meta["poll_url"]
         self._count("polls_ok", source_id=source_id)
@@ -116,15 +128,18 @@ class CollectSpider(scrapy.Spider):
             self.crawler.stats.set_value(
                 f"collect/feed/{poll_url}", {"etag": etag, "last_modified": modified}
             )
+        self._poll_answered(source_id, follow_ups)
 
     def _poll_failed(self, response: Response, reason: str) -> None:
         self._fail(f"{reason} ({response.url})", response.meta["source_id"], response.meta["poll_url"])
+        self._poll_answered(response.meta["source_id"])
 
     def parse_feed(self, response: Response):
         source = self.sources[response.meta["source_id"]]
         if response.status == 304:
             self._count("polls_ok", source_id=source.id)
             self._count("feeds_not_modified")
+            self._poll_answered(source.id)
             return
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         parsed = parse_feed(response.body, headers, self.collect.max_items_per_feed)
@@ -143,7 +158,7 @@ class CollectSpider(scrapy.Spider):
         if sitemap.error:
             self._poll_failed(response, sitemap.error)
             return
-        self._polled(response, entries=len(sitemap.entries))
+        self._polled(response, entries=len(sitemap.entries), follow_ups=len(sitemap.sitemaps))
         for url in sitemap.sitemaps:
             yield self._fetch(source, url, self.parse_sitemap, "sitemap")
         for entry in sitemap.entries:
@@ -167,6 +182,7 @@ class CollectSpider(scrapy.Spider):
         request = failure.request
         reason = describe_failure(failure, request.url, self.collect)
         self._fail(reason, request.meta["source_id"], request.meta["poll_url"])
+        self._poll_answered(request.meta["source_id"])
 
     # -- entries and pages --------------------------------------------------------------------------
     def _follow_entry(self, source: Source, entry: FeedEntry, feed_url: str | None, listing: bool = False):

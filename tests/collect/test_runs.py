@@ -176,6 +176,38 @@ def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, 
     assert sorted({a.url for a in all_articles(store)}) == sorted(links)
 
 
+def test_a_crawl_that_dies_reports_what_it_did_and_leaves_unpolled_sources_due(site, settings, monkeypatch):
+    """One source polled and two of its articles written, the other's feed still loading: the crawl
+    dies. The first is recorded as polled with its counts; the second is not failed, still due."""
+    links = [site.add(f"/died/{n}", article_html(260 + n)) for n in range(3)]
+    site.add("/died.xml", rss([(f"D{n}", link, "s", None) for n, link in enumerate(links)]), RSS)
+    polled = feed_source(site, "polled", "/died.xml")
+    unfinished = feed_source(site, "unfinished", "/slow-died.xml")
+    monkeypatch.setattr(site, "slow_seconds", 6)
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))  # the child imports the crash pipeline from tests
+    pipelines = dict(scrapy_settings(settings.collect)["ITEM_PIPELINES"])
+    pipelines["tests.collect.test_runs.CrashAfterTwoArticles"] = 350
+    store = StageStore(settings.data_dir)
+    report = collect_sources(
+        settings,
+        [polled, unfinished],
+        store,
+        force=True,
+        scrapy_overrides={"ITEM_PIPELINES": pipelines, "DOWNLOAD_TIMEOUT": 30},
+    )
+    [crash] = report.errors
+    assert crash.line().startswith("[collect] crawler process exited with code 9 before finishing")
+    counts = report.counts
+    assert (counts["sources_ok"], counts["sources_failed"], counts["sources_unfinished"]) == (1, 0, 1)
+    assert (counts["entries_seen"], counts["articles_new"], counts["full_text"]) == (3, 2, 2)
+    assert len(all_articles(store)) == 2
+    health = HealthStore(settings.state_dir)
+    done = health.get("polled")
+    assert done.status == "ok" and (done.items_seen, done.articles_collected) == (3, 2)
+    assert health.get("unfinished").status == "never polled"
+    assert health.get("unfinished").is_due(unfinished, datetime.now(UTC))
+
+
 class RawBatchOnAFullDisk(WriteRawBatch):
     """The raw-batch pipeline on a disk that fills up once the first article is written."""
 
