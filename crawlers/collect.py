@@ -142,7 +142,8 @@ def collect_sources(
     if batch.partial.exists():  # the crawl died, or could not seal it: what it wrote is kept
         store.seal_partial(batch.partial)
     if not finished:
-        report.fail(_why_unfinished(returncode, stats.get("finish_reason"), log_tail))
+        # retry_later: what was written is kept and the unpolled sources are still due.
+        report.fail(_why_unfinished(returncode, stats.get("finish_reason"), log_tail), retry_later=True)
     for key, value in stats.items():
         name = key.removeprefix(COUNT_PREFIX)
         if key.startswith(COUNT_PREFIX) and "/" not in name:

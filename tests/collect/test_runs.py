@@ -197,6 +197,7 @@ def test_a_crawl_that_dies_reports_what_it_did_and_leaves_unpolled_sources_due(s
     )
     [crash] = report.errors
     assert crash.line().startswith("[collect] crawler process exited with code 9 before finishing")
+    assert crash.retry_later  # the Airflow task goes red (collect_outage)
     counts = report.counts
     assert (counts["sources_ok"], counts["sources_failed"], counts["sources_unfinished"]) == (1, 0, 1)
     assert (counts["entries_seen"], counts["articles_new"], counts["full_text"]) == (3, 2, 2)
