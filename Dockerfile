@@ -19,6 +19,8 @@ COPY --chown=airflow:root crawlers /opt/whirlpool/src/crawlers
 COPY --chown=airflow:root processing /opt/whirlpool/src/processing
 COPY --chown=airflow:root indexing /opt/whirlpool/src/indexing
 COPY --chown=airflow:root alerting /opt/whirlpool/src/alerting
+# whirlpool/defaults/*.yaml link to config/*.yaml: the build copies them into the package.
+COPY --chown=airflow:root config /opt/whirlpool/src/config
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" "/opt/whirlpool/src[airflow]"
 
 COPY --chown=airflow:root config /opt/whirlpool/config

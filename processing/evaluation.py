@@ -19,7 +19,7 @@ from pathlib import Path
 
 from processing.language import detect_language
 from whirlpool.report import ProgressCallback, no_progress
-from whirlpool.settings import REPO_ROOT
+from whirlpool.settings import source_checkout
 
 LANGUAGES = ("en", "ru", "uk", "ko", "ja", "zh")
 LANGID_KINDS = ("sentences", "word-pairs", "single-words")
@@ -30,9 +30,12 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def shared_data_dir() -> Path | None:
-    """``../shared/data`` beside the repository, or ``WHIRLPOOL_SHARED_DATA``; None when absent."""
-    path = Path(os.environ.get("WHIRLPOOL_SHARED_DATA") or REPO_ROOT / ".." / "shared" / "data")
-    return path.resolve() if path.is_dir() else None
+    """``WHIRLPOOL_SHARED_DATA``, else ``../shared/data`` beside the repository when running from a
+    checkout; None when absent (an installed package has no checkout to look beside)."""
+    checkout = source_checkout()
+    found = os.environ.get("WHIRLPOOL_SHARED_DATA") or (checkout and checkout / ".." / "shared" / "data")
+    path = Path(found) if found else None
+    return path.resolve() if path is not None and path.is_dir() else None
 
 
 # -- language ---------------------------------------------------------------------------------

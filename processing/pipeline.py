@@ -8,13 +8,14 @@ yielded again, updated, right after the article that displaced it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.language import UNDETERMINED, detect_language
-from processing.relevance import score_relevance
-from processing.tagging import tag_fields
+from processing.relevance import LinearModel, Relevance, score_relevance
+from processing.tagging import Tags, tag_fields
 from processing.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.article import Article, article_id, utcnow
 from whirlpool.report import StageReport
@@ -35,6 +36,7 @@ class Processor:
         self.taxonomy = taxonomy
         self.duplicates = duplicates
         self.settings = settings or ProcessSettings()
+        self.model = relevance_model_for(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Processor:
@@ -88,16 +90,7 @@ class Processor:
         if not (title or main_text):
             report.warn("no text after cleaning: nothing to tag", article.source_id, article.url)
             report.count("empty")
-        language = detect_language(
-            f"{title}\n{main_text[: settings.language_prefix_chars]}",
-            prefix_chars=settings.language_prefix_chars,
-            min_chars=settings.min_language_chars,
-            seed=settings.language_seed,
-        )
-        texts = {"title": title, "summary": summary, "body": body}
-        tags = tag_fields(self.taxonomy, texts)
-        strong = tags.strong()
-        relevance = score_relevance(texts, strong)
+        analysis = analyse_texts(self.taxonomy, settings, title, summary, body, self.model)
         # one copy with every field replaced (fields are never mutated in place; no re-validation:
         # each value is built here with the type the schema has)
         a = article.model_copy(
@@ -107,15 +100,15 @@ class Processor:
                 "body": body,
                 "canonical_url": canonical,
                 "id": article.id or article_id(canonical),
-                "language": language,
+                "language": analysis.language,
                 "content_hash": content_hash(title, main_text),
-                "actors": tags.sides(),
-                "entities": tags.concept_ids(("person", "organisation", "weapon")),
-                "places": tags.concept_ids(("place",)),
-                "themes": _themes(strong, relevance.themes_in_tied_sentences),
-                "relevance": relevance.score,
-                "relevant": relevance.score >= settings.relevance_threshold,
-                "evidence": tags.evidence(texts),
+                "actors": analysis.tags.sides(),
+                "entities": analysis.tags.concept_ids(("person", "organisation", "weapon")),
+                "places": analysis.tags.concept_ids(("place",)),
+                "themes": analysis.themes,
+                "relevance": analysis.relevance.score,
+                "relevant": analysis.relevant,
+                "evidence": analysis.tags.evidence(analysis.texts),
                 "processed_at": utcnow(),
             }
         )
@@ -140,15 +133,97 @@ class Processor:
         self.duplicates.close()
 
 
-def _themes(matches: dict, tied: set[str]) -> list[str]:
+@dataclass
+class Analysis:
+    """What the texts of one article say: language, tags, relevance, themes."""
+
+    language: str
+    texts: dict[str, str]
+    tags: Tags
+    relevance: Relevance
+    themes: list[str]
+    relevant: bool
+
+
+def relevance_model_for(settings: ProcessSettings) -> LinearModel | None:
+    """The learned weights when the settings ask for them; None means the hand weights."""
+    if settings.relevance_model == "hand":
+        return None
+    from processing.relevance_model import load_model
+
+    return load_model()
+
+
+def analyse_texts(
+    taxonomy: Taxonomy,
+    settings: ProcessSettings,
+    title: str,
+    summary: str,
+    body: str,
+    model: LinearModel | None = None,
+) -> Analysis:
+    """Language, tags, relevance and themes of cleaned texts (no state: the evaluation calls it too)."""
+    main_text = body or summary
+    language = detect_language(
+        f"{title}\n{main_text[: settings.language_prefix_chars]}",
+        prefix_chars=settings.language_prefix_chars,
+        min_chars=settings.min_language_chars,
+        seed=settings.language_seed,
+    )
+    texts = {"title": title, "summary": summary, "body": body}
+    tags = tag_fields(taxonomy, texts)
+    strong = tags.strong()
+    relevance = score_relevance(texts, strong, model)
+    relevant = relevance.score >= settings.relevance_threshold
+    return Analysis(
+        language=language,
+        texts=texts,
+        tags=tags,
+        relevance=relevance,
+        themes=_themes(strong, relevance.themes_in_tied_sentences, relevant),
+        relevant=relevant,
+    )
+
+
+MAIN_THEME_FALLBACK = "diplomacy_treaty"
+GENERAL_THEME = "diplomacy_treaty"
+
+
+def _themes(matches: dict, tied: set[str], relevant: bool = False) -> list[str]:
     """A theme counts when it is in the title, in a sentence tying both sides, or named twice.
 
     Strongest first (title mentions weigh double, a tying sentence adds two), so ``themes[0]`` is
-    what the article is mainly about; ties keep the order of first mention."""
+    what the article is mainly about. Diplomacy terms (meet, visit, relations) stand beside nearly
+    every story, so a more specific theme at least half as strong comes first. A relevant article
+    with no theme term is about the relationship itself: diplomacy."""
     counts: dict[str, int] = {}
+    title_counts: dict[str, int] = {}
     for name, ms in matches.items():
         for m in ms:
-            if m.concept.kind == "theme":
-                counts[m.concept.code] = counts.get(m.concept.code, 0) + (2 if name == "title" else 1)
+            code = m.concept.theme
+            if code is not None:
+                counts[code] = counts.get(code, 0) + (2 if name == "title" else 1)
+                if name == "title":
+                    title_counts[code] = title_counts.get(code, 0) + 1
     kept = [code for code, n in counts.items() if n >= 2 or code in tied]
-    return sorted(kept, key=lambda code: -(counts[code] + (2 if code in tied else 0)))
+    strength = {code: counts[code] + (2 if code in tied else 0) for code in kept}
+    ordered = sorted(kept, key=lambda code: -strength[code])
+    in_title = {code: n for code, n in title_counts.items() if code in strength}
+    if in_title:
+        # the title says what the story is; among title themes, a meeting or treaty in the title leads
+        top = max(in_title.values())
+        leaders = [code for code in ordered if in_title.get(code) == top]
+        main = GENERAL_THEME if GENERAL_THEME in leaders else leaders[0]
+        if strength[ordered[0]] >= 2 * strength[main]:
+            main = ordered[0]  # unless the text says far more about another theme
+    else:
+        specific = [code for code in ordered if code != GENERAL_THEME]
+        main = ordered[0] if ordered else None
+        if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
+            main = specific[0]
+    if main is not None:
+        ordered.remove(main)
+        ordered.insert(0, main)
+    if relevant and not ordered:
+        ordered = [MAIN_THEME_FALLBACK]
+    return ordered

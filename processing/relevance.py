@@ -1,20 +1,63 @@
 """Relevance: is the article about Russia–DPRK cooperation or relations? A score in [0, 1].
 
-Both sides must be present AND tied together: named in the same sentence (more when a theme term
-such as troops, arms, treaty or talks is in that sentence too), or in neighbouring sentences of one
-paragraph with a theme term. The title weighs most. Two states merely named paragraphs apart score
-low. The reasons are kept so the score can be explained.
+Both sides must be present AND tied together. The evidence is counted as named features:
+- a term that names the pair itself (``북러``, ``露朝``, ``朝俄``, ``российско-северокорейский``);
+- both sides in the title, with or without a tie term (a meeting, visit, message, treaty, arms,
+  troops... : the taxonomy's theme terms), and the title being all there is (a title-only item
+  whose title names both sides *is* the story);
+- sentences of the lead or body that name both sides, with or without a tie term; neighbouring
+  sentences of one paragraph that do so together;
+- China named beside both (trilateral framing: "북중러", the Beijing parade).
+The score is a weighted sum of the features (hand weights, or a logistic model fitted on the
+labelled tuning set when ``config/relevance_model.json`` is present: ``processing.relevance_model``),
+and the reasons name each feature that fired, so every score can be explained.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from processing.taxonomy import Match
 
-_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]|\n")
+# sentence ends, and the separators of digests that list stories in one line: " / ", "｜", "；", and a
+# slash between two non-Latin letters ("キム総書記が出席/ロシア軍の攻撃", never "KN-23/Hwasong-11")
+_SENTENCE_END = re.compile(
+    r"[.!?。！？](?=\s|$)|[。！？；\n]|[/|｜](?<=\s[/|｜])(?=\s)|[/;](?<=[^\x00-\x7f][/;])(?=[^\x00-\x7f])"
+)
+# a digest headline lists separate stories: "[아침신문 1면] 北 미사일 발사 / 러시아, 우크라이나 공습"
+_DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s")
+# headings of a roundup of separate stories ("Главное к утру:", "きょうの主なニュース", "[아침신문 1면]")
+_DIGEST_HEADING = re.compile(
+    r"главное (к утру|за день|за неделю|к вечеру)|^главное:|головне за|дайджест|digest|morning brief|evening brief|"
+    r"what we know|today's headlines|news in brief|아침신문|주요뉴스|오늘의 뉴스|主なニュース|ニュースまとめ|"
+    r"新闻早报|要闻|早报|晚报|新聞摘要|l'essentiel|das wichtigste",
+    re.IGNORECASE,
+)
+SIDES = frozenset({"russia", "dprk"})
+CHINA = "actor.china"
+
+# feature name → (hand weight, reason shown to the analyst)
+FEATURES: dict[str, tuple[float, str]] = {
+    "both_named": (0.1, "both sides named"),
+    "pair_term_title": (0.45, "the title names the Russia–DPRK pair"),
+    "both_title": (0.45, "both sides in the title"),
+    "both_title_tie": (0.15, "with a tie term in the title"),
+    "title_only": (0.15, "the title is the whole item"),
+    "pair_term_text": (0.3, "the text names the Russia–DPRK pair"),
+    "tied_sentences": (0.45, "a sentence ties both sides with a theme term"),
+    "more_tied_sentences": (0.1, "more sentences tie both sides"),
+    "both_sentences": (0.2, "a sentence names both sides"),
+    "neighbour_sentences": (0.15, "neighbouring sentences tie the sides with a theme term"),
+    "trilateral": (0.0, "China named beside both sides"),
+    "title_no_side": (-0.2, "the title names neither side"),
+    "digest": (-0.3, "a roundup of separate stories"),
+    "one_side_only": (0.0, "only one side named"),
+}
+FEATURE_NAMES = tuple(FEATURES)
 
 
 @dataclass
@@ -23,6 +66,8 @@ class Sentence:
     paragraph: int
     sides: set[str] = field(default_factory=set)
     themes: set[str] = field(default_factory=set)
+    pair_term: bool = False
+    china: bool = False
 
 
 @dataclass
@@ -30,10 +75,24 @@ class Relevance:
     score: float
     reasons: list[str]
     themes_in_tied_sentences: set[str]
+    features: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic model over ``FEATURE_NAMES`` (fitted by ``processing.relevance_model``)."""
+
+    weights: Mapping[str, float]
+    bias: float
+    version: str = ""
+
+    def score(self, features: Mapping[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        return 1.0 / (1.0 + math.exp(-z))
 
 
 def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
-    """The sentences that name a side or a theme, in text order (the others are never built)."""
+    """The sentences that name a side, China or a theme, in text order (the others are never built)."""
     if not matches:
         return []
     ends, paragraphs = [], []
@@ -50,42 +109,66 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
     paragraphs.append(paragraph)
     last = len(ends) - 1
     found: dict[int, Sentence] = {}
+    sides_at: dict[tuple[int, int], set[str]] = {}
     for match in matches:
         number = min(bisect.bisect_right(ends, match.start), last)
         sentence = found.get(number)
         if sentence is None:
             sentence = found[number] = Sentence(number, paragraphs[number])
-        if match.concept.side:
-            sentence.sides.add(match.concept.side)
-        if match.concept.kind == "theme":
-            sentence.themes.add(match.concept.code)
-        elif match.concept.kind == "weapon":
-            sentence.themes.add("arms_transfers")  # a weapon named between the sides is a transfer
-    return [found[n] for n in sorted(found) if found[n].sides or found[n].themes]
+        concept = match.concept
+        if concept.side:
+            sentence.sides.add(concept.side)
+            span = sides_at.setdefault((match.start, match.end), set())
+            span.add(concept.side)
+            if span == SIDES:
+                sentence.pair_term = True  # one term names both: 북러, 露朝, 朝俄
+        if concept.id == CHINA:
+            sentence.china = True
+        if concept.theme is not None:  # a theme term, or a weapon or place that implies one
+            sentence.themes.add(concept.theme)
+    return [found[n] for n in sorted(found) if found[n].sides or found[n].themes or found[n].china]
 
 
-def score_relevance(texts: dict[str, str], matches: dict[str, list[Match]]) -> Relevance:
-    """Score the tie between the two sides; ``matches`` are the strong matches per field."""
-    reasons: list[str] = []
+def relevance_features(
+    texts: Mapping[str, str], matches: Mapping[str, list[Match]]
+) -> tuple[dict[str, float], set[str]]:
+    """The features that fired (name → value) and the themes named in sentences tying both sides."""
+    features: dict[str, float] = {}
     tied_themes: set[str] = set()
     sides_anywhere = {m.concept.side for ms in matches.values() for m in ms if m.concept.side}
     if len(sides_anywhere) < 2:
-        score = 0.1 if sides_anywhere else 0.0
-        return Relevance(score, ["only one side named"] if sides_anywhere else ["neither side named"], set())
-    score = 0.1
-    reasons.append("both sides named")
-    title = _sentences(texts.get("title", ""), matches.get("title", []))
+        if sides_anywhere:
+            features["one_side_only"] = 1.0
+        return features, tied_themes
+    features["both_named"] = 1.0
+    title_text = texts.get("title", "")
+    title = _sentences(title_text, list(matches.get("title", [])))
     title_sides = set().union(*(s.sides for s in title)) if title else set()
+    if len(title_sides) == 2 and _DIGEST_SEPARATOR.search(title_text):
+        title_sides = _sides_in_one_story(title_text, list(matches.get("title", [])))
     title_themes = set().union(*(s.themes for s in title)) if title else set()
+    china = any(s.china for s in title)
+    if not title_sides:
+        features["title_no_side"] = 1.0
+    if _DIGEST_HEADING.search(title_text):
+        features["digest"] = 1.0
+    if any(s.pair_term for s in title):
+        features["pair_term_title"] = 1.0
     if len(title_sides) == 2:
-        score += 0.45 if title_themes else 0.3
+        features["both_title"] = 1.0
         tied_themes |= title_themes
-        reasons.append("both sides in the title" + (" with a theme term" if title_themes else ""))
+        if title_themes:
+            features["both_title_tie"] = 1.0
+        if not (texts.get("summary") or texts.get("body")):
+            features["title_only"] = 1.0
     strong = weak = adjacent = 0
+    pair_in_text = False
     for name in ("summary", "body"):
-        sentences = _sentences(texts.get(name, ""), matches.get(name, []))
+        sentences = _sentences(texts.get(name, ""), list(matches.get(name, [])))
         for index, sentence in enumerate(sentences):
+            pair_in_text |= sentence.pair_term
             if len(sentence.sides) == 2:
+                china |= sentence.china
                 if sentence.themes:
                     strong += 1
                     tied_themes |= sentence.themes
@@ -101,13 +184,44 @@ def score_relevance(texts: dict[str, str], matches: dict[str, list[Match]]) -> R
                     and (sentence.themes or following.themes)
                 ):
                     adjacent += 1
+    if pair_in_text:
+        features["pair_term_text"] = 1.0
     if strong:
-        score += 0.45 + 0.1 * (min(strong, 3) - 1)
-        reasons.append(f"{strong} sentence(s) tie both sides with a theme term")
+        features["tied_sentences"] = 1.0
+        if strong > 1:
+            features["more_tied_sentences"] = float(min(strong, 3) - 1)
     if weak:
-        score += 0.2 + 0.05 * (min(weak, 3) - 1)
-        reasons.append(f"{weak} sentence(s) name both sides")
+        features["both_sentences"] = 1.0 + 0.25 * (min(weak, 3) - 1)
     if adjacent:
-        score += 0.15
-        reasons.append(f"{adjacent} neighbouring sentence pair(s) tie the sides with a theme term")
-    return Relevance(round(min(score, 1.0), 3), reasons, tied_themes)
+        features["neighbour_sentences"] = 1.0
+    if china and (len(title_sides) == 2 or strong or weak):
+        features["trilateral"] = 1.0
+    return features, tied_themes
+
+
+def _sides_in_one_story(title: str, matches: list[Match]) -> set[str]:
+    """The sides one story of a digest headline names together (the most of any story)."""
+    cuts = [m.start() for m in _DIGEST_SEPARATOR.finditer(title)]
+    stories: dict[int, set[str]] = {}
+    for match in matches:
+        if match.concept.side:
+            stories.setdefault(bisect.bisect_right(cuts, match.start), set()).add(match.concept.side)
+    return max(stories.values(), key=len, default=set())
+
+
+def hand_score(features: Mapping[str, float]) -> float:
+    return round(min(sum(FEATURES[name][0] * value for name, value in features.items()), 1.0), 3)
+
+
+def score_relevance(
+    texts: Mapping[str, str], matches: Mapping[str, list[Match]], model: LinearModel | None = None
+) -> Relevance:
+    """Score the tie between the two sides; ``matches`` are the strong matches per field."""
+    features, tied_themes = relevance_features(texts, matches)
+    if not features:
+        return Relevance(0.0, ["neither side named"], set(), features)
+    reasons = [FEATURES[name][1] for name in FEATURE_NAMES if name in features]
+    if "both_named" not in features:
+        return Relevance(0.1 if model is None else round(model.score(features), 3), reasons, set(), features)
+    score = hand_score(features) if model is None else round(model.score(features), 3)
+    return Relevance(score, reasons, tied_themes, features)

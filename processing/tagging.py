@@ -51,7 +51,7 @@ class Tags:
         for name, ms in self.strong().items():
             for m in ms:
                 items.append(
-                    Evidence(
+                    Evidence.model_construct(  # every value is built here with its schema type
                         concept=m.concept.id,
                         kind=EVIDENCE_KIND.get(m.concept.kind, "entity"),
                         term=texts[name][m.start : m.end],

@@ -8,7 +8,10 @@ checked against the boundary rules of their script:
 - Latin and Cyrillic: the match starts and ends at a word boundary; a stem written with ``*``
   (``Пхеньян*``, ``Северн* Коре*``) may be followed by an inflection ending of up to five letters.
 - Hangul: the match starts after a non-Hangul character and ends before one, or before a
-  particle or verbal ending (``북한의``, ``러시아와``, ``파병했다``).
+  particle or verbal ending (``북한의``, ``러시아와``, ``파병했다``); elsewhere inside a Korean
+  word (``주북한``, ``러시아대사``) Kiwi's morphemes decide (``processing.korean``).
+- Headline abbreviations (``러``, ``북``, ``北``, ``中``): only in Korean text, and only where Kiwi
+  reads them as a proper noun or Hanja token of their own (never ``여러``, ``달러``, ``北京``).
 - Han and kana (no spaces): substring match; ambiguous short terms are listed as weak aliases.
 """
 
@@ -25,6 +28,7 @@ from typing import Literal
 import ahocorasick_rs
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from processing import korean
 from whirlpool.yamlconfig import load_model
 
 ConceptKind = Literal["actor", "person", "organisation", "weapon", "place", "theme"]
@@ -46,6 +50,15 @@ KOREAN_SUFFIXES = tuple(
     sorted(
         "은 는 이 가 을 를 의 에 에서 에게 과 와 과의 와의 도 로 으로 만 까지 부터 측 군 간 "
         "하 한 할 해 했 함 된 되 됐 돼 키 적 산 제 인 들".split(),
+        key=len,
+        reverse=True,
+    )
+)
+# What may follow a one-syllable headline abbreviation (북은, 러와): particles only, since 북한, 북측,
+# 러시아 are other words that their own aliases match
+KOREAN_PARTICLES = tuple(
+    sorted(
+        "은 는 이 가 을 를 의 에 에서 에게 과 와 과의 와의 도 로 으로 만 까지 부터".split(),
         key=len,
         reverse=True,
     )
@@ -75,8 +88,12 @@ class Concept(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict)
     aliases: list[str] = Field(min_length=1)
     weak_aliases: list[str] = Field(default_factory=list)
+    abbreviations: list[str] = Field(default_factory=list)
+    # the theme a mention of this concept implies (Kursk → troop_deployment, Vostochny →
+    # strategic_tech, the Tumen bridge → economy_trade); weapons imply arms_transfers
+    implies_theme: str | None = None
 
-    @field_validator("aliases", "weak_aliases")
+    @field_validator("aliases", "weak_aliases", "abbreviations")
     @classmethod
     def _no_blank_alias(cls, value: list[str]) -> list[str]:
         if any(not str(alias).strip() or str(alias).strip() == "*" for alias in value):
@@ -87,7 +104,20 @@ class Concept(BaseModel):
     def _theme_codes(self) -> Concept:
         if self.kind == "theme" and self.code not in THEME_CODES:
             raise ValueError(f"unknown theme code '{self.code}'; expected one of {', '.join(THEME_CODES)}")
+        if self.implies_theme is not None and self.implies_theme not in THEME_CODES:
+            raise ValueError(
+                f"unknown theme code '{self.implies_theme}' in implies_theme; expected one of {', '.join(THEME_CODES)}"
+            )
         return self
+
+    @property
+    def theme(self) -> str | None:
+        """The theme code this concept names or implies."""
+        if self.kind == "theme":
+            return self.code
+        if self.kind == "weapon":
+            return self.implies_theme or "arms_transfers"
+        return self.implies_theme
 
     @property
     def code(self) -> str:
@@ -122,6 +152,35 @@ def _is_hangul(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
 
 
+def _korean_context(text: str, start: int, end: int) -> bool:
+    """Hangul within a few characters of ``text[start:end]``: the text around it is Korean."""
+    return any(_is_hangul(ch) for ch in text[max(0, start - 8) : end + 8])
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _abbreviation_may_stand_alone(text: str, start: int, end: int) -> bool:
+    """Cheap checks before Kiwi is asked: Korean text around it; a Hangul abbreviation starts a word
+    and is followed by a non-letter or a particle (not 여러, 달러, 북한, 러시아); a Hanja one stands in a
+    run of Hanja abbreviations only (北中, not 北京)."""
+    if not _korean_context(text, start, end):
+        return False
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if _is_hangul(text[start]):
+        if _is_hangul(before):
+            return False
+        return not _is_hangul(after) or text.startswith(KOREAN_PARTICLES, end)
+    run_start, run_end = start, end
+    while run_start > 0 and _is_han(text[run_start - 1]):
+        run_start -= 1
+    while run_end < len(text) and _is_han(text[run_end]):
+        run_end += 1
+    return set(text[run_start:run_end]) <= korean.ABBREVIATION_HANJA
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -138,9 +197,10 @@ def _script_of(alias: str) -> str:
 class _AliasRule:
     concept_index: int
     alias: str
-    script: str
+    script: str  # spaced | hangul | cjk | abbreviation
     weak: bool
     pattern: re.Pattern[str] | None  # for stems and multi-word stems; None means a plain literal
+    compound_head: bool = False  # a Korean name that may head a compound (북러단결, 러시아대사)
 
 
 def _stem_pattern(alias: str) -> re.Pattern[str]:
@@ -188,19 +248,24 @@ class Taxonomy(BaseModel):
         keyed: dict[str, list[_AliasRule]] = {}
         for index, concept in enumerate(self.concepts):
             seen: set[str] = set()
-            for weak, aliases in ((False, concept.aliases), (True, concept.weak_aliases)):
+            for weak, aliases, abbreviation in (
+                (False, concept.aliases, False),
+                (True, concept.weak_aliases, False),
+                (False, concept.abbreviations, True),
+            ):
                 for alias in aliases:
                     norm = normalise_for_matching(alias)
                     if norm in seen:
                         continue
                     seen.add(norm)
-                    script = _script_of(norm)
+                    script = "abbreviation" if abbreviation else _script_of(norm)
                     if "*" in norm and script == "spaced":
                         key = norm.split()[0].rstrip("*")
                         pattern = _stem_pattern(norm)
                     else:
                         key, pattern = norm.replace("*", ""), None
-                    keyed.setdefault(key, []).append(_AliasRule(index, norm, script, weak, pattern))
+                    head = script == "hangul" and concept.kind != "theme" and len(norm) >= 2
+                    keyed.setdefault(key, []).append(_AliasRule(index, norm, script, weak, pattern, head))
         automaton = ahocorasick_rs.AhoCorasick(list(keyed), matchkind=ahocorasick_rs.MatchKind.Standard)
         return automaton, [tuple(rules) for rules in keyed.values()]
 
@@ -230,14 +295,18 @@ class Taxonomy(BaseModel):
         kept: list[Match] = []
         covered_until = -1
         covered_start = -1
+        covering_is_theme = False
         for match in found:
             if match.start < covered_until and match.end <= covered_until and match.start >= covered_start:
-                # inside a longer match: keep it only if it is the same span (another concept)
-                if not any(k.start == match.start and k.end == match.end for k in kept[-8:]):
+                # inside a longer match: keep it only if it is the same span (another concept), or
+                # a name inside a theme term ("北朝鮮" in "北朝鮮製" is still North Korea)
+                same_span = any(k.start == match.start and k.end == match.end for k in kept[-8:])
+                if not same_span and not (covering_is_theme and match.concept.kind != "theme"):
                     continue
             kept.append(match)
             if match.end > covered_until:
                 covered_until, covered_start = match.end, match.start
+                covering_is_theme = match.concept.kind == "theme"
         return kept
 
     def _raw_matches(self, lowered: str) -> Iterator[Match]:
@@ -251,13 +320,22 @@ class Taxonomy(BaseModel):
                 if rule.script == "cjk":
                     end = end_index + 1
                 elif rule.script == "hangul":
-                    if _is_hangul(before):
-                        continue
                     end = end_index + 1
-                    if (
+                    inside = _is_hangul(before)
+                    glued = (
                         end < length
                         and _is_hangul(lowered[end])
                         and not lowered.startswith(KOREAN_SUFFIXES, end)
+                    )
+                    if glued and not inside and rule.compound_head:
+                        if not korean.heads_compound(lowered, start, end):
+                            continue
+                    elif (inside or glued) and not korean.stands_alone(lowered, start, end):
+                        continue
+                elif rule.script == "abbreviation":
+                    end = end_index + 1
+                    if not _abbreviation_may_stand_alone(lowered, start, end) or not korean.stands_alone(
+                        lowered, start, end, abbreviation=True
                     ):
                         continue
                 else:

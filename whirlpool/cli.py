@@ -7,8 +7,11 @@ stays fast and a command's heavy imports (Scrapy, tantivy, Elasticsearch) load o
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import click
+
+from whirlpool.console import cli_config_dir, remember_config_dir
 
 # name -> (module, attribute, one-line help shown in `whirlpool --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -57,14 +60,33 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from whirlpool.settings import config_dir
+
+        formatter.write_paragraph()
+        # not wrapped: the path stays whole, to copy
+        formatter.write(f"Config in use: {config_dir(cli_config_dir()).describe()}\n")
+        super().format_epilog(ctx, formatter)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="whirlpool")
+@click.option(
+    "--config-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    is_eager=True,  # before --help, which shows the folder in use
+    expose_value=False,
+    callback=remember_config_dir,
+    help="Folder with settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml, for every command.",
+)
 def main() -> None:
     """Whirlpool: monitor news coverage of Russia–DPRK cooperation.
 
-    Configuration is read from config/ (settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml);
-    WHIRLPOOL_DATA_DIR and WHIRLPOOL_ES_URL override the data folder and the index.
+    The config folder (settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml) is the first of:
+    --config-dir, WHIRLPOOL_CONFIG_DIR, ./config in the current folder, the packaged defaults.
+    Data goes to ./data unless WHIRLPOOL_DATA_DIR or settings.yaml say otherwise; WHIRLPOOL_ES_URL
+    switches the index to Elasticsearch.
     """
 
 

@@ -33,9 +33,28 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+# Where the global ``whirlpool --config-dir`` is kept for the command that runs (click's ctx.meta).
+CONFIG_DIR_META = "whirlpool.config_dir"
+
+
+def remember_config_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Callback of the global ``--config-dir``: keep it for every command (and for ``--help``)."""
+    if value is not None:
+        ctx.meta[CONFIG_DIR_META] = value
+    return value
+
+
+def cli_config_dir(config_dir: Path | None = None) -> Path | None:
+    """A command's own ``--config-dir``, else the global one, else None (then config_dir() looks further)."""
+    if config_dir is not None:
+        return config_dir
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(CONFIG_DIR_META) if ctx is not None else None
+
+
 def load_cli_settings(config_dir: Path | None = None) -> Settings:
     try:
-        return load_settings(config_dir)
+        return load_settings(cli_config_dir(config_dir))
     except ConfigError as exc:
         fail(str(exc))
         raise  # unreachable; keeps type checkers happy
@@ -106,11 +125,11 @@ def exit_code(reports: list[StageReport]) -> int:
 
 
 def common_options(func):
-    """--config-dir for every command."""
+    """--config-dir for every command (also accepted before the command: ``whirlpool --config-dir D run``)."""
     return click.option(
         "--config-dir",
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
-        envvar="WHIRLPOOL_CONFIG_DIR",
-        help="Folder with settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml (default: ./config of the install).",
+        help="Folder with settings.yaml, sources.yaml, taxonomy.yaml, alerts.yaml "
+        "(default: WHIRLPOOL_CONFIG_DIR, else ./config, else the packaged defaults).",
     )(func)

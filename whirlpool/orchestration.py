@@ -1,6 +1,7 @@
 """What the Airflow DAGs need beyond the stage functions, as plain functions (Airflow imported lazily).
 
-- Settings as a task sees them: the config folder from ``WHIRLPOOL_CONFIG_DIR``, the Elasticsearch
+- Settings as a task sees them: the config folder from ``WHIRLPOOL_CONFIG_DIR`` (else as
+  ``whirlpool.settings.config_dir`` finds it), the Elasticsearch
   cluster and SMTP server from the Airflow connections ``whirlpool_elasticsearch`` and ``whirlpool_smtp``
   (UI, secrets backend or ``AIRFLOW_CONN_*`` as URI or JSON), else the ``WHIRLPOOL_*`` environment.
 - The collect fan-out: enabled sources grouped by ``Source.fan_out_group``, one mapped task per group.
@@ -21,7 +22,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import yaml
 
 from whirlpool.report import StageReport
-from whirlpool.settings import REPO_ROOT, Settings, load_settings
+from whirlpool.settings import Settings, load_settings
+from whirlpool.settings import config_dir as find_config_dir
 from whirlpool.sources import Source, load_sources
 
 ES_CONN_ID = "whirlpool_elasticsearch"
@@ -149,7 +151,8 @@ def settings_environ(
 
 
 def task_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Settings as a DAG task sees them: config from WHIRLPOOL_CONFIG_DIR, secrets from connections/env."""
+    """Settings as a DAG task sees them: config as config_dir() finds it (WHIRLPOOL_CONFIG_DIR under
+    Airflow), secrets from connections/env."""
     return load_settings(
         environ=settings_environ(
             environ, es_conn=airflow_connection(ES_CONN_ID), smtp_conn=airflow_connection(SMTP_CONN_ID)
@@ -209,7 +212,7 @@ def digest_time(config_dir: Path | None = None) -> tuple[int, str]:
     Read at DAG parse time, so it is one small YAML read that never raises: a broken alerts.yaml is
     reported by the alerts task itself, with file and line.
     """
-    folder = Path(config_dir or os.environ.get("WHIRLPOOL_CONFIG_DIR") or REPO_ROOT / "config")
+    folder = Path(config_dir) if config_dir else find_config_dir().path
     try:
         data = yaml.safe_load((folder / "alerts.yaml").read_text(encoding="utf-8")) or {}
         for rule in data.get("rules") or []:

@@ -28,12 +28,13 @@ from bench.process.corpus import build_corpus
 from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
+from processing.korean import load_analyser
 from processing.language import detect_language, load_profiles
 from processing.pipeline import MAX_SUMMARY_CHARS, Processor
 from processing.relevance import score_relevance
 from processing.tagging import tag_fields
 from whirlpool.report import StageReport
-from whirlpool.settings import REPO_ROOT, Settings
+from whirlpool.settings import Settings, config_dir
 
 GOAL_DOCS_PER_SECOND = 1000
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -72,9 +73,10 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), config_dir=REPO_ROOT / "config")
+        settings = Settings(data_dir=Path(tmp), config_dir=config_dir().path)
         processor = Processor.from_settings(settings)
         load_profiles(settings.process.language_seed)  # a one-off 60 MB, outside the measurement
+        load_analyser()  # Kiwi's model, once per process as the process step does, outside it too
         report = StageReport("process")
         rss_start = rss_mb()
         quarter = max(len(docs) // 4, 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alerting.rules import SpikeRule, load_rules
-from whirlpool.settings import REPO_ROOT
+from tests.conftest import REPO
 from whirlpool.yamlconfig import ConfigError
 
 
@@ -19,7 +19,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_the_shipped_alerts_yaml_loads_and_resolves_groups():
-    config = load_rules(REPO_ROOT / "config" / "alerts.yaml")
+    config = load_rules(REPO / "config" / "alerts.yaml")
     kinds = {rule.type for rule in config.rules}
     assert kinds == {"spike", "new_entity", "watch", "coverage_gap", "digest"}
     spike = next(r for r in config.rules if isinstance(r, SpikeRule))

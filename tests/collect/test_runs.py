@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -17,6 +16,7 @@ from crawlers.health import HealthStore, backoff_delay
 from crawlers.pipelines import WriteRawBatch
 from crawlers.settings import scrapy_settings
 from tests.collect.fixture_site import FixtureSite, article_html, rss
+from tests.conftest import REPO
 from whirlpool.settings import REPO_ROOT
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
@@ -300,7 +300,7 @@ def test_whirlpool_collect_and_sources_commands_on_the_fixture_site(site, settin
 def test_repository_sources_file_has_forty_real_sources_in_six_languages():
     from whirlpool.sources import load_sources
 
-    sources = load_sources(Path(REPO_ROOT) / "config" / "sources.yaml")
+    sources = load_sources(REPO / "config" / "sources.yaml")
     enabled = [s for s in sources if s.enabled]
     assert len(enabled) >= 40
     assert {s.language for s in enabled} == {"en", "ru", "uk", "ko", "ja", "zh"}

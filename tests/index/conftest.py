@@ -1,7 +1,9 @@
 """Index test fixtures: both backends, Elasticsearch via WHIRLPOOL_ES_URL or a local noida-db.
 
 noida-db (dev extra) serves the Elasticsearch REST API on 127.0.0.1; it is started once per
-session on a free port with a temporary data dir, and stopped at the end.
+session on a free port with a temporary data dir, and stopped at the end. If it cannot start, the
+Elasticsearch half of the suite is skipped locally but fails in CI (``CI=true``): a CI run that
+silently tested one backend of two would look green.
 """
 
 from __future__ import annotations
@@ -9,11 +11,24 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Literal, NoReturn
 
 import pytest
 
 from indexing.devserver import DevServerUnavailable, local_elasticsearch
+
+
+def missing_server_outcome(environ: Mapping[str, str]) -> Literal["fail", "skip"]:
+    """What a test server that cannot start does to the run: "fail" in CI (CI set to true or 1, as
+    GitHub Actions, GitLab CI and most others set it, and .ci/run), "skip" elsewhere."""
+    return "fail" if environ.get("CI", "").strip().lower() in ("true", "1") else "skip"
+
+
+def server_unavailable(reason: str, environ: Mapping[str, str] = os.environ) -> NoReturn:
+    if missing_server_outcome(environ) == "fail":
+        pytest.fail(f"{reason} (CI is set: a server that cannot start fails the run)", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +41,7 @@ def elasticsearch_url(tmp_path_factory) -> Iterator[str]:
         try:
             url = stack.enter_context(local_elasticsearch(tmp_path_factory.mktemp("noida")))
         except DevServerUnavailable as exc:
-            pytest.skip(f"no Elasticsearch: WHIRLPOOL_ES_URL unset and {exc}")
+            server_unavailable(f"no Elasticsearch: WHIRLPOOL_ES_URL unset and {exc}")
         yield url
 
 

@@ -89,13 +89,24 @@ UNTIED = {
 
 def test_themes_come_strongest_first_not_in_order_of_first_mention(processor: Processor):
     body = (
-        "North Korean troops are fighting in Kursk alongside Russian soldiers. Thousands of North Korean "
-        "soldiers were deployed to Russia in October. The troops took part in assaults, Ukrainian officials "
-        "said. Sanctions were mentioned."
+        "New sanctions on Russia and North Korea were announced in March. North Korean troops are fighting "
+        "in Kursk alongside Russian soldiers. Thousands of North Korean soldiers were deployed to Russia in "
+        "October. The troops took part in assaults, Ukrainian officials said."
     )
-    article = make_article("https://news.example/en/t", "Sanctions fail to stop Russia and North Korea", body)
+    article = make_article("https://news.example/en/t", "Russia and North Korea, a year on", body)
     [processed] = list(processor.process([article], StageReport("process")))
     assert processed.themes == ["troop_deployment", "sanctions"]
+
+
+def test_the_theme_the_title_names_leads_unless_the_text_is_mostly_about_another(processor: Processor):
+    body = (
+        "North Korean troops are fighting alongside Russian soldiers, officials said. The sanctions "
+        "have not stopped them."
+    )
+    article = make_article("https://news.example/en/s", "Sanctions fail to stop Russia and North Korea", body)
+    [processed] = list(processor.process([article], StageReport("process")))
+    assert processed.themes[0] == "sanctions"
+    assert "troop_deployment" in processed.themes
 
 
 @pytest.mark.parametrize("language", sorted(RELEVANT))

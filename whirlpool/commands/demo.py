@@ -64,6 +64,9 @@ def demo_command(demo_dir: Path | None, keep: bool) -> None:
         shutil.rmtree(demo_dir)
     with serve_site(DEMO_SITE, recent=True) as site:
         console.print(f"Sample site serving at {site.url} ({len(site.spec.outlets)} outlets)", markup=False)
+        console.print(
+            f"Taxonomy and alert rules from {base.config_location.describe()}", markup=False, soft_wrap=True
+        )
         config_dir = prepare_demo_config(base.config_dir, demo_dir, site.sources_yaml())
         settings = load_settings(config_dir, environ=demo_environ())
         reports = run_cycle(settings, force=True, dry_run_alerts=True)

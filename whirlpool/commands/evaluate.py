@@ -6,16 +6,19 @@ from pathlib import Path
 
 import click
 
-
-@click.command("eval")
-@click.option(
+shared_data_option = click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="The shared data folder (default: ../shared/data beside the repo, or WHIRLPOOL_SHARED_DATA).",
 )
-@click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON.")
+json_option = click.option("--json", "as_json_output", is_flag=True, help="Print the figures as JSON.")
+
+
+@click.group("eval", invoke_without_command=True)
+@shared_data_option
+@json_option
 @click.option("--skip-extraction", is_flag=True, help="Only measure language detection.")
 @click.option("--limit", type=int, default=None, help="Extract only the first N benchmark pages.")
 @click.option(
@@ -24,10 +27,19 @@ import click
     show_default=True,
     help="Which language test sets to run, comma-separated.",
 )
+@click.pass_context
 def eval_command(
-    data_dir: Path | None, as_json_output: bool, skip_extraction: bool, limit: int | None, sets: str
+    ctx: click.Context,
+    data_dir: Path | None,
+    as_json_output: bool,
+    skip_extraction: bool,
+    limit: int | None,
+    sets: str,
 ) -> None:
-    """Measure language accuracy (lingua test sets) and article extraction F1 (Zyte benchmark)."""
+    """Measure language accuracy (lingua test sets) and article extraction F1 (Zyte benchmark);
+    ``whirlpool eval relevance`` measures relevance and themes on labelled news."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.table import Table
 
     from processing.evaluation import (
@@ -101,3 +113,113 @@ def eval_command(
             )
         table.add_row("trafilatura 2.0.0, published", "181", "", "", "", f"{TRAFILATURA_PUBLISHED_F1:.3f}")
         console.print(table)
+
+
+@eval_command.command("relevance")
+@shared_data_option
+@json_option
+@click.option("--misses/--no-misses", default=True, show_default=True, help="List the items decided wrongly.")
+@click.option("--tuning", is_flag=True, help="Also report the tuning part (what the scorer was adjusted on).")
+def eval_relevance_command(data_dir: Path | None, as_json_output: bool, misses: bool, tuning: bool) -> None:
+    """Relevance precision, recall and F1 (overall and per language), theme F1 per theme and macro,
+    main-theme accuracy and the misses, for the hand and the learned scorer, on the held-out part of
+    tests/data/relevance and on ../shared/data/relevance/dev-labels.jsonl."""
+    import json
+
+    from processing.evaluation import shared_data_dir
+    from processing.relevance_evaluation import (
+        LABELLED_DIR,
+        SET_FILES,
+        evaluate_relevance,
+        labelled_sets,
+        load_labelled,
+        product_decider,
+    )
+    from whirlpool.console import console, stage_progress
+
+    root = data_dir if data_dir is not None else shared_data_dir()
+    sets = labelled_sets(Path(root) if root else None)
+    if tuning:
+        sets["tuning"] = load_labelled(LABELLED_DIR / SET_FILES["tuning"])
+    if "shared dev-labels" not in sets:
+        console.print(
+            "Note: ../shared/data/relevance/dev-labels.jsonl is absent; only our labelled sets are measured."
+        )
+    results = []
+    for scorer in ("hand", "learned"):
+        decide = product_decider(scorer)
+        for name, items in sets.items():
+            with stage_progress(f"{scorer} · {name}") as progress:
+                results.append((scorer, evaluate_relevance(name, items, decide, progress)))
+    if as_json_output:
+        click.echo(
+            json.dumps([{"scorer": s, **r.as_dict()} for s, r in results], ensure_ascii=False, indent=2)
+        )
+        return
+    _print_relevance(results, misses, console)
+
+
+def _print_relevance(results, show_misses: bool, console) -> None:
+    from rich.table import Table
+
+    from processing.relevance_evaluation import GOALS
+
+    def mark(value: float, goal: float) -> str:
+        return f"{value:.3f} " + ("ok" if value >= goal else "MISSED")
+
+    table = Table(
+        title="Relevance and themes (goals: P ≥ 0.95, R ≥ 0.90, theme macro-F1 ≥ 0.80, main theme ≥ 0.85)"
+    )
+    for column in (
+        "scorer",
+        "set",
+        "items",
+        "relevant",
+        "precision",
+        "recall",
+        "F1",
+        "theme macro-F1",
+        "main theme",
+    ):
+        table.add_column(column)
+    for scorer, r in results:
+        o = r.overall
+        table.add_row(
+            scorer,
+            r.name,
+            str(o.items),
+            str(o.tp + o.fn),
+            mark(o.precision, GOALS["precision"]),
+            mark(o.recall, GOALS["recall"]),
+            f"{o.f1:.3f}",
+            mark(r.theme_macro_f1, GOALS["theme_macro_f1"]),
+            mark(r.main_theme_accuracy, GOALS["main_theme_accuracy"]) + f" of {r.main_theme_total}",
+        )
+    console.print(table)
+    for scorer, r in results:
+        languages = Table(title=f"{scorer} · {r.name}: per language")
+        for column in ("language", "items", "relevant", "precision", "recall", "F1"):
+            languages.add_column(column)
+        for lang, c in sorted(r.by_language.items()):
+            languages.add_row(
+                lang, str(c.items), str(c.tp + c.fn), f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}"
+            )
+        console.print(languages)
+        themes = Table(title=f"{scorer} · {r.name}: themes (on the relevant items)")
+        for column in ("theme", "labelled", "precision", "recall", "F1"):
+            themes.add_column(column)
+        for code, c in sorted(r.themes.items()):
+            themes.add_row(code, str(c.tp + c.fn), f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}")
+        console.print(themes)
+        if r.language_confusions:
+            console.print(
+                "language detected differently from the label: "
+                + ", ".join(f"{k} {v}" for k, v in r.language_confusions.items())
+            )
+        if show_misses and scorer == "hand":
+            for miss in r.misses:
+                console.print(
+                    f"  {miss.kind:<16} {miss.language:<3} {miss.score:.2f}  {miss.title[:80]}  "
+                    f"[expected {miss.expected}; got {miss.got}] {'; '.join(miss.reasons)}",
+                    markup=False,
+                )

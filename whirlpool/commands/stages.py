@@ -70,6 +70,7 @@ def run_cycle(
 
 def finish(reports: list[StageReport], settings: Settings) -> None:
     print_summary(reports)
+    console.print(f"config: {settings.config_location.describe()}", markup=False, soft_wrap=True)
     console.print(f"data: {Path(settings.data_dir).resolve()}", markup=False, soft_wrap=True)
     collect = next((r for r in reports if r.stage == "collect"), None)
     did_nothing = not any(
