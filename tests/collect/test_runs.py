@@ -17,7 +17,6 @@ from crawlers.pipelines import WriteRawBatch
 from crawlers.settings import scrapy_settings
 from tests.collect.fixture_site import FixtureSite, article_html, rss
 from tests.conftest import REPO
-from whirlpool.settings import REPO_ROOT
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
 
@@ -158,7 +157,7 @@ def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, 
         "collect_sources(settings, [source], StageStore(settings.data_dir), force=True,\n"
         "                scrapy_overrides={'ITEM_PIPELINES': pipelines})\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, str(script), settings.model_dump_json(), source.model_dump_json()],
         env=env,
@@ -184,7 +183,7 @@ def test_a_crawl_that_dies_reports_what_it_did_and_leaves_unpolled_sources_due(s
     polled = feed_source(site, "polled", "/died.xml")
     unfinished = feed_source(site, "unfinished", "/slow-died.xml")
     monkeypatch.setattr(site, "slow_seconds", 6)
-    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))  # the child imports the crash pipeline from tests
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the child imports the crash pipeline from tests
     pipelines = dict(scrapy_settings(settings.collect)["ITEM_PIPELINES"])
     pipelines["tests.collect.test_runs.CrashAfterTwoArticles"] = 350
     store = StageStore(settings.data_dir)
