@@ -1,7 +1,11 @@
 """collect_sources: poll due sources, fetch and extract new articles, write one raw batch.
 
-The crawl runs in a child process (``crawlers.run``) so this can be called many times in one
-process; its events are written to the batch as they arrive, so a crash keeps what was fetched.
+The crawl runs in a child process (``python -m crawlers.run``, Scrapy settings from ``crawlers.settings``)
+so this can be called many times in one process. Inside the crawl, item pipelines write the raw batch
+and the seen URLs as articles arrive, so a crash keeps what was fetched. This reads back the child's
+exit code, its stats (the counts, journaled as they change) and its outcome records, and updates each
+source's health. When the crawl did not finish, the sources it had polled are recorded as usual, the
+others are left untouched (still due), and the counts say what was done before it stopped.
 """
 
 from __future__ import annotations
@@ -11,23 +15,28 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 from crawlers.health import HealthStore
-from crawlers.state import SeenUrls, connect, save_feed_validators
-from whirlpool.article import Article, ExtractionMethod
-from whirlpool.report import ProgressCallback, StageReport, no_progress
-from whirlpool.settings import REPO_ROOT, Settings
+from crawlers.state import connect, save_feed_validators
+from crawlers.stats import read_stats_journal
+from whirlpool.report import Outcome, ProgressCallback, StageReport, no_progress
+from whirlpool.settings import Settings
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
+
+SCRAPY_SETTINGS_MODULE = "crawlers.settings"
+COUNT_PREFIX = "collect/"  # the crawl's own counts in crawler.stats (pipelines and spider)
+SOURCE_PREFIX = "collect/source/"  # per source: polls_ok, entries, articles, polled (all polls over)
+FEED_PREFIX = "collect/feed/"  # per feed URL: the ETag and Last-Modified to send next time
 
 # Always present in the report (zero when nothing happened), so dashboards and tests can rely on them.
 REPORTED_COUNTS = (
     "sources_polled",
     "sources_ok",
     "sources_failed",
+    "sources_unfinished",  # due, but the crawl stopped before polling them: still due
     "sources_not_due",
     "feeds_not_modified",
     "entries_seen",
@@ -54,20 +63,39 @@ def due_sources(
 
 
 def _child_environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
+    """The caller's environment: the installed package is importable; only the settings are named."""
+    return {**os.environ, "SCRAPY_SETTINGS_MODULE": SCRAPY_SETTINGS_MODULE, "PYTHONUNBUFFERED": "1"}
 
 
-class _RunState:
-    """What the child reported, per source, to update health at the end."""
+def _run_crawler(job: dict, folder: Path, progress: ProgressCallback) -> tuple[int, str]:
+    """Run the crawl child; returns its exit code and the tail of its log."""
+    job_path = folder / "job.json"
+    job_path.write_text(json.dumps(job), encoding="utf-8")
+    log_path = folder / "crawler.log"
+    with open(log_path, "wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "crawlers.run", str(job_path)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=_child_environment(),
+        )
+        assert child.stdout is not None
+        for line in child.stdout:
+            try:
+                step = json.loads(line)
+                progress(step["done"], step["total"], step["message"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+        returncode = child.wait()
+    tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+    return returncode, " | ".join(tail)
 
-    def __init__(self) -> None:
-        self.polls_ok: dict[str, int] = defaultdict(int)
-        self.poll_errors: dict[str, list[str]] = defaultdict(list)
-        self.entries: dict[str, int] = defaultdict(int)
-        self.articles: dict[str, int] = defaultdict(int)
+
+def _read_outcomes(path: Path) -> list[Outcome]:
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [Outcome(**json.loads(line)) for line in lines if line.endswith("}")]
 
 
 def collect_sources(
@@ -83,7 +111,6 @@ def collect_sources(
     now = datetime.now(UTC)
     connection = connect(settings.state_dir)
     health = HealthStore(settings.state_dir, connection)
-    seen = SeenUrls(connection)
     due, waiting = due_sources(sources, health, now, force)
     report.count("sources_not_due", len(waiting))
     report.count("sources_polled", len(due))
@@ -93,112 +120,73 @@ def collect_sources(
         progress(0, 0, "no source is due")
         connection.close()
         return report
-    by_id = {s.id: s for s in due}
-    run = _RunState()
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    job = {
-        "collect": settings.collect.model_dump(mode="json"),
-        "sources": [s.model_dump(mode="json") for s in due],
-        "state_dir": str(settings.state_dir),
-        "force": force,
-        "scrapy_overrides": scrapy_overrides or {},
-    }
+    batch = store.writer(RAW)  # written by the crawl's pipeline; only its name and paths are used here
     with tempfile.TemporaryDirectory(prefix="collect-", dir=settings.state_dir) as tmp:
-        job_path = Path(tmp) / "job.json"
-        job_path.write_text(json.dumps(job), encoding="utf-8")
-        stderr_path = Path(tmp) / "crawler.log"
-        with open(stderr_path, "wb") as stderr, store.writer(RAW) as writer:
-            progress(0, None, f"polling {len(due)} source(s)")
-            child = subprocess.Popen(
-                [sys.executable, "-m", "crawlers.run", str(job_path)],
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                cwd=str(REPO_ROOT),
-                env=_child_environment(),
+        folder = Path(tmp)
+        job = {
+            "collect": settings.collect.model_dump(mode="json"),
+            "sources": [s.model_dump(mode="json") for s in due],
+            "state_dir": str(settings.state_dir),
+            "data_dir": str(store.root.parent),
+            "batch": batch.name,
+            "outcomes_path": str(folder / "outcomes.jsonl"),
+            "stats_journal": str(folder / "stats.jsonl"),
+            "force": force,
+            "scrapy_overrides": scrapy_overrides or {},
+        }
+        progress(0, None, f"polling {len(due)} source(s)")
+        returncode, log_tail = _run_crawler(job, folder, progress)
+        report.outcomes.extend(_read_outcomes(Path(job["outcomes_path"])))
+        stats = read_stats_journal(Path(job["stats_journal"]))
+    finished = returncode == 0 and stats.get("finish_reason") == "finished"
+    if batch.partial.exists():  # the crawl died, or could not seal it: what it wrote is kept
+        store.seal_partial(batch.partial)
+    if not finished:
+        # retry_later: what was written is kept and the unpolled sources are still due.
+        report.fail(_why_unfinished(returncode, stats.get("finish_reason"), log_tail), retry_later=True)
+    for key, value in stats.items():
+        name = key.removeprefix(COUNT_PREFIX)
+        if key.startswith(COUNT_PREFIX) and "/" not in name:
+            report.count(name, value)
+        elif key.startswith(FEED_PREFIX) and isinstance(value, dict) and finished:
+            # Only after a finished crawl: a feed's pages may not all have been fetched before a
+            # stop, and its validators would turn the next poll into a 304 that skips them.
+            save_feed_validators(
+                connection, key.removeprefix(FEED_PREFIX), value["etag"], value["last_modified"]
             )
-            finished = False
-            assert child.stdout is not None
-            for raw_line in child.stdout:
-                try:
-                    event = json.loads(raw_line)
-                except json.JSONDecodeError:
-                    continue
-                if event.get("event") == "done":
-                    finished = True
-                _handle_event(event, report, run, writer, seen, connection, progress)
-            returncode = child.wait()
-        if returncode != 0 or not finished:
-            tail = stderr_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-            report.fail(
-                f"crawler process exited with code {returncode} before finishing; "
-                f"articles fetched so far are kept: {' | '.join(tail) or 'no log'}"
-            )
-    if writer.count:
-        report.outputs.append(str(writer.path))
-    _update_health(settings, health, by_id, run, report, now, crashed=returncode != 0 or not finished)
+    if batch.path.exists():
+        report.outputs.append(str(batch.path))
+    _update_health(settings, health, due, stats, report, now, finished)
     connection.close()
     progress(report.counts["articles_new"], report.counts["articles_new"], "collected")
     return report
 
 
-def _handle_event(event, report, run, writer, seen, connection, progress) -> None:
-    kind = event.get("event")
-    if kind == "article":
-        article = Article.model_validate(event["article"])
-        keys = event.get("keys") or [article.canonical_url]
-        if article.canonical_url in seen:
-            report.count("articles_already_seen")
-            return
-        writer.write(article)
-        seen.add(keys, article.id, article.source_id, article.fetched_at.isoformat())
-        report.count("articles_new")
-        run.articles[article.source_id] += 1
-        if article.extraction_method in (ExtractionMethod.TRAFILATURA, ExtractionMethod.LISTING):
-            report.count("full_text")
-        elif article.extraction_method == ExtractionMethod.FEED_CONTENT:
-            report.count("feed_content")
-        elif article.extraction_method == ExtractionMethod.FEED_SUMMARY:
-            report.count("feed_summary_fallback")
-        if article.date_is_guessed:
-            report.count(f"dates_{article.published_at_source}")
-    elif kind == "poll":
-        source_id = event["source_id"]
-        status = event["status"]
-        if status == "failed":
-            run.poll_errors[source_id].append(event["reason"])
-            report.fail(event["reason"], source_id=source_id, url=event["url"])
-            return
-        run.polls_ok[source_id] += 1
-        if status == "not_modified":
-            report.count("feeds_not_modified")
-        else:
-            run.entries[source_id] += event.get("entries", 0)
-            if event.get("kind") == "feed" and (event.get("etag") or event.get("last_modified")):
-                save_feed_validators(connection, event["url"], event.get("etag"), event.get("last_modified"))
-    elif kind == "fail":
-        report.fail(event["reason"], source_id=event.get("source_id"), url=event.get("url"))
-    elif kind == "warn":
-        report.warn(event["reason"], source_id=event.get("source_id"), url=event.get("url"))
-    elif kind == "count":
-        report.count(event["name"], event.get("n", 1))
-    elif kind == "progress":
-        progress(event["done"], event.get("total"), event.get("message", ""))
+def _why_unfinished(returncode: int, finish_reason: str | None, log_tail: str) -> str:
+    """One line: the reason the crawl closed with (e.g. a failed write), else the exit code and log."""
+    if finish_reason and finish_reason != "finished":
+        return f"crawl stopped: {finish_reason}; articles written before it are kept"
+    return (
+        f"crawler process exited with code {returncode} before finishing; "
+        f"articles fetched so far are kept: {log_tail or 'no log'}"
+    )
 
 
-def _update_health(settings, health, by_id, run, report, now, crashed: bool) -> None:
-    for source_id in by_id:
-        errors = run.poll_errors.get(source_id, [])
-        if run.polls_ok.get(source_id):
+def _update_health(settings, health, due, stats, report, now, finished: bool) -> None:
+    for source in due:
+        per_source = {
+            name: stats.get(f"{SOURCE_PREFIX}{source.id}/{name}", 0)
+            for name in ("polls_ok", "entries", "articles", "polled")
+        }
+        errors = [o.reason for o in report.errors if o.source_id == source.id]
+        if not finished and not per_source["polled"]:
+            report.count("sources_unfinished")  # not failed: still due, polled by the next run
+        elif per_source["polls_ok"]:
             report.count("sources_ok")
-            health.record_success(
-                source_id, now, run.entries.get(source_id, 0), run.articles.get(source_id, 0)
-            )
+            health.record_success(source.id, now, per_source["entries"], per_source["articles"])
         elif errors:
             report.count("sources_failed")
-            health.record_failure(source_id, now, errors[0], settings.collect)
-        elif crashed:
-            report.count("sources_failed")
-            health.record_failure(source_id, now, "crawler process ended before polling it", settings.collect)
+            health.record_failure(source.id, now, errors[0], settings.collect)
         else:
             report.count("sources_failed")
-            health.record_failure(source_id, now, "no response recorded", settings.collect)
+            health.record_failure(source.id, now, "no response recorded", settings.collect)

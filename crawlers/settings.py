@@ -1,7 +1,9 @@
 """Scrapy settings built from Whirlpool's ``settings.collect`` (one place for defaults).
 
-``scrapy.cfg`` points here, so ``scrapy`` commands run in this repository get the same politeness
-rules as ``whirlpool collect``: the module's globals are the defaults of ``CollectSettings``.
+This is the crawl's settings module: ``crawlers.collect`` starts the crawl with
+``SCRAPY_SETTINGS_MODULE=crawlers.settings`` and ``crawlers.run`` puts the run's own collect settings
+over it. ``scrapy.cfg`` points here too, so ``scrapy`` commands run in this repository get the same
+politeness rules: the module's globals are the defaults of ``CollectSettings``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ def scrapy_settings(collect: CollectSettings) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
+        # crawler.stats as Scrapy keeps them, each collect/ change also appended to COLLECT_STATS_JOURNAL
+        # (set per run by crawlers.run), so a crawl that dies still tells what it did.
+        "STATS_CLASS": "crawlers.stats.JournaledStatsCollector",
+        # One step each (crawlers.pipelines): an article is written before its URLs are marked seen.
+        "ITEM_PIPELINES": {
+            "crawlers.pipelines.DropSeenArticles": 100,
+            "crawlers.pipelines.WriteRawBatch": 300,
+            "crawlers.pipelines.MarkUrlsSeen": 400,
+        },
         # Only http/https: every other scheme has no download handler.
         "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
         "DEFAULT_REQUEST_HEADERS": {

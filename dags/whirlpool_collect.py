@@ -40,7 +40,8 @@ def whirlpool_collect():
     def collect_group(group: str) -> dict:
         """Poll this group's due sources into one raw batch. A bad feed is reported, not raised; the
         task fails (without retries: sources back off on their own) only when every source it polled
-        failed, which points at the network rather than at one feed."""
+        failed, which points at the network rather than at one feed, or when the crawl stopped before
+        finishing (a crash, a failed write): what it wrote is kept, unpolled sources stay due."""
         from whirlpool.orchestration import (
             collect_group,
             collect_outage,

@@ -10,7 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -107,6 +107,10 @@ class Article(BaseModel):
     content_hash: str | None = None  # hash of normalised title+body, for exact duplicates
 
     extraction_method: ExtractionMethod = ExtractionMethod.NONE
+
+    # Canonical URLs the crawl reached this article by (a feed link before its redirect): marked seen
+    # with it, so the link is not fetched again. Not a field: never stored or indexed.
+    _reached_by: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("published_at", "fetched_at", "processed_at")
     @classmethod

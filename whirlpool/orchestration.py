@@ -273,7 +273,12 @@ def retry_reason(report: StageReport) -> str | None:
 def collect_outage(report: StageReport, group: str) -> str | None:
     """A line when every source a group polled failed (two or more): a network, proxy or DNS problem
     rather than one dead feed. One dead feed leaves the task green: the coverage-gap alert and
-    ``whirlpool sources`` report it, and its back-off spaces out the next tries."""
+    ``whirlpool sources`` report it, and its back-off spaces out the next tries.
+
+    Also when the crawl stopped before finishing (it crashed, or a write failed: its error is marked
+    ``retry_later``): what it wrote is kept and the sources it did not poll are still due."""
+    if stopped := retry_reason(report):
+        return f"group {group}: {stopped}"
     polled, failed = report.counts.get("sources_polled", 0), report.counts.get("sources_failed", 0)
     if polled < 2 or failed < polled:
         return None

@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from whirlpool.yamlconfig import ConfigError, load_model, read_yaml
 
 # The folder above this package: a source checkout's root, or site-packages once installed. Not used to
-# find config (see config_dir) nor to tell a checkout (see source_checkout); crawlers/collect.py still
-# starts its child process from it.
+# find config (see config_dir); source_checkout() tells which of the two it is. (The crawl child no
+# longer starts from it: it imports the installed package.)
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CONFIG_FILES = ("settings.yaml", "sources.yaml", "taxonomy.yaml", "alerts.yaml")

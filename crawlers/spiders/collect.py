@@ -1,33 +1,36 @@
-"""The collect spider: feeds, news sitemaps and listing pages in; raw articles out as events.
+"""The collect spider: feeds, news sitemaps and listing pages in; Article items and requests out.
 
-It only wires: parsing, extraction and article building are plain functions in ``crawlers``.
-Every result goes through ``emit`` (one JSON event per line to the parent process).
+It only wires: feed and sitemap parsing, extraction and article building are plain functions in
+``crawlers``; the item pipelines (``crawlers.pipelines``) store what it yields. Counts go to
+``crawler.stats`` under ``collect/`` (per source under ``collect/source/<id>/``, where ``polled`` is set
+once every feed, sitemap and listing page of the source has answered or failed); every failure is an
+outcome record handed to ``on_outcome``.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Container
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
-from lxml import etree
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawlers.articles import build_article
-from crawlers.extraction import extract_article
+from crawlers.extraction import ExtractedPage, extract_article
 from crawlers.failures import describe_failure
-from crawlers.feeds import FeedEntry, html_to_text, parse_feed
+from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.googlenews import decode_google_news_url
-from whirlpool.article import ExtractionMethod
+from crawlers.sitemaps import parse_sitemap
+from whirlpool.article import Article, ExtractionMethod
+from whirlpool.report import Outcome, ProgressCallback, no_progress
 from whirlpool.settings import CollectSettings
 from whirlpool.sources import Source
 from whirlpool.urls import canonical_url, is_http_url
-
-Emit = Callable[[dict[str, Any]], None]
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -35,12 +38,7 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _charset(response: Response) -> str | None:
-    content_type = _header(response, "Content-Type") or ""
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
+def _ignore(outcome: Outcome) -> None:
     return None
 
 
@@ -51,24 +49,40 @@ class CollectSpider(scrapy.Spider):
         self,
         sources: list[Source],
         collect: CollectSettings,
-        validators: dict[str, dict],
-        seen: sqlite3.Connection,
-        emit: Emit,
+        validators: dict[str, dict] | None = None,
+        seen: Container[str] = frozenset(),
+        on_outcome: Callable[[Outcome], None] = _ignore,
+        progress: ProgressCallback = no_progress,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.sources = {s.id: s for s in sources}
         self.collect = collect
-        self.validators = validators
-        self.seen = seen
-        self.emit = emit
+        self.validators = validators or {}
+        self.seen = seen  # canonical URLs collected by earlier runs
+        self.on_outcome = on_outcome
+        self.progress = progress
         self.queued: set[str] = set()
+        self.polls_pending: Counter[str] = Counter()  # per source: feeds, sitemaps, pages not answered yet
         self.pages_total = 0
         self.pages_done = 0
 
-    # -- start ----------------------------------------------------------------------------------
+    # -- records ------------------------------------------------------------------------------------
+    def _count(self, name: str, n: int = 1, source_id: str | None = None) -> None:
+        key = f"collect/source/{source_id}/{name}" if source_id else f"collect/{name}"
+        self.crawler.stats.inc_value(key, n)
+
+    def _fail(self, reason: str, source_id: str, url: str) -> None:
+        self.on_outcome(Outcome("collect", reason, source_id, url))
+
+    def _warn(self, reason: str, source_id: str, url: str) -> None:
+        self.on_outcome(Outcome("collect", reason, source_id, url, severity="warning"))
+
+    # -- start --------------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
+            pages = source.listing.pages if source.listing else []
+            self.polls_pending[source.id] = len(source.feeds) + len(source.sitemaps) + len(pages)
             for feed in source.feeds:
                 yield self._feed_request(source, str(feed))
             for sitemap in source.sitemaps:
@@ -96,129 +110,95 @@ class CollectSpider(scrapy.Spider):
         request = self._fetch(source, url, self.parse_feed, "feed", handle_httpstatus_list=[304])
         return request.replace(headers=headers)
 
-    # -- feeds, sitemaps, listings ---------------------------------------------------------------
-    def _polled(self, response: Response, status: str, entries: int = 0, reason: str | None = None) -> None:
-        self.emit(
-            {
-                "event": "poll",
-                "source_id": response.meta["source_id"],
-                "url": response.meta["poll_url"],
-                "kind": response.meta["kind"],
-                "status": status,
-                "entries": entries,
-                "reason": reason,
-                "etag": _header(response, "ETag"),
-                "last_modified": _header(response, "Last-Modified"),
-            }
-        )
+    # -- feeds, sitemaps, listings ------------------------------------------------------------------
+    def _poll_answered(self, source_id: str, follow_ups: int = 0) -> None:
+        """One poll of the source is over (``follow_ups``: child sitemaps it adds); the last one marks
+        the source polled, a durable stat the parent reads even when the crawl dies later."""
+        self.polls_pending[source_id] += follow_ups - 1
+        if self.polls_pending[source_id] == 0:
+            self.crawler.stats.set_value(f"collect/source/{source_id}/polled", 1)
+
+    def _polled(self, response: Response, entries: int = 0, follow_ups: int = 0) -> None:
+        """A poll that worked: counted for its source; a feed's validators kept for the next poll."""
+        source_id, poll_url = response.meta["source_id"], response.meta["poll_url"]
+        self._count("polls_ok", source_id=source_id)
+        self._count("entries", entries, source_id=source_id)
+        etag, modified = _header(response, "ETag"), _header(response, "Last-Modified")
+        if response.meta["kind"] == "feed" and (etag or modified):
+            self.crawler.stats.set_value(
+                f"collect/feed/{poll_url}", {"etag": etag, "last_modified": modified}
+            )
+        self._poll_answered(source_id, follow_ups)
+
+    def _poll_failed(self, response: Response, reason: str) -> None:
+        self._fail(f"{reason} ({response.url})", response.meta["source_id"], response.meta["poll_url"])
+        self._poll_answered(response.meta["source_id"])
 
     def parse_feed(self, response: Response):
         source = self.sources[response.meta["source_id"]]
         if response.status == 304:
-            self._polled(response, "not_modified")
+            self._count("polls_ok", source_id=source.id)
+            self._count("feeds_not_modified")
+            self._poll_answered(source.id)
             return
         headers = {k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v}
         parsed = parse_feed(response.body, headers, self.collect.max_items_per_feed)
         if parsed.error:
-            self._polled(response, "failed", reason=f"{parsed.error} ({response.url})")
+            self._poll_failed(response, parsed.error)
             return
         if parsed.warning:
-            self.emit(
-                {"event": "warn", "source_id": source.id, "url": response.url, "reason": parsed.warning}
-            )
-        self._polled(response, "ok", entries=len(parsed.entries))
+            self._warn(parsed.warning, source.id, response.url)
+        self._polled(response, entries=len(parsed.entries))
         for entry in parsed.entries:
             yield from self._follow_entry(source, entry, response.meta["poll_url"])
 
     def parse_sitemap(self, response: Response):
         source = self.sources[response.meta["source_id"]]
-        try:
-            root = etree.fromstring(
-                response.body, parser=etree.XMLParser(recover=True, resolve_entities=False)
-            )
-        except etree.XMLSyntaxError:
-            root = None
-        if root is None:
-            self._polled(response, "failed", reason=f"not a sitemap: unreadable XML ({response.url})")
+        sitemap = parse_sitemap(response.body, self.collect.max_items_per_feed)
+        if sitemap.error:
+            self._poll_failed(response, sitemap.error)
             return
-        children = [el for el in root if isinstance(el.tag, str)]
-        if etree.QName(root).localname == "sitemapindex":
-            self._polled(response, "ok")
-            for child in children[:20]:
-                loc = child.findtext("{*}loc")
-                if loc and is_http_url(loc.strip()):
-                    yield self._fetch(source, loc.strip(), self.parse_sitemap, "sitemap")
-            return
-        entries = []
-        for child in children[: self.collect.max_items_per_feed]:
-            loc = (child.findtext("{*}loc") or "").strip()
-            if not loc:
-                continue
-            date_text = child.findtext(".//{*}publication_date") or child.findtext("{*}lastmod")
-            published = None
-            if date_text:
-                try:
-                    published = datetime.fromisoformat(date_text.strip().replace("Z", "+00:00"))
-                    published = published.replace(tzinfo=published.tzinfo or UTC).astimezone(UTC)
-                except ValueError:
-                    published = None
-            title = html_to_text(child.findtext(".//{*}title") or "")
-            entries.append(FeedEntry(loc, None, title, "", "", published, []))
-        self._polled(response, "ok", entries=len(entries))
-        for entry in entries:
+        self._polled(response, entries=len(sitemap.entries), follow_ups=len(sitemap.sitemaps))
+        for url in sitemap.sitemaps:
+            yield self._fetch(source, url, self.parse_sitemap, "sitemap")
+        for entry in sitemap.entries:
             yield from self._follow_entry(source, entry, None)
 
     def parse_listing(self, response: Response):
         source = self.sources[response.meta["source_id"]]
         if not isinstance(response, TextResponse) or source.listing is None:
-            self._polled(response, "failed", reason=f"not an HTML listing page ({response.url})")
+            self._poll_failed(response, "not an HTML listing page")
             return
         links = response.css(f"{source.listing.article_links}::attr(href)").getall()
-        entries = []
-        for href in dict.fromkeys(links):
-            entries.append(FeedEntry(urljoin(response.url, href.strip()), None, "", "", "", None, []))
-        self._polled(response, "ok", entries=len(entries))
+        entries = [
+            FeedEntry(urljoin(response.url, href.strip()), None, "", "", "", None, [])
+            for href in dict.fromkeys(links)
+        ]
+        self._polled(response, entries=len(entries))
         for entry in entries[: self.collect.max_items_per_feed]:
             yield from self._follow_entry(source, entry, None, listing=True)
 
     def on_poll_error(self, failure: Failure) -> None:
         request = failure.request
         reason = describe_failure(failure, request.url, self.collect)
-        self.emit(
-            {
-                "event": "poll",
-                "source_id": request.meta["source_id"],
-                "url": request.meta["poll_url"],
-                "kind": request.meta["kind"],
-                "status": "failed",
-                "entries": 0,
-                "reason": reason,
-            }
-        )
+        self._fail(reason, request.meta["source_id"], request.meta["poll_url"])
+        self._poll_answered(request.meta["source_id"])
 
-    # -- entries and pages -------------------------------------------------------------------------
+    # -- entries and pages --------------------------------------------------------------------------
     def _follow_entry(self, source: Source, entry: FeedEntry, feed_url: str | None, listing: bool = False):
         link = decode_google_news_url(entry.link) or entry.link
         entry.link = link
         if not is_http_url(link):
-            self.emit(
-                {
-                    "event": "warn",
-                    "source_id": source.id,
-                    "url": link,
-                    "reason": "skipped: not an http(s) link",
-                }
-            )
+            self._warn("skipped: not an http(s) link", source.id, link)
             return
         key = canonical_url(link)
-        self.emit({"event": "count", "name": "entries_seen"})
-        if key in self.queued or self._already_seen(key):
-            self.emit({"event": "count", "name": "articles_already_seen"})
+        self._count("entries_seen")
+        if key in self.queued or key in self.seen:
+            self._count("articles_already_seen")
             return
         self.queued.add(key)
-        fetch = source.fetch_full_articles and self.collect.fetch_full_articles
-        if not fetch:
-            self._emit_article(source, link, entry, None, feed_url, [key])
+        if not (source.fetch_full_articles and self.collect.fetch_full_articles):
+            yield self._article(source, link, entry, None, feed_url, key)
             return
         self.pages_total += 1
         yield scrapy.Request(
@@ -234,31 +214,26 @@ class CollectSpider(scrapy.Spider):
             },
         )
 
-    def _already_seen(self, key: str) -> bool:
-        return self.seen.execute("SELECT 1 FROM seen WHERE url = ?", (key,)).fetchone() is not None
-
-    def _progress(self, url: str) -> None:
+    def _page_done(self, url: str) -> None:
         self.pages_done += 1
-        self.emit({"event": "progress", "done": self.pages_done, "total": self.pages_total, "message": url})
+        self.progress(self.pages_done, self.pages_total, url)
 
     def parse_page(self, response: Response):
         meta = response.meta
         source = self.sources[meta["source_id"]]
         entry = FeedEntry.from_dict(meta["entry"])
-        self._progress(response.url)
-        if not isinstance(response, TextResponse) and not response.body.lstrip()[:1] == b"<":
+        self._page_done(response.url)
+        is_text = isinstance(response, TextResponse)
+        if not is_text and not response.body.lstrip()[:1] == b"<":
             content_type = _header(response, "Content-Type") or "unknown"
-            self.emit(
-                {
-                    "event": "fail",
-                    "source_id": source.id,
-                    "url": response.url,
-                    "reason": f"not an HTML page ({content_type})",
-                }
-            )
-            self._emit_article(source, response.url, entry, None, meta["feed_url"], [meta["key"]])
+            self._fail(f"not an HTML page ({content_type})", source.id, response.url)
+            yield self._article(source, response.url, entry, None, meta["feed_url"], meta["key"])
             return
-        page = extract_article(response.body, response.url, _charset(response))
+        # Only the charset the server declared: extract_article reads a BOM and <meta> itself, checks a
+        # declared charset against the bytes, and detects an undeclared one Cyrillic-first.
+        # (response.encoding would be Scrapy's own guess when nothing is declared.)
+        declared = http_content_type_encoding(_header(response, "Content-Type") or "")
+        page = extract_article(response.body, response.url, declared)
         method = ExtractionMethod.TRAFILATURA
         if meta.get("listing") and source.listing and source.listing.body:
             body = " ".join(t.strip() for t in response.css(f"{source.listing.body} ::text").getall())
@@ -267,39 +242,30 @@ class CollectSpider(scrapy.Spider):
                 method = ExtractionMethod.LISTING
             if source.listing.title:
                 page.title = " ".join(response.css(f"{source.listing.title} ::text").getall()).strip()
-        self._emit_article(
-            source,
-            response.url,
-            entry,
-            page,
-            meta["feed_url"],
-            [meta["key"], canonical_url(response.url)],
-            method,
-        )
+        yield self._article(source, response.url, entry, page, meta["feed_url"], meta["key"], method)
 
-    def on_page_error(self, failure: Failure) -> None:
+    def on_page_error(self, failure: Failure):
         request = failure.request
         meta = request.meta
         source = self.sources[meta["source_id"]]
         entry = FeedEntry.from_dict(meta["entry"])
-        self._progress(request.url)
-        reason = describe_failure(failure, request.url, self.collect)
-        self.emit({"event": "fail", "source_id": source.id, "url": request.url, "reason": reason})
+        self._page_done(request.url)
+        self._fail(describe_failure(failure, request.url, self.collect), source.id, request.url)
         if entry.summary or entry.content:
-            self._emit_article(source, entry.link, entry, None, meta["feed_url"], [meta["key"]])
+            yield self._article(source, entry.link, entry, None, meta["feed_url"], meta["key"])
 
-    def _emit_article(
+    def _article(
         self,
         source: Source,
         url: str,
         entry: FeedEntry,
-        page,
+        page: ExtractedPage | None,
         feed_url: str | None,
-        keys: list[str],
+        key: str,
         method: ExtractionMethod = ExtractionMethod.TRAFILATURA,
-    ) -> None:
+    ) -> Article:
         article = build_article(
             source, url, entry, page, datetime.now(UTC), self.collect.min_body_chars, feed_url, method
         )
-        keys = list(dict.fromkeys([*keys, article.canonical_url]))
-        self.emit({"event": "article", "article": article.model_dump(mode="json"), "keys": keys})
+        article._reached_by = [key]
+        return article

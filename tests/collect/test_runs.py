@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -12,9 +13,10 @@ from click.testing import CliRunner
 
 from crawlers.collect import REPORTED_COUNTS, collect_sources
 from crawlers.health import HealthStore, backoff_delay
+from crawlers.pipelines import WriteRawBatch
+from crawlers.settings import scrapy_settings
 from tests.collect.fixture_site import FixtureSite, article_html, rss
 from tests.conftest import REPO
-from whirlpool.settings import REPO_ROOT
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
 
@@ -115,29 +117,47 @@ def test_disabled_sources_are_not_polled(site, settings):
     assert set(REPORTED_COUNTS) <= set(report.counts)
 
 
+class CrashAfterTwoArticles:
+    """Item pipeline for the crash test: kills the crawl once the 2nd article is written, not yet seen."""
+
+    written = 0
+
+    def process_item(self, article):
+        CrashAfterTwoArticles.written += 1
+        if CrashAfterTwoArticles.written == 2:
+            os._exit(9)
+        return article
+
+
 def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, tmp_path):
     """A run killed after two articles: they are recovered, and the next run fetches only the rest."""
     links = [site.add(f"/crash/{n}", article_html(200 + n)) for n in range(4)]
     site.add("/crash.xml", rss([(f"K{n}", link, "s", None) for n, link in enumerate(links)]), RSS)
     source = feed_source(site, "crash", "/crash.xml")
     script = tmp_path / "crash.py"
+    # The crawl dies between its raw-batch and seen-URL pipelines, and the run that started it dies with it.
     script.write_text(
-        "import json, os, sys\n"
-        "from crawlers.collect import REPORTED_COUNTS, collect_sources\n"
+        "import os, subprocess, sys\n"
+        "from crawlers.collect import collect_sources\n"
+        "from crawlers.settings import scrapy_settings\n"
         "from whirlpool.settings import Settings\n"
         "from whirlpool.sources import Source\n"
-        "from whirlpool.stagestore import StageStore, BatchWriter\n"
-        "original = BatchWriter.write\n"
-        "def write(self, article):\n"
-        "    original(self, article)\n"
-        "    if self.count == 2:\n"
+        "from whirlpool.stagestore import StageStore\n"
+        "original = subprocess.Popen.wait\n"
+        "def wait(self, *args, **kwargs):\n"
+        "    code = original(self, *args, **kwargs)\n"
+        "    if code == 9:\n"
         "        os._exit(9)\n"
-        "BatchWriter.write = write\n"
+        "    return code\n"
+        "subprocess.Popen.wait = wait\n"
         "settings = Settings.model_validate_json(sys.argv[1])\n"
         "source = Source.model_validate_json(sys.argv[2])\n"
-        "collect_sources(settings, [source], StageStore(settings.data_dir), force=True)\n"
+        "pipelines = dict(scrapy_settings(settings.collect)['ITEM_PIPELINES'])\n"
+        "pipelines['tests.collect.test_runs.CrashAfterTwoArticles'] = 350\n"
+        "collect_sources(settings, [source], StageStore(settings.data_dir), force=True,\n"
+        "                scrapy_overrides={'ITEM_PIPELINES': pipelines})\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, str(script), settings.model_dump_json(), source.model_dump_json()],
         env=env,
@@ -153,6 +173,93 @@ def test_crash_mid_run_keeps_fetched_articles_and_rerun_resumes(site, settings, 
     # seen, so it is fetched again (same id: downstream upserts make that harmless).
     assert report.counts["articles_new"] == 3 and report.counts["articles_already_seen"] == 1
     assert sorted({a.url for a in all_articles(store)}) == sorted(links)
+
+
+def test_a_crawl_that_dies_reports_what_it_did_and_leaves_unpolled_sources_due(site, settings, monkeypatch):
+    """One source polled and two of its articles written, the other's feed still loading: the crawl
+    dies. The first is recorded as polled with its counts; the second is not failed, still due."""
+    links = [site.add(f"/died/{n}", article_html(260 + n)) for n in range(3)]
+    site.add("/died.xml", rss([(f"D{n}", link, "s", None) for n, link in enumerate(links)]), RSS)
+    polled = feed_source(site, "polled", "/died.xml")
+    unfinished = feed_source(site, "unfinished", "/slow-died.xml")
+    monkeypatch.setattr(site, "slow_seconds", 6)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the child imports the crash pipeline from tests
+    pipelines = dict(scrapy_settings(settings.collect)["ITEM_PIPELINES"])
+    pipelines["tests.collect.test_runs.CrashAfterTwoArticles"] = 350
+    store = StageStore(settings.data_dir)
+    report = collect_sources(
+        settings,
+        [polled, unfinished],
+        store,
+        force=True,
+        scrapy_overrides={"ITEM_PIPELINES": pipelines, "DOWNLOAD_TIMEOUT": 30},
+    )
+    [crash] = report.errors
+    assert crash.line().startswith("[collect] crawler process exited with code 9 before finishing")
+    assert crash.retry_later  # the Airflow task goes red (collect_outage)
+    counts = report.counts
+    assert (counts["sources_ok"], counts["sources_failed"], counts["sources_unfinished"]) == (1, 0, 1)
+    assert (counts["entries_seen"], counts["articles_new"], counts["full_text"]) == (3, 2, 2)
+    assert len(all_articles(store)) == 2
+    health = HealthStore(settings.state_dir)
+    done = health.get("polled")
+    assert done.status == "ok" and (done.items_seen, done.articles_collected) == (3, 2)
+    assert health.get("unfinished").status == "never polled"
+    assert health.get("unfinished").is_due(unfinished, datetime.now(UTC))
+
+
+class RawBatchOnAFullDisk(WriteRawBatch):
+    """The raw-batch pipeline on a disk that fills up once the first article is written."""
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        writer = self.writer
+        write = writer.write
+
+        def write_until_full(article) -> None:
+            if writer.count >= 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            write(article)
+
+        writer.write = write_until_full
+
+
+def test_a_failed_raw_batch_write_stops_the_crawl_and_keeps_what_was_written(site, settings):
+    links = [site.add(f"/full/{n}", article_html(250 + n)) for n in range(3)]
+    site.add("/full.xml", rss([(f"F{n}", link, "s", None) for n, link in enumerate(links)]), RSS)
+    source = feed_source(site, "full", "/full.xml")
+    pipelines = dict(scrapy_settings(settings.collect)["ITEM_PIPELINES"])
+    del pipelines["crawlers.pipelines.WriteRawBatch"]
+    pipelines["tests.collect.test_runs.RawBatchOnAFullDisk"] = 300
+    store = StageStore(settings.data_dir)
+    report = collect_sources(
+        settings, [source], store, force=True, scrapy_overrides={"ITEM_PIPELINES": pipelines}
+    )
+    assert [o.line() for o in report.errors] == [
+        "[collect] crawl stopped: raw batch write failed: [Errno 28] No space left on device; "
+        "articles written before it are kept"
+    ]
+    [written] = all_articles(store)
+    assert report.counts["articles_new"] == 1 and written.url in links
+    # Only the written article was marked seen: the next run fetches the other two.
+    again = collect_sources(settings, [source], store, force=True)
+    assert again.errors == [] and again.counts["articles_new"] == 2
+    assert sorted(a.url for a in all_articles(store)) == sorted(links)
+
+
+def test_crawl_child_runs_from_any_folder_without_the_repository_on_pythonpath(
+    site, settings, tmp_path, monkeypatch
+):
+    link = site.add("/anywhere/1", article_html(150))
+    site.add("/anywhere.xml", rss([("A1", link, "s", None)]), RSS)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    store = StageStore(settings.data_dir)
+    report = collect_sources(settings, [feed_source(site, "anywhere", "/anywhere.xml")], store, force=True)
+    assert report.errors == [] and report.counts["articles_new"] == 1
+    assert [a.url for a in all_articles(store)] == [link]
 
 
 def test_whirlpool_collect_and_sources_commands_on_the_fixture_site(site, settings, tmp_path):

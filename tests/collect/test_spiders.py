@@ -102,3 +102,25 @@ def test_google_news_items_are_fetched_from_the_publisher(site: FixtureSite, set
     assert list(got) == [publisher]
     assert got[publisher].canonical_url == publisher
     assert got[publisher].extraction_method == ExtractionMethod.TRAFILATURA
+
+
+def test_page_without_declared_charset_is_decoded_cyrillic_first(site: FixtureSite, settings):
+    """No charset in the header nor in <meta>: Whirlpool's detection decides, not Scrapy's guess (which
+    reads this short KOI8-R page as Hebrew cp1255)."""
+    title = "Пхеньян и Москва"
+    page = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{title}</p>"
+    link = site.add("/undeclared/koi8", (page + "</article></body></html>").encode("koi8-r"), "text/html")
+    site.add("/undeclared.xml", rss([("", link, "", None)]), "application/rss+xml")
+    source = Source(
+        id="undeclared",
+        name="Undeclared charset",
+        homepage=site.url("/"),
+        feeds=[site.url("/undeclared.xml")],
+        language="ru",
+        country="RU",
+        kind="wire",
+    )
+    store = StageStore(settings.data_dir)
+    collect_sources(settings, [source], store, force=True)
+    article = articles(store)[link]
+    assert article.title == title and title in article.body

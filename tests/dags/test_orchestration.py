@@ -190,6 +190,14 @@ def test_one_dead_feed_or_a_partial_failure_is_not_an_outage(polled, failed):
     assert collect_outage(collect_report(polled, failed), "en") is None
 
 
+def test_a_crawl_that_stopped_before_finishing_fails_its_group_even_if_sources_were_polled():
+    report = collect_report(polled=3, failed=0)
+    report.fail("crawl stopped: raw batch write failed: [Errno 28] No space left on device", retry_later=True)
+    assert collect_outage(report, "ru") == (
+        "group ru: [collect] crawl stopped: raw batch write failed: [Errno 28] No space left on device"
+    )
+
+
 def test_only_errors_marked_retry_later_ask_airflow_to_retry():
     report = StageReport("index")
     report.fail("batch x: 2 documents dead-lettered")
