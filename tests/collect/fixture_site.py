@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from whirlpool.sources import Source
+
 PARAGRAPH = {
     "en": (
         "Russian and North Korean officials met in Pyongyang on Tuesday to discuss military cooperation, "
@@ -156,3 +158,19 @@ def rfc822(dt: datetime) -> str:
 
 def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data)
+
+
+def feed_source(
+    site: FixtureSite, source_id: str, *feed_paths: str, language: str = "en", country: str = "KR", **extra
+) -> Source:
+    """A source polling ``feed_paths`` of the fixture site (every test's one way to declare one)."""
+    return Source(
+        id=source_id,
+        name=source_id.title(),
+        homepage=site.url("/"),
+        feeds=[site.url(p) for p in feed_paths],
+        language=language,
+        country=country,
+        kind=extra.pop("kind", "wire"),
+        **extra,
+    )

@@ -11,7 +11,7 @@ import pytest
 from crawlers.collect import collect_sources
 from crawlers.health import HealthStore
 from tests.collect.conftest import fast_settings
-from tests.collect.fixture_site import FixtureSite, article_html, gzip_bytes, rss
+from tests.collect.fixture_site import FixtureSite, article_html, feed_source, gzip_bytes, rss
 from whirlpool.article import Article, DateSource, ExtractionMethod
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
@@ -20,15 +20,7 @@ RSS = "application/rss+xml; charset=utf-8"
 
 
 def source(site: FixtureSite, source_id: str, *feed_paths: str, language: str = "en") -> Source:
-    return Source(
-        id=source_id,
-        name=source_id.title(),
-        homepage=site.url("/"),
-        feeds=[site.url(p) for p in feed_paths],
-        language=language,
-        country="KR",
-        kind="independent",
-    )
+    return feed_source(site, source_id, *feed_paths, language=language, kind="independent")
 
 
 def build_bad_site(site: FixtureSite) -> list[Source]:

@@ -15,25 +15,11 @@ from crawlers.collect import REPORTED_COUNTS, collect_sources
 from crawlers.health import HealthStore, backoff_delay
 from crawlers.pipelines import WriteRawBatch
 from crawlers.settings import scrapy_settings
-from tests.collect.fixture_site import FixtureSite, article_html, rss
+from tests.collect.fixture_site import article_html, feed_source, rss
 from tests.conftest import REPO
-from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
 
 RSS = "application/rss+xml; charset=utf-8"
-
-
-def feed_source(site: FixtureSite, source_id: str, path: str, **extra) -> Source:
-    return Source(
-        id=source_id,
-        name=source_id,
-        homepage=site.url("/"),
-        feeds=[site.url(path)],
-        language="en",
-        country="GB",
-        kind="wire",
-        **extra,
-    )
 
 
 def all_articles(store: StageStore):

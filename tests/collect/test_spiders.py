@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawlers.collect import collect_sources
-from tests.collect.fixture_site import FixtureSite, article_html, rss
+from tests.collect.fixture_site import FixtureSite, article_html, feed_source, rss
 from tests.collect.test_parsing import google_news_link
 from whirlpool.article import DateSource, ExtractionMethod
 from whirlpool.sources import Source
@@ -87,15 +87,7 @@ def test_google_news_items_are_fetched_from_the_publisher(site: FixtureSite, set
     site.add(
         "/gnews.xml", rss([("Via Google", google_news_link(publisher), "s", None)]), "application/rss+xml"
     )
-    source = Source(
-        id="gnews",
-        name="Google News search",
-        homepage=site.url("/"),
-        feeds=[site.url("/gnews.xml")],
-        language="en",
-        country="US",
-        kind="aggregator",
-    )
+    source = feed_source(site, "gnews", "/gnews.xml", country="US", kind="aggregator")
     store = StageStore(settings.data_dir)
     collect_sources(settings, [source], store, force=True)
     got = articles(store)
@@ -111,15 +103,7 @@ def test_page_without_declared_charset_is_decoded_cyrillic_first(site: FixtureSi
     page = f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{title}</p>"
     link = site.add("/undeclared/koi8", (page + "</article></body></html>").encode("koi8-r"), "text/html")
     site.add("/undeclared.xml", rss([("", link, "", None)]), "application/rss+xml")
-    source = Source(
-        id="undeclared",
-        name="Undeclared charset",
-        homepage=site.url("/"),
-        feeds=[site.url("/undeclared.xml")],
-        language="ru",
-        country="RU",
-        kind="wire",
-    )
+    source = feed_source(site, "undeclared", "/undeclared.xml", language="ru", country="RU")
     store = StageStore(settings.data_dir)
     collect_sources(settings, [source], store, force=True)
     article = articles(store)[link]
