@@ -29,16 +29,21 @@ _SENTENCE_END = re.compile(
     r"[.!?。！？](?=\s|$)|[。！？；\n]|[/|｜](?<=\s[/|｜])(?=\s)|[/;](?<=[^\x00-\x7f][/;])(?=[^\x00-\x7f])"
 )
 # a digest headline lists separate stories: "[아침신문 1면] 北 미사일 발사 / 러시아, 우크라이나 공습"
-_DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s")
+_DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜]")
+# after a roundup heading ("Коротко:", "Le brief du matin :") commas and 、 separate stories too
+_LIST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜,、，]")
 # headings of a roundup of separate stories ("Главное к утру:", "きょうの主なニュース", "[아침신문 1면]")
 _DIGEST_HEADING = re.compile(
     r"главное (к утру|за день|за неделю|к вечеру)|^главное:|головне за|дайджест|digest|morning brief|evening brief|"
-    r"what we know|today's headlines|news in brief|아침신문|주요뉴스|오늘의 뉴스|主なニュース|ニュースまとめ|"
-    r"新闻早报|要闻|早报|晚报|新聞摘要|l'essentiel|das wichtigste",
+    r"what we know|today's headlines|news in brief|briefing|아침신문|주요뉴스|오늘의 뉴스|主なニュース|ニュースまとめ|"
+    r"新闻早报|要闻|早报|早参|晚报|新聞摘要|懶人包|懒人包|l'essentiel|le brief|das wichtigste|nachrichten am|"
+    r"^коротко|^кратко|^новости дня|^головне|^коротко про",
     re.IGNORECASE,
 )
 SIDES = frozenset({"russia", "dprk"})
 CHINA = "actor.china"
+WAR_PLACES = frozenset({"actor.ukraine_war", "place.kursk"})
+_POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|俘虜|prisonnier|gefangen", re.IGNORECASE)
 
 # feature name → (hand weight, reason shown to the analyst)
 FEATURES: dict[str, tuple[float, str]] = {
@@ -52,11 +57,12 @@ FEATURES: dict[str, tuple[float, str]] = {
     "more_tied_sentences": (0.1, "more sentences tie both sides"),
     "both_sentences": (0.2, "a sentence names both sides"),
     "neighbour_sentences": (0.15, "neighbouring sentences tie the sides with a theme term"),
-    "trilateral": (0.0, "China named beside both sides"),
-    "title_no_side": (-0.2, "the title names neither side"),
+    "trilateral": (-0.1, "China named beside both sides"),
+    "title_no_side": (-0.45, "the title names neither side"),
     "digest": (-0.3, "a roundup of separate stories"),
-    "title_one_side": (0.0, "the title names one side"),
-    "lead_tie": (0.0, "the first sentence of the lead names both sides"),
+    "dprk_troops_war": (0.45, "DPRK soldiers in Russia's war (with Ukraine, Kursk, or as prisoners)"),
+    "title_one_side": (-0.1, "the title names one side"),
+    "lead_tie": (0.1, "the first sentence of the lead names both sides"),
     "one_side_only": (0.0, "only one side named"),
 }
 FEATURE_NAMES = tuple(FEATURES)
@@ -70,6 +76,8 @@ class Sentence:
     themes: set[str] = field(default_factory=set)
     pair_term: bool = False
     china: bool = False
+    war: bool = False  # Ukraine, Kursk, or prisoners of war named
+    troops: bool = False  # a troop-deployment term
 
 
 @dataclass
@@ -126,9 +134,15 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
                 sentence.pair_term = True  # one term names both: 북러, 露朝, 朝俄
         if concept.id == CHINA:
             sentence.china = True
+        elif concept.id in WAR_PLACES or (concept.code == "troop_deployment" and _POW.search(match.term)):
+            sentence.war = True
+        if concept.theme == "troop_deployment":
+            sentence.troops = True
         if concept.theme is not None:  # a theme term, or a weapon or place that implies one
             sentence.themes.add(concept.theme)
-    return [found[n] for n in sorted(found) if found[n].sides or found[n].themes or found[n].china]
+    return [
+        found[n] for n in sorted(found) if found[n].sides or found[n].themes or found[n].china or found[n].war
+    ]
 
 
 def relevance_features(
@@ -138,6 +152,9 @@ def relevance_features(
     features: dict[str, float] = {}
     tied_themes: set[str] = set()
     sides_anywhere = {m.concept.side for ms in matches.values() for m in ms if m.concept.side}
+    if "dprk" in sides_anywhere and _dprk_troops_in_the_war(texts, matches):
+        features["dprk_troops_war"] = 1.0
+        tied_themes.add("troop_deployment")
     if len(sides_anywhere) < 2:
         if sides_anywhere:
             features["one_side_only"] = 1.0
@@ -146,16 +163,18 @@ def relevance_features(
     title_text = texts.get("title", "")
     title = _sentences(title_text, list(matches.get("title", [])))
     title_sides = set().union(*(s.sides for s in title)) if title else set()
-    if len(title_sides) == 2 and _DIGEST_SEPARATOR.search(title_text):
-        title_sides = _sides_in_one_story(title_text, list(matches.get("title", [])))
+    digest = bool(_DIGEST_HEADING.search(title_text))
+    separator = _LIST_SEPARATOR if digest else _DIGEST_SEPARATOR
+    if len(title_sides) == 2 and separator.search(title_text):
+        title_sides = _sides_in_one_story(title_text, list(matches.get("title", [])), separator)
     title_themes = set().union(*(s.themes for s in title)) if title else set()
     china = any(s.china for s in title)
     if not title_sides:
         features["title_no_side"] = 1.0
     elif len(title_sides) == 1:
         features["title_one_side"] = 1.0
-    if _DIGEST_HEADING.search(title_text):
-        features["digest"] = 1.0
+    if digest and len(title_sides) < 2:
+        features["digest"] = 1.0  # a roundup whose stories name the two apart
     if any(s.pair_term for s in title):
         features["pair_term_title"] = 1.0
     if len(title_sides) == 2:
@@ -205,14 +224,25 @@ def relevance_features(
     return features, tied_themes
 
 
-def _sides_in_one_story(title: str, matches: list[Match]) -> set[str]:
+def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[str]) -> set[str]:
     """The sides one story of a digest headline names together (the most of any story)."""
-    cuts = [m.start() for m in _DIGEST_SEPARATOR.finditer(title)]
+    cuts = [m.start() for m in separator.finditer(title)]
     stories: dict[int, set[str]] = {}
     for match in matches:
         if match.concept.side:
             stories.setdefault(bisect.bisect_right(cuts, match.start), set()).add(match.concept.side)
     return max(stories.values(), key=len, default=set())
+
+
+def _dprk_troops_in_the_war(texts: Mapping[str, str], matches: Mapping[str, list[Match]]) -> bool:
+    """The title or the lead's first sentence names DPRK troops with Ukraine, Kursk or captivity:
+    the war Russia fights with them, even where Russia itself goes unnamed."""
+    for name in ("title", "summary"):
+        sentences = _sentences(texts.get(name, ""), list(matches.get(name, [])))
+        for sentence in sentences[:1] if name == "summary" else sentences:
+            if "dprk" in sentence.sides and sentence.troops and sentence.war:
+                return True
+    return False
 
 
 def hand_score(features: Mapping[str, float]) -> float:
@@ -228,6 +258,10 @@ def score_relevance(
         return Relevance(0.0, ["neither side named"], set(), features)
     reasons = [FEATURES[name][1] for name in FEATURE_NAMES if name in features]
     if "both_named" not in features:
-        return Relevance(0.1 if model is None else round(model.score(features), 3), reasons, set(), features)
+        if model is not None:
+            score = round(model.score(features), 3)
+        else:
+            score = 0.55 if "dprk_troops_war" in features else 0.1
+        return Relevance(score, reasons, tied_themes, features)
     score = hand_score(features) if model is None else round(model.score(features), 3)
     return Relevance(score, reasons, tied_themes, features)

@@ -172,6 +172,8 @@ def labelled_sets(
     heldout = labelled_dir / SET_FILES["held-out"]
     if heldout.is_file():
         sets["held-out"] = load_labelled(heldout)
+        # the real news items alone (the rest were written where the shared data lacks coverage)
+        sets["held-out, real items"] = [item for item in sets["held-out"] if item.origin != "written"]
     if shared_data is not None and (shared_data / "relevance" / "dev-labels.jsonl").is_file():
         sets["shared dev-labels"] = load_labelled(shared_data / "relevance" / "dev-labels.jsonl")
     return sets

@@ -80,7 +80,7 @@ def test_the_measure_counts_precision_recall_and_main_themes():
 def test_eval_relevance_prints_both_scorers_per_language(tmp_path: Path):
     result = CliRunner().invoke(eval_command, ["relevance", "--json", "--data", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    figures = json.loads(result.output[result.output.index("[") :])
+    figures = json.loads(result.stdout)
     assert {f["scorer"] for f in figures} == {"hand", "learned"}
     heldout = next(f for f in figures if f["scorer"] == "hand" and f["set"] == "held-out")
     assert {"ko", "en", "ja", "ru", "uk", "zh"} <= set(heldout["by_language"])

@@ -122,6 +122,6 @@ def test_empty_or_abbreviation_only_headlines_get_a_score_and_reasons(analyse, t
 
 def test_a_five_megabyte_body_is_scored_without_error(analyse, taxonomy):
     body = ("North Korea shipped artillery shells to Russia, officials said. " * 80_000)[:5_000_000]
-    result = analyse_texts(taxonomy, ProcessSettings(), "Shells", "", body)
+    result = analyse_texts(taxonomy, ProcessSettings(), "North Korean shells for Russia", "", body)
     assert result.relevant
     assert "arms_transfers" in result.themes

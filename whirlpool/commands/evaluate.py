@@ -142,13 +142,17 @@ def eval_relevance_command(data_dir: Path | None, as_json_output: bool, misses: 
     if tuning:
         sets["tuning"] = load_labelled(LABELLED_DIR / SET_FILES["tuning"])
     if "shared dev-labels" not in sets:
-        console.print(
-            "Note: ../shared/data/relevance/dev-labels.jsonl is absent; only our labelled sets are measured."
+        click.echo(
+            "Note: ../shared/data/relevance/dev-labels.jsonl is absent; only our labelled sets are measured.",
+            err=True,
         )
     results = []
     for scorer in ("hand", "learned"):
         decide = product_decider(scorer)
         for name, items in sets.items():
+            if as_json_output:  # standard output holds the JSON and nothing else
+                results.append((scorer, evaluate_relevance(name, items, decide)))
+                continue
             with stage_progress(f"{scorer} · {name}") as progress:
                 results.append((scorer, evaluate_relevance(name, items, decide, progress)))
     if as_json_output:
