@@ -201,6 +201,9 @@ class _AliasRule:
     weak: bool
     pattern: re.Pattern[str] | None  # for stems and multi-word stems; None means a plain literal
     compound_head: bool = False  # a Korean name that may head a compound (북러단결, 러시아대사)
+    # a Korean theme term of two syllables or more: Sino-Korean compounds keep its meaning
+    # (해안관광지구, 군사협력을), so it counts inside a word without asking Kiwi
+    theme_term: bool = False
 
 
 def _stem_pattern(alias: str) -> re.Pattern[str]:
@@ -265,7 +268,10 @@ class Taxonomy(BaseModel):
                     else:
                         key, pattern = norm.replace("*", ""), None
                     head = script == "hangul" and concept.kind != "theme" and len(norm) >= 2
-                    keyed.setdefault(key, []).append(_AliasRule(index, norm, script, weak, pattern, head))
+                    term = script == "hangul" and concept.kind == "theme" and len(norm) >= 2
+                    keyed.setdefault(key, []).append(
+                        _AliasRule(index, norm, script, weak, pattern, head, term)
+                    )
         automaton = ahocorasick_rs.AhoCorasick(list(keyed), matchkind=ahocorasick_rs.MatchKind.Standard)
         return automaton, [tuple(rules) for rules in keyed.values()]
 
@@ -330,7 +336,9 @@ class Taxonomy(BaseModel):
                     if glued and not inside and rule.compound_head:
                         if not korean.heads_compound(lowered, start, end):
                             continue
-                    elif (inside or glued) and not korean.stands_alone(lowered, start, end):
+                    elif (inside or glued) and not (
+                        rule.theme_term if rule.theme_term else korean.stands_alone(lowered, start, end)
+                    ):
                         continue
                 elif rule.script == "abbreviation":
                     end = end_index + 1
