@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from processing.evaluation import evaluate_extraction, precision_recall_f1, shingle_counts
+from crawlers.evaluation import evaluate_extraction, precision_recall_f1, shingle_counts
 from whirlpool.commands.evaluate import eval_command
 
 SHARED = Path(

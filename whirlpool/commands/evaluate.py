@@ -42,10 +42,8 @@ def eval_command(
         return
     from rich.table import Table
 
+    from crawlers.evaluation import TRAFILATURA_PUBLISHED_F1, evaluate_extraction
     from processing.evaluation import (
-        TRAFILATURA_PUBLISHED_F1,
-        as_json,
-        evaluate_extraction,
         evaluate_language,
         shared_data_dir,
     )
@@ -73,7 +71,7 @@ def eval_command(
         else:
             console.print(f"Skipped extraction F1: {root / 'extraction' / 'scrapinghub-aeb'} is absent.")
     if as_json_output:
-        click.echo(as_json(languages, extraction))
+        click.echo(_as_json(languages, extraction))
         return
     if languages:
         table = Table(title="Language accuracy (lingua test data; every line judged, no 'und' threshold)")
@@ -227,3 +225,20 @@ def _print_relevance(results, show_misses: bool, console) -> None:
                     f"[expected {miss.expected}; got {miss.got}] {'; '.join(miss.reasons)}",
                     markup=False,
                 )
+
+
+def _as_json(languages, extraction) -> str:
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(
+        {
+            "languages": [
+                dict(asdict(s), accuracy=round(s.accuracy, 4), meets_goal=s.meets_goal)
+                for s in languages or []
+            ],
+            "extraction": asdict(extraction) if extraction else None,
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
