@@ -23,8 +23,9 @@ run: setup            ## set up, then one full cycle: collect → process → in
 demo: setup           ## the whole product on the built-in sample site, no network needed
 	$(BIN)/whirlpool demo
 
-test: setup           ## lint, then the whole test suite
+test: setup           ## lint, the import layers, then the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup          ## every benchmark (several minutes)

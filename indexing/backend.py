@@ -80,7 +80,7 @@ class BucketCount:
 
 class IndexBackend(abc.ABC):
     name: str
-    taxonomy: Any = None  # processing.taxonomy.Taxonomy for cross-script expansion, or None
+    taxonomy: Any = None  # whirlpool.taxonomy.Taxonomy for cross-script expansion, or None
 
     @abc.abstractmethod
     def ensure_ready(self) -> None:

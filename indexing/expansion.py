@@ -59,7 +59,7 @@ def load_concept_lookup(taxonomy_path: Path) -> Any | None:
     if not taxonomy_path.exists():
         return None
     try:
-        from processing.taxonomy import load_taxonomy
+        from whirlpool.taxonomy import load_taxonomy
     except ImportError:
         return None
     return load_taxonomy(taxonomy_path)

@@ -16,10 +16,10 @@ from processing.duplicates import DuplicateIndex
 from processing.language import UNDETERMINED, detect_language
 from processing.relevance import LinearModel, Relevance, score_relevance
 from processing.tagging import Tags, tag_fields
-from processing.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.article import Article, article_id, utcnow
 from whirlpool.report import StageReport
 from whirlpool.settings import ProcessSettings, Settings
+from whirlpool.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.urls import canonical_url
 
 DUPLICATE_STATE_FILE = "duplicates.sqlite3"

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from processing.taxonomy import Match
+from whirlpool.taxonomy import Match
 
 # sentence ends, and the separators of digests that list stories in one line: " / ", "｜", "；", and a
 # slash between two non-Latin letters ("キム総書記が出席/ロシア軍の攻撃", never "KN-23/Hwasong-11")

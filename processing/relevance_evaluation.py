@@ -257,8 +257,8 @@ def evaluate_relevance(
 def product_decider(scorer: str = "hand") -> Callable[[LabelledItem], Decision]:
     """Decide as the process step does (same cleaning, language, tags, scorer and themes)."""
     from processing.pipeline import analyse_texts, relevance_model_for
-    from processing.taxonomy import load_taxonomy
     from whirlpool.settings import ProcessSettings, default_config_dir
+    from whirlpool.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(default_config_dir() / "taxonomy.yaml")
     settings = ProcessSettings(relevance_model=scorer)

@@ -33,8 +33,8 @@ def load_model(path: Path = MODEL_PATH) -> LinearModel:
 
 def _feature_rows(items: list[LabelledItem]) -> list[dict[str, float]]:
     from processing.pipeline import analyse_texts
-    from processing.taxonomy import load_taxonomy
     from whirlpool.settings import ProcessSettings, default_config_dir
+    from whirlpool.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(default_config_dir() / "taxonomy.yaml")
     settings = ProcessSettings()

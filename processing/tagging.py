@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from processing.taxonomy import Match, Taxonomy
 from whirlpool.article import Evidence
+from whirlpool.taxonomy import Match, Taxonomy
 
 FIELDS = ("title", "summary", "body")
 EVIDENCE_KIND = {

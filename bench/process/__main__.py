@@ -28,11 +28,11 @@ from bench.process.corpus import build_corpus
 from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
-from processing.korean import load_analyser
 from processing.language import detect_language, load_profiles
 from processing.pipeline import MAX_SUMMARY_CHARS, Processor
 from processing.relevance import score_relevance
 from processing.tagging import tag_fields
+from whirlpool.korean import load_analyser
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings, config_dir
 
@@ -164,7 +164,7 @@ def print_command(docs, batch_size: int = 1000) -> None:
 
 def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
     """The step's work again, part by part, timed around each part of each document (CPU time)."""
-    from processing.taxonomy import load_taxonomy
+    from whirlpool.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(settings.config_path("taxonomy.yaml"))
     process = settings.process

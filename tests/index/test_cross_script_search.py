@@ -18,7 +18,7 @@ KIM_TAGGED = ids("en_treaty", "en_copy", "ru_meeting", "ko_visit", "ja_visit")
 def tagged(backend):
     taxonomy = load_concept_lookup(TAXONOMY)
     if taxonomy is None:
-        pytest.skip("processing.taxonomy or config/taxonomy.yaml not available")
+        pytest.skip("whirlpool.taxonomy or config/taxonomy.yaml not available")
     backend.taxonomy = taxonomy
     backend.upsert(CORPUS.values())
     return backend

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from processing.pipeline import Processor
-from processing.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.article import Article, article_id
 from whirlpool.settings import Settings
+from whirlpool.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.urls import canonical_url
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ from processing.relevance_evaluation import (
     load_labelled,
 )
 from processing.relevance_model import MODEL_PATH, build, load_model
-from processing.taxonomy import THEME_CODES
 from whirlpool.commands.evaluate import eval_command
+from whirlpool.taxonomy import THEME_CODES
 
 THEMES = set(THEME_CODES)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from processing.taxonomy import THEME_CODES, load_taxonomy
+from whirlpool.taxonomy import THEME_CODES, load_taxonomy
 from whirlpool.yamlconfig import ConfigError
 
 

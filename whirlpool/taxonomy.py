@@ -9,7 +9,7 @@ checked against the boundary rules of their script:
   (``Пхеньян*``, ``Северн* Коре*``) may be followed by an inflection ending of up to five letters.
 - Hangul: the match starts after a non-Hangul character and ends before one, or before a
   particle or verbal ending (``북한의``, ``러시아와``, ``파병했다``); elsewhere inside a Korean
-  word (``주북한``, ``러시아대사``) Kiwi's morphemes decide (``processing.korean``).
+  word (``주북한``, ``러시아대사``) Kiwi's morphemes decide (``whirlpool.korean``).
 - Headline abbreviations (``러``, ``북``, ``北``, ``中``): only in Korean text, and only where Kiwi
   reads them as a proper noun or Hanja token of their own (never ``여러``, ``달러``, ``北京``).
 - Han and kana (no spaces): substring match; ambiguous short terms are listed as weak aliases.
@@ -28,7 +28,7 @@ from typing import Literal
 import ahocorasick_rs
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from processing import korean
+from whirlpool import korean
 from whirlpool.yamlconfig import load_model
 
 ConceptKind = Literal["actor", "person", "organisation", "weapon", "place", "theme"]
