@@ -101,6 +101,26 @@ def _declared_canonical(html: str, url: str) -> str | None:
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
+def date_from_text(values: list[str]) -> datetime | None:
+    """The first of ``values`` (a ``datetime`` attribute, then the element's text, as a listing
+    site's ``published`` selector yields them) that reads as a date; UTC, naive taken as UTC."""
+    from dateutil import parser as date_parser
+
+    for value in values:
+        value = " ".join(value.split())
+        if not value:
+            continue
+        parsed = _parse_date(value)
+        if parsed is None:
+            try:
+                parsed = date_parser.parse(value, fuzzy=True)
+            except (ValueError, OverflowError):
+                continue
+            parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        return parsed
+    return None
+
+
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None

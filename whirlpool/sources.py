@@ -21,7 +21,7 @@ class ListingSelectors(BaseModel):
     article_links: str  # CSS selector of <a> elements pointing at articles
     title: str | None = None  # CSS selectors on the article page (trafilatura is used when absent)
     body: str | None = None
-    published: str | None = None
+    published: str | None = None  # CSS selector of the publication date (its datetime attribute or text)
 
 
 class Source(BaseModel):

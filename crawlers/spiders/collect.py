@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawlers.articles import build_article
-from crawlers.extraction import ExtractedPage, extract_article
+from crawlers.extraction import ExtractedPage, date_from_text, extract_article
 from crawlers.failures import describe_failure
 from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.googlenews import decode_google_news_url
@@ -29,7 +29,7 @@ from crawlers.sitemaps import parse_sitemap
 from whirlpool.article import Article, ExtractionMethod
 from whirlpool.report import Outcome, ProgressCallback, no_progress
 from whirlpool.settings import CollectSettings
-from whirlpool.sources import Source
+from whirlpool.sources import ListingSelectors, Source
 from whirlpool.urls import canonical_url, is_http_url
 
 
@@ -235,13 +235,9 @@ class CollectSpider(scrapy.Spider):
         declared = http_content_type_encoding(_header(response, "Content-Type") or "")
         page = extract_article(response.body, response.url, declared)
         method = ExtractionMethod.TRAFILATURA
-        if meta.get("listing") and source.listing and source.listing.body:
-            body = " ".join(t.strip() for t in response.css(f"{source.listing.body} ::text").getall())
-            if body.strip():
-                page.text = body.strip()
-                method = ExtractionMethod.LISTING
-            if source.listing.title:
-                page.title = " ".join(response.css(f"{source.listing.title} ::text").getall()).strip()
+        listing = source.listing if meta.get("listing") else None
+        if listing is not None:  # the site's own selectors, where configured, over trafilatura's reading
+            method = _apply_listing_selectors(response, listing, page) or method
         yield self._article(source, response.url, entry, page, meta["feed_url"], meta["key"], method)
 
     def on_page_error(self, failure: Failure):
@@ -269,3 +265,24 @@ class CollectSpider(scrapy.Spider):
         )
         article._reached_by = [key]
         return article
+
+
+def _apply_listing_selectors(
+    response: TextResponse, listing: ListingSelectors, page: ExtractedPage
+) -> ExtractionMethod | None:
+    """Body, title and date from a listing site's CSS selectors; LISTING when the body came from them."""
+    method = None
+    if listing.body:
+        body = " ".join(t.strip() for t in response.css(f"{listing.body} ::text").getall()).strip()
+        if body:
+            page.text, method = body, ExtractionMethod.LISTING
+    if listing.title:
+        title = " ".join(response.css(f"{listing.title} ::text").getall()).strip()
+        page.title = title or page.title
+    if listing.published:
+        found = date_from_text(
+            response.css(f"{listing.published}::attr(datetime)").getall()
+            + [" ".join(response.css(f"{listing.published} ::text").getall())]
+        )
+        page.published_at = found or page.published_at
+    return method

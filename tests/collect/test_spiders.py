@@ -82,6 +82,40 @@ def test_listing_page_links_are_followed_and_configured_selectors_used(site: Fix
     assert "/about" not in site.hits
 
 
+def test_listing_published_selector_dates_the_article(site: FixtureSite, settings):
+    """A listing site's ``published`` selector gives the date when the page carries no metadata."""
+    html = article_html(700, "en", date=None).replace(
+        '<p class="byline">',
+        '<time class="stamp" datetime="2026-11-28T06:15:00+09:00">28 Nov</time><p class="byline">',
+    )
+    undated = article_html(701, "en", date=None).replace(
+        '<p class="byline">', '<span class="stamp">November 29, 2026 08:00</span><p class="byline">'
+    )
+    first, second = site.add("/dated/1", html), site.add("/dated/2", undated)
+    site.add("/section/dated", '<ul><li><a href="/dated/1">a</a></li><li><a href="/dated/2">b</a></li></ul>')
+    source = Source.model_validate(
+        {
+            "id": "dated",
+            "name": "Dated listing",
+            "homepage": site.url("/"),
+            "listing": {
+                "pages": [site.url("/section/dated")],
+                "article_links": "li a",
+                "published": ".stamp",
+            },
+            "language": "en",
+            "country": "GB",
+            "kind": "independent",
+        }
+    )
+    store = StageStore(settings.data_dir)
+    collect_sources(settings, [source], store, force=True)
+    got = articles(store)
+    assert got[first].published_at.isoformat() == "2026-11-27T21:15:00+00:00"
+    assert got[second].published_at.isoformat() == "2026-11-29T08:00:00+00:00"
+    assert got[first].published_at_source == DateSource.PAGE
+
+
 def test_google_news_items_are_fetched_from_the_publisher(site: FixtureSite, settings):
     publisher = site.add("/publisher/1", article_html(600))
     site.add(
