@@ -279,11 +279,6 @@ def detect_emerging(
     return current >= min_count and sum(baseline) <= max_baseline_total
 
 
-def is_silent(counts: list[int]) -> bool:
-    """No items at all over the silence period (a source or language that went quiet)."""
-    return sum(counts) == 0
-
-
 def should_refire(previous_count: int, current: int, refire_factor: float) -> bool:
     """Within the cool-down, send again only when the spike grew past ``refire_factor``."""
     return current >= previous_count * refire_factor

@@ -37,10 +37,6 @@ from whirlpool.yamlconfig import ConfigError
 CHART_DAYS = 14
 # CRLF line ends as sent on the wire; long subjects unfolded (Python folds "(s)" badly).
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
-THEMES = [
-    "arms_transfers", "troop_deployment", "military_cooperation", "strategic_tech",
-    "diplomacy_treaty", "economy_trade", "labor_migration", "sanctions",
-]  # fmt: skip
 
 # Which SearchFilters field narrows a search to one value of a count dimension.
 _FILTER_FIELD = {
