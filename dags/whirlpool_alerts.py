@@ -9,47 +9,29 @@ Catchup is off: a late alert about the past is noise. SMTP: connection ``whirlpo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import Asset, AssetOrTimeSchedule, MultipleCronTriggerTimetable, dag, task
+from _whirlpool import INDEX_UPDATED, dag_arguments, run_stage
+from airflow.sdk import AssetOrTimeSchedule, MultipleCronTriggerTimetable, dag, task
 
-from whirlpool.orchestration import INDEXED_ASSET_URI, alert_crons, task_defaults
+from whirlpool.orchestration import alert_crons
 
-INDEX_UPDATED = Asset(name="whirlpool_index_updated", uri=INDEXED_ASSET_URI)
 CRONS, TIMEZONE = alert_crons()
-
-
-@dag(
-    dag_id="whirlpool_alerts",
-    schedule=AssetOrTimeSchedule(
-        timetable=MultipleCronTriggerTimetable(*CRONS, timezone=TIMEZONE), assets=[INDEX_UPDATED]
-    ),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    dagrun_timeout=timedelta(minutes=30),
-    default_args=task_defaults(),
-    tags=["whirlpool"],
-    doc_md=__doc__,
+SCHEDULE = AssetOrTimeSchedule(
+    timetable=MultipleCronTriggerTimetable(*CRONS, timezone=TIMEZONE), assets=[INDEX_UPDATED]
 )
+
+
+@dag(**dag_arguments("whirlpool_alerts", SCHEDULE, __doc__, timedelta(minutes=30)))
 def whirlpool_alerts():
     @task(execution_timeout=timedelta(minutes=15))
     def evaluate_alert_rules(*, logical_date=None, dag_run=None) -> dict:
-        """run_alerts at the run's time; emails that could not be sent stay in the outbox for the next run."""
-        from whirlpool.orchestration import (
-            alert_time,
-            report_lines,
-            retry_reason,
-            task_settings,
-            xcom_summary,
-        )
+        """run_alerts at the run's time; emails that could not be sent stay in the outbox for the next
+        run, and rules not evaluated (the index down) make Airflow retry."""
+        from whirlpool.orchestration import alert_time
         from whirlpool.pipeline import run_alerts
 
-        report = run_alerts(task_settings(), now=alert_time(logical_date, dag_run.run_after))
-        print("\n".join(report_lines(report)))
-        if problem := retry_reason(report):
-            raise RuntimeError(problem)  # nothing was evaluated; Airflow retries with backoff
-        return xcom_summary(report)
+        return run_stage(run_alerts, now=alert_time(logical_date, dag_run.run_after))
 
     evaluate_alert_rules()
 

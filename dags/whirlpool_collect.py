@@ -7,27 +7,18 @@ A new raw batch emits the ``whirlpool_raw_batches`` asset, which starts ``whirlp
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import Asset, CronTriggerTimetable, dag, get_current_context, task
+from _whirlpool import RAW_BATCHES, dag_arguments, log
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from whirlpool.orchestration import COLLECT_CRON, RAW_ASSET_URI, task_defaults
+from whirlpool.orchestration import COLLECT_CRON
 
-RAW_BATCHES = Asset(name="whirlpool_raw_batches", uri=RAW_ASSET_URI)
+SCHEDULE = CronTriggerTimetable(COLLECT_CRON, timezone="UTC")
 
 
-@dag(
-    dag_id="whirlpool_collect",
-    schedule=CronTriggerTimetable(COLLECT_CRON, timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    dagrun_timeout=timedelta(minutes=45),
-    default_args=task_defaults(),
-    tags=["whirlpool"],
-    doc_md=__doc__,
-)
+@dag(**dag_arguments("whirlpool_collect", SCHEDULE, __doc__, timedelta(minutes=45)))
 def whirlpool_collect():
     @task
     def list_source_groups() -> list[str]:
@@ -52,7 +43,8 @@ def whirlpool_collect():
 
         get_current_context()["source_group"] = group  # names the mapped task in the UI
         report = collect_group(task_settings(), group)
-        print("\n".join(report_lines(report)))
+        for line in report_lines(report):
+            log.info("%s", line)
         if outage := collect_outage(report, group):
             raise AirflowFailException(outage)  # what was fetched is in the raw batch, announced below
         return xcom_summary(report)

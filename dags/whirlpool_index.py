@@ -8,40 +8,22 @@ The index is Elasticsearch (connection ``whirlpool_elasticsearch`` or WHIRLPOOL_
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import Asset, dag, task
+from _whirlpool import INDEX_UPDATED, PROCESSED_BATCHES, dag_arguments, run_stage
+from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from whirlpool.orchestration import INDEXED_ASSET_URI, PROCESSED_ASSET_URI, task_defaults
 
-PROCESSED_BATCHES = Asset(name="whirlpool_processed_batches", uri=PROCESSED_ASSET_URI)
-INDEX_UPDATED = Asset(name="whirlpool_index_updated", uri=INDEXED_ASSET_URI)
-
-
-@dag(
-    dag_id="whirlpool_index",
-    schedule=[PROCESSED_BATCHES],
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    dagrun_timeout=timedelta(hours=1),
-    default_args=task_defaults(),
-    tags=["whirlpool"],
-    doc_md=__doc__,
-)
+@dag(**dag_arguments("whirlpool_index", [PROCESSED_BATCHES], __doc__, timedelta(hours=1)))
 def whirlpool_index():
     @task(execution_timeout=timedelta(minutes=45))
     def index_pending_batches() -> dict:
-        """run_index over every processed batch not yet indexed; fails if the index stays unreachable."""
-        from whirlpool.orchestration import report_lines, retry_reason, task_settings, xcom_summary
+        """run_index over every processed batch not yet indexed; fails if the index stays unreachable
+        (the batches stay pending and Airflow retries)."""
         from whirlpool.pipeline import run_index
 
-        report = run_index(task_settings())
-        print("\n".join(report_lines(report)))
-        if problem := retry_reason(report):
-            raise RuntimeError(problem)  # batches stay pending; Airflow retries with backoff
-        return xcom_summary(report)
+        return run_stage(run_index)
 
     @task(outlets=[INDEX_UPDATED])
     def announce_index_updated(summary: dict, *, outlet_events=None) -> int:

@@ -7,38 +7,21 @@ emit ``whirlpool_processed_batches``, which starts ``whirlpool_index``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import Asset, dag, task
+from _whirlpool import PROCESSED_BATCHES, RAW_BATCHES, dag_arguments, run_stage
+from airflow.sdk import dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from whirlpool.orchestration import PROCESSED_ASSET_URI, RAW_ASSET_URI, task_defaults
 
-RAW_BATCHES = Asset(name="whirlpool_raw_batches", uri=RAW_ASSET_URI)
-PROCESSED_BATCHES = Asset(name="whirlpool_processed_batches", uri=PROCESSED_ASSET_URI)
-
-
-@dag(
-    dag_id="whirlpool_process",
-    schedule=[RAW_BATCHES],
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    dagrun_timeout=timedelta(hours=1),
-    default_args=task_defaults(),
-    tags=["whirlpool"],
-    doc_md=__doc__,
-)
+@dag(**dag_arguments("whirlpool_process", [RAW_BATCHES], __doc__, timedelta(hours=1)))
 def whirlpool_process():
     @task(execution_timeout=timedelta(minutes=45))
     def process_pending_batches() -> dict:
         """run_process over every raw batch not yet processed; returns counts and output paths."""
-        from whirlpool.orchestration import report_lines, task_settings, xcom_summary
         from whirlpool.pipeline import run_process
 
-        report = run_process(task_settings())
-        print("\n".join(report_lines(report)))
-        return xcom_summary(report)
+        return run_stage(run_process)
 
     @task(outlets=[PROCESSED_BATCHES])
     def announce_processed_batches(summary: dict, *, outlet_events=None) -> list[str]:

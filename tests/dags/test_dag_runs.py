@@ -53,13 +53,14 @@ class PipelineRun:
 
 def run_dag(dag_id: str) -> tuple[str, dict[str, str], dict[str, object], list[dict]]:
     """One dag.test() run at WHEN; its state, task states, XCom values and the asset events it emitted."""
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
     from airflow.models.asset import AssetEvent
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    dag = DagBag(dag_folder=str(DAGS_FOLDER)).dags[dag_id]
+    # the bag Airflow's dag processor and task runner use: the DAGs folder (the bundle) is on sys.path
+    dag = BundleDagBag(dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER).dags[dag_id]
     started = datetime.now(UTC)
     run = dag.test(logical_date=WHEN, run_after=WHEN)  # same run id each time
     with create_session() as session:

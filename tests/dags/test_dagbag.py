@@ -19,9 +19,10 @@ pytestmark = pytest.mark.airflow
 
 @pytest.fixture(scope="module")
 def dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.dag_processing.dagbag import BundleDagBag
 
-    return DagBag(dag_folder=str(DAGS_FOLDER))
+    # the bag Airflow's dag processor uses: the DAGs folder (the bundle) is on sys.path
+    return BundleDagBag(dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER)
 
 
 def test_airflow_dags_list_shows_the_four_dags_and_no_import_errors(airflow_db):
@@ -45,8 +46,8 @@ def test_parsing_the_dags_imports_no_crawler_index_or_processing_code():
     """Heavy imports belong inside tasks: the DAG processor parses these files every few seconds."""
     script = (
         "import sys, json\n"
-        "from airflow.dag_processing.dagbag import DagBag\n"
-        f"bag = DagBag(dag_folder={str(DAGS_FOLDER)!r})\n"
+        "from airflow.dag_processing.dagbag import BundleDagBag\n"
+        f"bag = BundleDagBag(dag_folder={str(DAGS_FOLDER)!r}, bundle_path={str(DAGS_FOLDER)!r})\n"
         "assert not bag.import_errors, bag.import_errors\n"
         "heavy = ('scrapy', 'tantivy', 'elasticsearch', 'trafilatura', 'langdetect', 'datasketch',\n"
         "         'crawlers', 'processing', 'indexing', 'alerting')\n"
