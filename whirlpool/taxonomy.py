@@ -110,7 +110,7 @@ class Concept(BaseModel):
             )
         return self
 
-    @property
+    @cached_property
     def theme(self) -> str | None:
         """The theme code this concept names or implies."""
         if self.kind == "theme":
@@ -119,7 +119,7 @@ class Concept(BaseModel):
             return self.implies_theme or "arms_transfers"
         return self.implies_theme
 
-    @property
+    @cached_property
     def code(self) -> str:
         """The part after the dot: the bare theme code for themes (``arms_transfers``)."""
         return self.id.split(".", 1)[1]
