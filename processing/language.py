@@ -279,11 +279,18 @@ def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, se
     return _langdetect(prefix, seed)
 
 
+# letters the function-word languages (en, fr, de, es, it, pt) never write
+_FOREIGN_LATIN = frozenset("ěščřžůťďňľĺŕłąęśźżńćğışőűășțđươåæøþð")
+
+
 def _latin_by_function_words(text: str) -> str | None:
     """en/fr/de/es/it/pt when frequent short words say so clearly (an eighth of the words, and twice
     the runner-up, or, where the two share many words (fr and es: de, la, en, que), three times
     the runner-up on the words only one of them has); None leaves the decision to langdetect."""
-    words = words_of(text[:600].lower())
+    lowered = text[:600].lower()
+    if not _FOREIGN_LATIN.isdisjoint(lowered):
+        return None  # Czech, Polish, Turkish, Vietnamese...: their short words look Portuguese
+    words = words_of(lowered)
     if len(words) < 6:
         return None
     counts = dict.fromkeys(LATIN_FUNCTION_WORDS, 0)

@@ -125,3 +125,20 @@ def test_a_five_megabyte_body_is_scored_without_error(analyse, taxonomy):
     result = analyse_texts(taxonomy, ProcessSettings(), "North Korean shells for Russia", "", body)
     assert result.relevant
     assert "arms_transfers" in result.themes
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("Severní Korea poslala do Ruska vojáky a na frontě už bojují po boku ruské armády.", "cs"),
+        ("Korea Północna wysłała do Rosji żołnierzy, którzy walczą na froncie obok rosyjskiej armii.", "pl"),
+        (
+            "Kuzey Kore, Rusya'ya asker gönderdi ve bu askerler cephede Rus ordusuyla birlikte savaşıyor.",
+            "tr",
+        ),
+    ],
+)
+def test_latin_languages_beyond_the_six_are_not_read_by_portuguese_function_words(text, language):
+    from processing.language import detect_language
+
+    assert detect_language(text) == language
