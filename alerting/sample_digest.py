@@ -7,7 +7,6 @@ HTML part with its chart inlined, for the screenshot; see docs/README.md). Nothi
 from __future__ import annotations
 
 import random
-import socket
 import sys
 import tempfile
 import textwrap
@@ -18,6 +17,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from whirlpool.article import Article, DateSource, article_id
+from whirlpool.loopback import free_port
 from whirlpool.settings import load_settings
 
 NOW = datetime(2026, 3, 20, 5, 30, tzinfo=UTC)  # 08:30 in Moscow, after the digest hour
@@ -146,12 +146,6 @@ STORIES = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _article(n: int, at: datetime, source_id: str, source_name: str, language: str, themes: list[str],
              title: str, summary: str, cluster_of: str | None = None) -> Article:  # fmt: skip
     url = f"https://{source_id}.example.org/2026/03/{n}"
@@ -205,7 +199,7 @@ def make_sample(out_dir: Path) -> Path:
             received.append(envelope.original_content)
             return "250 OK"
 
-    port = _free_port()
+    port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     try:

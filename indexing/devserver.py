@@ -10,13 +10,14 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from whirlpool.loopback import free_port
 
 
 class DevServerUnavailable(RuntimeError):
@@ -26,12 +27,6 @@ class DevServerUnavailable(RuntimeError):
 def noida_binary() -> str | None:
     found = shutil.which("noida-db") or str(Path(sys.executable).parent / "noida-db")
     return found if Path(found).exists() else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def answers(url: str) -> bool:

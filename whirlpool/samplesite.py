@@ -9,7 +9,6 @@ article:published_time, author), so the real collector and extractor run against
 from __future__ import annotations
 
 import html
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -245,13 +244,6 @@ def serve_site(spec_path: Path, recent: bool = False) -> Iterator[SampleSite]:
         yield site
     finally:
         site.stop()
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (for servers that cannot bind port 0, e.g. aiosmtpd)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 DEMO_SITE = Path(__file__).parent / "demo" / "articles.yaml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import textwrap
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,16 +14,10 @@ from aiosmtpd.controller import Controller
 
 from tests.index.conftest import elasticsearch_url  # noqa: F401 - the shared Elasticsearch fixture
 from whirlpool.article import Article, DateSource, article_id
+from whirlpool.loopback import free_port
 from whirlpool.settings import Settings, load_settings
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
-
-
-def free_port() -> int:
-    """aiosmtpd 1.4.6 fails its start-up check with port=0: pick a free port first."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

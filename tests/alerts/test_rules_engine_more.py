@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from alerting.engine import run_alert_rules
 from alerting.smtp import SmtpConfig
-from tests.alerts.conftest import NOW, background, free_port, index_articles, make_article, make_settings
+from tests.alerts.conftest import NOW, background, index_articles, make_article, make_settings
+from whirlpool.loopback import free_port
 
 MORE_RULES = """
 groups:

@@ -15,11 +15,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.alerts.conftest import SmtpServer, free_port
+from tests.alerts.conftest import SmtpServer
 from tests.conftest import Workspace, make_workspace
 from tests.dags.conftest import DAGS_FOLDER
 from tests.index.conftest import elasticsearch_url  # noqa: F401 - the shared Elasticsearch fixture
 from whirlpool.article import article_id
+from whirlpool.loopback import free_port
 from whirlpool.urls import canonical_url
 
 pytest.importorskip("airflow", reason="apache-airflow is not installed (pip install -e '.[airflow]')")

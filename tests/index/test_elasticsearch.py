@@ -9,11 +9,11 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from indexing.backend import IndexUnavailable
-from indexing.devserver import free_port
 from indexing.elasticsearch_backend import ElasticsearchBackend
 from indexing.mapping import article_mapping
 from tests.index.corpus import CORPUS, make_article
 from whirlpool.article import Article
+from whirlpool.loopback import free_port
 
 
 def test_mapping_covers_every_article_field_with_language_subfields():

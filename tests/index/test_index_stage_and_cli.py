@@ -6,9 +6,9 @@ import json
 
 from click.testing import CliRunner
 
-from indexing.devserver import free_port
 from tests.index.corpus import CORPUS, ids
 from whirlpool.cli import main
+from whirlpool.loopback import free_port
 from whirlpool.pipeline import index_consumer, run_index
 from whirlpool.settings import load_settings
 from whirlpool.stagestore import PROCESSED, StageStore

@@ -114,7 +114,7 @@ def test_loader_posts_multipart_ndjson_with_overwrite_and_xsrf_header(kibana_url
 
 
 def test_loader_reports_an_unreachable_kibana_in_one_line():
-    from indexing.devserver import free_port
+    from whirlpool.loopback import free_port
 
     with pytest.raises(KibanaError, match="cannot reach Kibana"):
         import_saved_objects(f"http://127.0.0.1:{free_port()}", "whirlpool-articles")
