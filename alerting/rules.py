@@ -10,19 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from alerting.detectors import p_value_for_budget
+from whirlpool.timetext import parse_duration  # noqa: F401 - the rules' grammar, re-exported
 from whirlpool.yamlconfig import ConfigError, _node_line, read_yaml
 
 SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
-
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``"6h"``, ``"1d"``, ``"30m"`` → timedelta."""
-    text = str(text).strip()
-    if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit() or int(text[:-1]) <= 0:
-        raise ValueError(f"expected a duration like 30m, 6h or 1d, got {text!r}")
-    return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
 
 
 class _Rule(BaseModel):

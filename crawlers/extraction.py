@@ -12,6 +12,8 @@ import charset_normalizer
 import trafilatura
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, resolve_encoding
 
+from whirlpool.timetext import utc_from_iso
+
 
 @dataclass
 class ExtractedPage:
@@ -110,7 +112,7 @@ def date_from_text(values: list[str]) -> datetime | None:
         value = " ".join(value.split())
         if not value:
             continue
-        parsed = _parse_date(value)
+        parsed = utc_from_iso(value)
         if parsed is None:
             try:
                 parsed = date_parser.parse(value, fuzzy=True)
@@ -119,18 +121,6 @@ def date_from_text(values: list[str]) -> datetime | None:
             parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
         return parsed
     return None
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _split_authors(value: str | None) -> list[str]:
@@ -172,7 +162,7 @@ def extract_article(body: bytes, url: str, declared_encoding: str | None = None)
     page.text = (document.text or "").strip()
     page.title = (document.title or "").strip()
     page.authors = _split_authors(document.author)
-    page.published_at = _parse_date(document.date)
+    page.published_at = utc_from_iso(document.date)
     if document.language:
         page.language_hint = document.language.lower()
     if not page.text:

@@ -10,6 +10,7 @@ from pathlib import Path
 from crawlers.state import connect
 from whirlpool.settings import CollectSettings
 from whirlpool.sources import Source
+from whirlpool.timetext import utc_from_iso
 
 
 @dataclass
@@ -60,7 +61,7 @@ def backoff_delay(failures: int, collect: CollectSettings) -> timedelta:
 
 
 def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+    return utc_from_iso(value)
 
 
 def _iso(value: datetime | None) -> str | None:

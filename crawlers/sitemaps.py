@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -11,6 +10,7 @@ from lxml import etree
 from scrapy.utils.sitemap import Sitemap
 
 from crawlers.feeds import FeedEntry, html_to_text
+from whirlpool.timetext import utc_from_iso
 from whirlpool.urls import is_http_url
 
 MAX_CHILD_SITEMAPS = 20
@@ -41,17 +41,6 @@ class ParsedSitemap:
     error: str | None = None  # not readable as XML at all
 
 
-def parse_iso_date(value: str | None) -> datetime | None:
-    """A W3C/ISO 8601 date as sitemaps write it, in UTC (a date without zone is taken as UTC)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(UTC)
-
-
 def parse_sitemap(body: bytes, max_items: int = 100) -> ParsedSitemap:
     """A sitemap index gives its child sitemaps; a url set gives entries dated by the news or lastmod date."""
     try:
@@ -68,7 +57,7 @@ def parse_sitemap(body: bytes, max_items: int = 100) -> ParsedSitemap:
                 title=html_to_text(item.get("news_title", "")),
                 summary="",
                 content="",
-                published_at=parse_iso_date(item.get("news_publication_date") or item.get("lastmod")),
+                published_at=utc_from_iso(item.get("news_publication_date") or item.get("lastmod")),
                 authors=[],
             )
             for item in islice((item for item in sitemap if item["loc"]), max_items)

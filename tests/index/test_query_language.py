@@ -8,7 +8,7 @@ import pytest
 
 from indexing.backend import QuerySyntaxError
 from indexing.query import And, Keyword, MatchAll, Not, Or, Text, parse_query, render
-from indexing.timeparse import parse_when
+from whirlpool.timetext import parse_when
 
 
 def test_juxtaposed_words_mean_and_and_or_binds_looser():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -17,17 +17,17 @@ from whirlpool.console import (
     print_summary,
     stage_progress,
 )
+from whirlpool.timetext import utc_from_iso
 from whirlpool.yamlconfig import ConfigError
 
 
 def _parse_now(value: str | None) -> datetime | None:
     if not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+    parsed = utc_from_iso(value)
+    if parsed is None:
         fail(f"--now: expected an ISO date-time like 2026-03-20T09:00:00+00:00, got {value!r}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 @click.group(invoke_without_command=True)

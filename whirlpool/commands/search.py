@@ -32,7 +32,7 @@ def search(query: str, **options) -> None:
     """Search articles: terms, "phrases", AND/OR/NOT, field:value, entity:<id>, prefix*."""
     from indexing import open_backend
     from indexing.backend import IndexUnavailable, QuerySyntaxError, SearchFilters, SearchRequest
-    from indexing.timeparse import parse_when
+    from whirlpool.timetext import parse_when
 
     settings = load_cli_settings(options.pop("config_dir", None))
     try:
