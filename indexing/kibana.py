@@ -17,18 +17,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from whirlpool.taxonomy import THEME_CODES
+
 # The taxonomy's themes (config/taxonomy.yaml); `whirlpool index setup` passes the loaded ones.
 # Articles carry the bare code (``sanctions``), so the saved searches filter on that.
-DEFAULT_THEMES = (
-    "theme.arms_transfers",
-    "theme.troop_deployment",
-    "theme.military_cooperation",
-    "theme.strategic_tech",
-    "theme.diplomacy_treaty",
-    "theme.economy_trade",
-    "theme.labor_migration",
-    "theme.sanctions",
-)
+DEFAULT_THEMES = tuple(f"theme.{code}" for code in THEME_CODES)
 LIST_COLUMNS = ["title", "source_name", "language", "themes", "relevance"]
 
 
