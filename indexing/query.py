@@ -94,11 +94,20 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+MAX_NESTING = 32  # parentheses and NOTs inside each other; deeper is a mistake, not a query
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokens(text)
         self.position = 0
+        self.depth = 0
+
+    def nest(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise QuerySyntaxError(f"query nests deeper than {MAX_NESTING} levels of parentheses or NOT")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -141,11 +150,17 @@ class _Parser:
     def parse_unary(self) -> Node:
         if self.is_operator("NOT"):
             self.take()
-            return Not(self.parse_unary())
+            self.nest()
+            node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         token = self.peek()
         if token and token[0] == "word" and token[1].startswith("-") and len(token[1]) > 1:
             self.tokens[self.position] = ("word", token[1][1:])
-            return Not(self.parse_unary())
+            self.nest()
+            node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         return self.parse_primary()
 
     def parse_primary(self) -> Node:
@@ -154,10 +169,12 @@ class _Parser:
             raise QuerySyntaxError(f"query ends where a term was expected: {self.text.strip()!r}")
         kind, value = self.take()
         if kind == "(":
+            self.nest()
             node = self.parse_or()
             if self.peek() != (")", ")"):
                 raise QuerySyntaxError(f"missing closing parenthesis in query: {self.text.strip()!r}")
             self.take()
+            self.depth -= 1
             return node
         if kind == ")":
             raise QuerySyntaxError("unexpected ')' in query")

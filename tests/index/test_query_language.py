@@ -67,3 +67,15 @@ def test_relative_and_absolute_times():
     assert parse_when("2026-01-01", now) == datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(ValueError, match="7d, 24h"):
         parse_when("yesterday-ish", now)
+
+
+@pytest.mark.parametrize(
+    "query", ["(" * 300 + "kim" + ")" * 300, "NOT " * 300 + "kim", "-" * 1 + "(" * 40 + "x" + ")" * 40]
+)
+def test_a_query_nested_beyond_reason_is_a_syntax_error_not_a_crash(query):
+    with pytest.raises(QuerySyntaxError, match="nests deeper than 32 levels"):
+        parse_query(query)
+
+
+def test_reasonable_nesting_still_parses():
+    assert parse_query("(" * 10 + "kim" + ")" * 10) == Text("kim", ())
