@@ -12,6 +12,12 @@ from whirlpool.settings import CollectSettings
 from whirlpool.sources import Source
 from whirlpool.timetext import utc_from_iso
 
+MAX_POLL_TOLERANCE = timedelta(minutes=5)
+
+
+def poll_tolerance(source: Source) -> timedelta:
+    return min(timedelta(minutes=source.poll_minutes) / 10, MAX_POLL_TOLERANCE)
+
 
 @dataclass
 class SourceHealth:
@@ -33,8 +39,10 @@ class SourceHealth:
         return due
 
     def is_due(self, source: Source, now: datetime) -> bool:
+        """Due at its time, less a tenth of its interval (at most 5 minutes): polled a few seconds
+        after one tick, a source is due again at the tick one interval later, not a tick after it."""
         due = self.next_due(source)
-        return due is None or now >= due
+        return due is None or now >= due - poll_tolerance(source)
 
     @property
     def status(self) -> str:
