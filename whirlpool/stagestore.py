@@ -64,7 +64,8 @@ class BatchWriter:
     def write(self, article: Article) -> None:
         if self._fh is None:
             self.partial.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.partial, "a", encoding="utf-8")  # noqa: SIM115
+            # "w": a partial left by a crashed run of this same batch is written again, not appended to
+            self._fh = open(self.partial, "w", encoding="utf-8")  # noqa: SIM115
         self._fh.write(article.to_json() + "\n")
         self._fh.flush()
         self.count += 1

@@ -72,3 +72,14 @@ def test_canonical_url_drops_tracking_and_fragment():
     assert article_id(canonical_url("https://news.example/a?id=5&utm_medium=rss")) == article_id(
         canonical_url("https://news.example/a?id=5")
     )
+
+
+def test_a_batch_written_again_after_a_crash_starts_afresh(tmp_path):
+    """The process stage crashed half-way through a batch; the next run writes that batch again
+    under the same name and must not append to what the crashed run left (issue 13)."""
+    store = StageStore(tmp_path)
+    crashed = store.writer(PROCESSED, "20261201T000000.000000Z-abcdef")
+    crashed.write(make(1))
+    crashed.write(make(2))  # ... then the process is killed: the .partial file stays
+    again = store.write_batch(PROCESSED, [make(1), make(2), make(3)], "20261201T000000.000000Z-abcdef")
+    assert [a.title for a in store.read_batch(again)] == ["t1", "t2", "t3"]
