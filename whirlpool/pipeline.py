@@ -12,6 +12,7 @@ from whirlpool.report import ProgressCallback, StageReport, append_outcomes, no_
 from whirlpool.settings import Settings
 from whirlpool.sources import Source, load_sources
 from whirlpool.stagestore import PROCESSED, RAW, StageStore
+from whirlpool.yamlconfig import ConfigError
 
 PROCESS_CONSUMER = "process"
 
@@ -48,6 +49,24 @@ def run_collect(
     if recovered:
         report.notes.append(f"recovered {len(recovered)} batch(es) left by an interrupted run")
     return _log(settings, report)
+
+
+def config_problems(settings: Settings, alerts: bool = True) -> list[str]:
+    """Every problem in the config files a cycle reads, one line each (file, line, field), found
+    before any stage runs: a bad taxonomy or alert rule must not surface after collect has run."""
+    from alerting.rules import load_rules
+    from whirlpool.taxonomy import load_taxonomy
+
+    checks = [("sources.yaml", lambda path: load_sources(path)), ("taxonomy.yaml", load_taxonomy)]
+    if alerts and settings.alerts.enabled:
+        checks.append(("alerts.yaml", load_rules))
+    problems: list[str] = []
+    for name, load in checks:
+        try:
+            load(settings.config_path(name))
+        except ConfigError as exc:
+            problems.extend(str(exc).splitlines())
+    return problems
 
 
 def run_process(settings: Settings, progress: ProgressCallback = no_progress) -> StageReport:

@@ -103,3 +103,31 @@ def test_unknown_setting_is_rejected(tmp_path):
     write(tmp_path, "settings.yaml", "data_dir: data\ncolect:\n  timeout_seconds: 3\n")
     with pytest.raises(ConfigError, match="colect"):
         load_settings(tmp_path, environ={})
+
+
+def test_run_checks_every_config_file_before_any_stage(tmp_path):
+    """A malformed taxonomy or alert rule stops `whirlpool run` before collect, one line per problem
+    naming file, line and field (issue 13, 3), instead of a traceback after collect has run."""
+    import subprocess
+    import sys
+
+    from tests.conftest import make_workspace
+
+    ws = make_workspace(tmp_path / "ws", "sources: []\n")
+    taxonomy = ws.config_dir / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace("kind: weapon", "kind: rocket", 1))
+    alerts = ws.config_dir / "alerts.yaml"
+    alerts.write_text(alerts.read_text(encoding="utf-8").replace("type: spike", "type: spikes", 1))
+    result = subprocess.run(
+        [sys.executable, "-m", "whirlpool.cli", "run"],
+        env=ws.env,
+        capture_output=True,
+        text=True,
+        cwd=ws.root,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert any("taxonomy.yaml:" in line and "kind" in line for line in lines), result.stderr
+    assert any("alerts.yaml:" in line and "spikes" in line for line in lines), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (ws.data_dir / "stages").exists()

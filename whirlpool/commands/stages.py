@@ -101,6 +101,8 @@ def run_command(
     Exits 1 only when nothing could be done (e.g. no source could be reached).
     """
     settings = load_cli_settings(config_dir)
+    if problems := pipeline.config_problems(settings, alerts=not no_alerts):
+        fail("\n".join(problems))  # before any stage: nothing half done
     reports = run_cycle(settings, only, force, alerts=not no_alerts, dry_run_alerts=dry_run_alerts)
     finish(reports, settings)
 
