@@ -88,3 +88,16 @@ def test_invalid_sources_file_fails_with_file_line_and_field(tmp_path):
     message = result.stderr.strip()
     assert "sources.yaml:4" in message and "homepage" in message, message
     assert "Traceback" not in result.stderr
+
+
+def test_run_exits_1_when_the_index_is_down_and_keeps_the_batches(workspace: Workspace):
+    """A stage that could not do its work fails the command, as it fails the Airflow task (issue 13,
+    4): the articles were collected and processed, the index was not there, exit 1 says so."""
+    from whirlpool.loopback import free_port
+
+    workspace.env["WHIRLPOOL_INDEX_BACKEND"] = "elasticsearch"
+    workspace.env["WHIRLPOOL_ES_URL"] = f"http://127.0.0.1:{free_port()}"
+    result = workspace.cli("run", "--no-alerts", check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "index unavailable" in result.stdout + result.stderr
+    assert "batch(es) kept for the next run" in result.stdout + result.stderr

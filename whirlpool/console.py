@@ -111,9 +111,22 @@ def print_summary(reports: list[StageReport], title: str = "Summary") -> None:
 
 
 def exit_code(reports: list[StageReport]) -> int:
-    """Non-zero only when nothing could be done: every stage that had errors did nothing else."""
-    failed = [r for r in reports if r.errors]
-    if not failed:
+    """The one exit-code rule of every stage command (README, "Exit codes"; the Airflow tasks fail on
+    the same): 1 when a stage failed or was skipped for an error (an error marked ``retry_later``:
+    the index or the crawl stopped, rules not evaluated), when collect reached none of its sources,
+    or when a stage had errors and did nothing else; otherwise 0, also when one feed of many is
+    dead (reported, backed off, and watched by the coverage-gap alert). Usage and config errors exit
+    2 before anything runs."""
+    if any(o.retry_later for r in reports for o in r.errors):
+        return 1
+    for report in reports:
+        if (
+            report.stage == "collect"
+            and not report.counts.get("sources_ok")
+            and report.counts.get("sources_failed")
+        ):
+            return 1
+    if not any(r.errors for r in reports):
         return 0
     did_something = any(
         v

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -70,13 +71,14 @@ def demo_command(demo_dir: Path | None, keep: bool) -> None:
         config_dir = prepare_demo_config(base.config_dir, demo_dir, site.sources_yaml())
         settings = load_settings(config_dir, environ=demo_environ())
         reports = run_cycle(settings, force=True, dry_run_alerts=True)
-    finish(reports, settings)
+    code = finish(reports, settings)
     show_searches(settings)
     console.print(
         f"\nTry it yourself:  WHIRLPOOL_CONFIG_DIR={config_dir} whirlpool search 'Kim Jong Un'",
         markup=False,
         soft_wrap=True,
     )
+    sys.exit(code)
 
 
 def show_searches(settings) -> None:

@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from whirlpool.console import common_options, console, fail, load_cli_settings, print_summary, stage_progress
+from whirlpool.console import (
+    common_options,
+    console,
+    exit_code,
+    fail,
+    load_cli_settings,
+    print_summary,
+    stage_progress,
+)
 
 
 @click.group("index", invoke_without_command=True)
@@ -24,8 +32,7 @@ def index(ctx: click.Context, config_dir=None) -> None:
     with stage_progress("Indexing") as progress:
         report = run_index(settings, progress)
     print_summary([report])
-    indexed = report.counts.get("indexed", 0)
-    sys.exit(1 if report.errors and not indexed else 0)
+    sys.exit(exit_code([report]))
 
 
 def _elasticsearch(ctx: click.Context):

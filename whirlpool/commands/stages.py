@@ -8,7 +8,15 @@ from pathlib import Path
 import click
 
 from whirlpool import pipeline
-from whirlpool.console import common_options, console, fail, load_cli_settings, print_summary, stage_progress
+from whirlpool.console import (
+    common_options,
+    console,
+    exit_code,
+    fail,
+    load_cli_settings,
+    print_summary,
+    stage_progress,
+)
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings
 from whirlpool.sources import load_sources
@@ -68,18 +76,15 @@ def run_cycle(
     return reports
 
 
-def finish(reports: list[StageReport], settings: Settings) -> None:
+def finish(reports: list[StageReport], settings: Settings) -> int:
+    """The closing summary; returns the exit code (README, "Exit codes")."""
     print_summary(reports)
     console.print(f"config: {settings.config_location.describe()}", markup=False, soft_wrap=True)
     console.print(f"data: {Path(settings.data_dir).resolve()}", markup=False, soft_wrap=True)
     collect = next((r for r in reports if r.stage == "collect"), None)
-    did_nothing = not any(
-        r.counts.get(k) for r in reports for k in ("articles_new", "articles", "indexed", "sent")
-    )
     if collect is not None and nothing_reachable(collect):
         explain_unreachable(collect)
-        if did_nothing:
-            sys.exit(1)
+    return exit_code(reports)
 
 
 _only = click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
@@ -98,13 +103,13 @@ def run_command(
     """One full cycle: collect → process → index → alerts.
 
     Uses the embedded index under the data folder unless WHIRLPOOL_ES_URL is set.
-    Exits 1 only when nothing could be done (e.g. no source could be reached).
+    Exit codes: README, "Exit codes" (1 when a stage failed or was skipped for an error).
     """
     settings = load_cli_settings(config_dir)
     if problems := pipeline.config_problems(settings, alerts=not no_alerts):
         fail("\n".join(problems))  # before any stage: nothing half done
     reports = run_cycle(settings, only, force, alerts=not no_alerts, dry_run_alerts=dry_run_alerts)
-    finish(reports, settings)
+    sys.exit(finish(reports, settings))
 
 
 @click.command("collect")
@@ -114,7 +119,7 @@ def run_command(
 def collect_command(config_dir: Path | None, only: tuple[str, ...], force: bool) -> None:
     """Poll the sources that are due and fetch new articles into the raw stage."""
     settings = load_cli_settings(config_dir)
-    finish([collect_stage(settings, only, force)], settings)
+    sys.exit(finish([collect_stage(settings, only, force)], settings))
 
 
 @click.command("process")
@@ -127,4 +132,4 @@ def process_command(config_dir: Path | None) -> None:
             report = pipeline.run_process(settings, progress=progress)
         except ConfigError as exc:
             fail(str(exc))
-    finish([report], settings)
+    sys.exit(finish([report], settings))
