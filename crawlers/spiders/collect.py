@@ -247,7 +247,8 @@ class CollectSpider(scrapy.Spider):
         entry = FeedEntry.from_dict(meta["entry"])
         self._page_done(request.url)
         self._fail(describe_failure(failure, request.url, self.collect), source.id, request.url)
-        if entry.summary or entry.content:
+        if entry.title or entry.summary or entry.content:
+            # what the feed said is kept, a headline alone too: for headline feeds it is the story
             yield self._article(source, entry.link, entry, None, meta["feed_url"], meta["key"])
 
     def _article(

@@ -84,6 +84,7 @@ def build_bad_site(site: FixtureSite) -> list[Source]:
     )
     future = site.add("/future/1", article_html(90, date=None))
     undated = site.add("/undated/1", article_html(91, date=None))
+    gone = site.add("/gone-title-only/1", "Internal error", "text/plain", status=500)
     mixed = [
         ("Private", private, "Robots summary about Pyongyang and Moscow", None),
         ("Big", big, "Oversize summary", None),
@@ -91,6 +92,7 @@ def build_bad_site(site: FixtureSite) -> list[Source]:
         ("Stub", stub, "The feed summary of a paywalled story on Russia and North Korea.", None),
         ("Future", future, "s", "Tue, 24 Nov 2037 10:00:00 GMT"),
         ("Undated", undated, "s", None),
+        ("Shoigu arrives in Pyongyang for talks with Kim Jong Un", gone, "", None),
     ]
     site.add("/mixed.xml", rss(mixed), RSS)
     sources.append(source(site, "mixed", "/mixed.xml"))
@@ -218,3 +220,12 @@ def test_failing_sources_get_health_with_backoff_and_working_ones_reset(bad_run)
     good = health.get("good")
     assert good.consecutive_failures == 0 and good.items_seen == 3 and good.last_success is not None
     assert bad_run[2].counts["sources_failed"] == 4  # 404, 500, timeout, redirect loop
+
+
+def test_a_title_only_item_whose_page_fails_is_kept_with_the_failure_named(bad_run):
+    """The title is the story for a headline-only feed; a page that fails must not drop it (issue 13, 6)."""
+    _, _, report, articles = bad_run
+    article = by_path(articles, "/gone-title-only/1")
+    assert article.title == "Shoigu arrives in Pyongyang for talks with Kim Jong Un"
+    assert article.body == ""
+    assert any("gone-title-only/1" in (o.url or "") and "500" in o.reason for o in report.errors)
