@@ -179,11 +179,20 @@ def _update_health(settings, health, due, stats, report, now, finished: bool) ->
             for name in ("polls_ok", "entries", "articles", "polled")
         }
         errors = [o.reason for o in report.errors if o.source_id == source.id]
+        problems = errors + [
+            o.reason for o in report.outcomes if o.source_id == source.id and o.severity == "warning"
+        ]
         if not finished and not per_source["polled"]:
             report.count("sources_unfinished")  # not failed: still due, polled by the next run
         elif per_source["polls_ok"]:
             report.count("sources_ok")
-            health.record_success(source.id, now, per_source["entries"], per_source["articles"])
+            health.record_success(
+                source.id,
+                now,
+                per_source["entries"],
+                per_source["articles"],
+                problems[0] if problems else None,
+            )
         elif errors:
             report.count("sources_failed")
             health.record_failure(source.id, now, errors[0], settings.collect)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import feedparser
+from w3lib.encoding import http_content_type_encoding
 from w3lib.html import remove_tags, replace_entities
 
 # feedparser knows English month names only; Russian and Ukrainian feeds (and some Korean,
@@ -127,11 +128,34 @@ def _looks_like_html(body: bytes) -> bool:
     return b"<html" in head or b"<!doctype html" in head
 
 
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
+
+
+def _whole_characters(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
+    """A UTF-8 feed cut off inside a character (a truncated download) makes feedparser give up on
+    UTF-8 and read every entry as Latin-2 mojibake; the incomplete character is dropped instead, so
+    the entries before the cut come out right, and the cut is reported."""
+    declared = _XML_ENCODING.match(body[:200])
+    charset = http_content_type_encoding(headers.get("content-type", "")) or (
+        declared.group(1).decode("ascii") if declared else "utf-8"
+    )
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return body, None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(body):
+            return body[: exc.start], f"feed cut off inside a character after {exc.start:,} bytes"
+    return body, None
+
+
 def parse_feed(body: bytes, headers: dict[str, str] | None = None, max_items: int = 100) -> ParsedFeed:
     """Parse RSS/Atom leniently: entries read from a broken feed are kept, the problem recorded."""
-    parsed = feedparser.parse(body, response_headers={k.lower(): v for k, v in (headers or {}).items()})
-    problem = None
-    if parsed.get("bozo"):
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    body, cut = _whole_characters(body, headers)
+    parsed = feedparser.parse(body, response_headers=headers)
+    problem = cut
+    if parsed.get("bozo") and not cut:  # a cut feed's XML ends early too: the cut says why
         exc = parsed.get("bozo_exception")
         problem = str(exc).splitlines()[0] if exc else "malformed feed"
     if not parsed.entries:

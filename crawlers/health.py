@@ -50,6 +50,8 @@ class SourceHealth:
             return "never polled"
         if self.consecutive_failures:
             return "failing"
+        if self.last_error_at and self.last_success and self.last_error_at >= self.last_success:
+            return "degraded"  # polled, but with a problem: a feed cut off, pages that failed
         return "ok"
 
     def to_dict(self) -> dict:
@@ -119,9 +121,14 @@ class HealthStore:
                 ),
             )
 
-    def record_success(self, source_id: str, now: datetime, items_seen: int, articles: int) -> SourceHealth:
+    def record_success(
+        self, source_id: str, now: datetime, items_seen: int, articles: int, problem: str | None = None
+    ) -> SourceHealth:
+        """A poll that worked; ``problem`` (a feed read leniently, pages that failed) makes it degraded."""
         health = self.get(source_id)
         health.last_polled = health.last_success = now
+        if problem:
+            health.last_error, health.last_error_at = problem, now
         health.consecutive_failures = 0
         health.backoff_until = None
         health.items_seen += items_seen

@@ -229,3 +229,28 @@ def test_a_title_only_item_whose_page_fails_is_kept_with_the_failure_named(bad_r
     assert article.title == "Shoigu arrives in Pyongyang for talks with Kim Jong Un"
     assert article.body == ""
     assert any("gone-title-only/1" in (o.url or "") and "500" in o.reason for o in report.errors)
+
+
+def test_a_utf8_feed_cut_off_inside_a_character_is_read_right_and_reported():
+    """One cut-off character at the end made feedparser read every entry as mojibake (issue 13, 1)."""
+    from crawlers.feeds import parse_feed
+
+    items = [
+        ("한미 정상회담", "http://x.test/1", "북러 협력 강화", None),
+        ("두번째 기사", "http://x.test/2", "북러 협력 강화", None),
+    ]
+    body = rss(items).encode("utf-8")
+    cut = body[: body.rindex("강화".encode()) + 4]  # inside the last 화
+    parsed = parse_feed(cut, {"Content-Type": "application/rss+xml; charset=utf-8"})
+    assert [e.title for e in parsed.entries] == ["한미 정상회담", "두번째 기사"]
+    assert parsed.entries[0].summary == "북러 협력 강화"
+    assert parsed.warning.startswith("malformed feed, read 2 entries anyway: feed cut off inside a character")
+
+
+def test_a_source_whose_feed_was_read_with_a_problem_is_degraded(bad_run):
+    settings = bad_run[0]
+    from crawlers.health import HealthStore
+
+    health = HealthStore(settings.state_dir)
+    assert health.get("mixed").status == "degraded"  # a page failed (500) and robots refused one
+    assert health.get("good").status == "ok"
