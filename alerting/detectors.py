@@ -16,7 +16,7 @@ The spike test asks how likely the current count is under what the baseline wind
 
 ``p_value`` is best derived from the false-alert budget (``p_value_for_budget``): a rule over many
 series or short windows makes many tests a week and needs a smaller p for the same number of false
-alerts. The replay (``alerting/replay.py``) measures recall, false alerts and delay.
+alerts. The replay (``bench/alerts/replay.py``) measures recall, false alerts and delay.
 """
 
 from __future__ import annotations

@@ -40,11 +40,3 @@ def test_malformed_rule_is_a_one_line_error_with_exit_code_2(tmp_path, monkeypat
 
     assert result.exit_code == 2
     assert "alerts.yaml:4: rule 'x': field 'window'" in result.output.replace("\n", "")  # rich wraps lines
-
-
-def test_replay_command_prints_recall_per_base_rate_band_for_held_out_streams():
-    result = CliRunner().invoke(main, ["alerts", "replay", "--seeds", "2", "--held-out", "--dispersion", "0"])
-    assert result.exit_code == 0, result.output
-    output = " ".join(result.output.split())  # rich may wrap long lines
-    assert "detector: engine, run once a window" in output and "detector: before: poisson" in output
-    assert "recall >=3x by base rate: 1.5-3/day" in output and "per rule per week" in output

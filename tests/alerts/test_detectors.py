@@ -18,7 +18,8 @@ from alerting.detectors import (
     should_refire,
     sliding_window_p,
 )
-from alerting.replay import (
+from bench.alerts.__main__ import main as bench_alerts
+from bench.alerts.replay import (
     TUNING_SEEDS,
     ReplayResult,
     best_case_recall,
@@ -183,3 +184,11 @@ def test_a_rule_run_often_over_a_window_ending_now_keeps_the_budget_only_with_th
         replay_stream_sliding(stream, engine_detector(sliding=True), "c", 6, seed, result=corrected)
         replay_stream_sliding(stream, engine_detector(sliding=False), "u", 6, seed, result=uncorrected)
     assert corrected.false_per_rule_week < 1.0 < uncorrected.false_per_rule_week
+
+
+def test_replay_command_prints_recall_per_base_rate_band_for_held_out_streams(capsys):
+    exit_code = bench_alerts(["replay", "--seeds", "2", "--held-out", "--dispersion", "0"])
+    output = " ".join(capsys.readouterr().out.split())
+    assert exit_code == 0, output
+    assert "detector: engine, run once a window" in output and "detector: before: poisson" in output
+    assert "recall >=3x by base rate: 1.5-3/day" in output and "per rule per week" in output

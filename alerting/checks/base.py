@@ -1,0 +1,127 @@
+"""What every alert rule check implements (``RuleCheck``) and what it is given (``CheckContext``).
+
+A check evaluates one rule at the run's ``now`` and returns the emails to send, each with the alerts it
+reports. It changes nothing itself: state changes that must wait until the emails are queued go to
+``context.on_queued``; what it fires is added to ``context.fired_this_run`` by the run loop.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerting.detectors import should_refire
+from alerting.emails import AlertEmail, Story, kibana_discover_link
+from alerting.rules import AlertsConfig
+from alerting.state import AlertState, FiredAlert
+from indexing.backend import IndexBackend, SearchFilters, SearchRequest
+from whirlpool.article import Article
+from whirlpool.report import StageReport
+from whirlpool.settings import Settings
+
+CHART_DAYS = 14
+
+# Which SearchFilters field narrows a search to one value of a count dimension.
+_FILTER_FIELD = {
+    "themes": "themes",
+    "entities": "entities",
+    "source_kind": "source_kinds",
+    "source_id": "source_ids",
+    "language": "languages",
+}
+_KQL_FIELD = {"themes": "themes", "entities": "entities", "source_kind": "source_kind", "source_id": "source_id", "language": "language"}  # fmt: skip
+
+# The emails a rule sends, each with the alerts it reports (recorded in the state once queued).
+Emails = list[tuple[AlertEmail, list[FiredAlert]]]
+
+
+@dataclass
+class CheckContext:
+    """One alert run as the checks see it: the index, the state, the rules, the time, the report."""
+
+    backend: IndexBackend
+    state: AlertState
+    config: AlertsConfig
+    settings: Settings
+    now: datetime
+    report: StageReport
+    # alerts fired earlier in this run: not in the state until the emails are queued
+    fired_this_run: list[FiredAlert] = field(default_factory=list)
+    # state changes to make once the emails are queued
+    on_queued: list[Callable[[], None]] = field(default_factory=list)
+    warned_rules: set[str] = field(default_factory=set)  # rules warned about once this run
+
+    def filters(
+        self, dimension: str | None, value: str | None, since: datetime, until: datetime, **kw
+    ) -> SearchFilters:
+        filters = SearchFilters(since=since, until=until, **kw)
+        if dimension in _FILTER_FIELD and value is not None:
+            getattr(filters, _FILTER_FIELD[dimension]).append(value)
+        return filters
+
+    def top_stories(self, query: str | None, filters: SearchFilters, limit: int = 5) -> list[Story]:
+        filters.representatives_only = True
+        result = self.backend.search(
+            SearchRequest(query=query or "", filters=filters, sort="date", limit=limit, highlight=False)
+        )
+        reps = [hit.article for hit in result.hits]
+        copies = self._copies(query, filters)
+        return [story_of(a, copies.get(a.cluster_id or a.id, 1)) for a in reps]
+
+    def _copies(self, query: str | None, filters: SearchFilters) -> Counter:
+        all_filters = SearchFilters(**{**filters.__dict__, "representatives_only": False})
+        result = self.backend.search(
+            SearchRequest(query=query or "", filters=all_filters, sort="date", limit=500, highlight=False)
+        )
+        return Counter(hit.article.cluster_id or hit.article.id for hit in result.hits)
+
+    def daily_series(self, dimension: str, value: str, query: str | None) -> list[int]:
+        start = self.now - timedelta(days=CHART_DAYS)
+        counts = self.backend.bucket_counts(
+            dimension, timedelta(days=1), start, self.now, query=query,
+            filters=SearchFilters(exclude_guessed_dates=True),
+        )  # fmt: skip
+        return [b.count for b in counts.get(value, [])] or [0] * CHART_DAYS
+
+    def kibana(self, dimension: str, value: str, query: str | None, start: datetime) -> str:
+        parts = [f"({query})"] if query else []
+        if dimension in _KQL_FIELD:
+            parts.append(f'{_KQL_FIELD[dimension]}:"{value}"')
+        return kibana_discover_link(
+            self.settings.alerts.kibana_url, " AND ".join(parts) or "*", start, self.now,
+            self.settings.elasticsearch.index_prefix,
+        )  # fmt: skip
+
+    def in_cooldown(
+        self, rule_name: str, key: str, cooldown: timedelta, current: int, refire: float | None
+    ) -> bool:
+        last = self.state.last_fired(rule_name, key)
+        if last is None or self.now - last.fired_at >= cooldown:
+            return False
+        if refire is not None and should_refire(last.count, current, refire):
+            return False
+        self.report.count("suppressed_cooldown")
+        return True
+
+
+class RuleCheck(ABC):
+    """Evaluates one rule (of the type it is registered for in ``alerting.checks.CHECKS``)."""
+
+    def __init__(self, rule: Any) -> None:
+        self.rule = rule
+
+    @abstractmethod
+    def evaluate(self, context: CheckContext) -> Emails:
+        """The emails to send now, each with the alerts it reports; [] when nothing fires."""
+
+
+def story_of(article: Article, copies: int = 1) -> Story:
+    snippet = (article.summary or article.body)[:240]
+    return Story(
+        article.id, article.title or article.url, article.source_name or article.source_id, article.language,
+        article.published_at, article.url, copies, snippet,
+    )  # fmt: skip

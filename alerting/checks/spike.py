@@ -1,0 +1,77 @@
+"""``spike``: the clusters in the current window are unusually many against the previous windows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alerting.checks.base import CHART_DAYS, CheckContext, Emails, RuleCheck
+from alerting.detectors import detect_spikes
+from alerting.emails import AlertEmail, Section
+from alerting.rules import SpikeRule, parse_duration
+from alerting.state import FiredAlert
+from indexing.backend import SearchFilters
+
+
+class SpikeCheck(RuleCheck):
+    rule: SpikeRule
+
+    def evaluate(self, context: CheckContext) -> Emails:
+        rule, now = self.rule, context.now
+        window = parse_duration(rule.window)
+        start = now - window * (rule.baseline_windows + 1)
+        counts = context.backend.bucket_counts(
+            rule.dimension, window, start, now, query=rule.query,
+            filters=SearchFilters(exclude_guessed_dates=True),
+        )  # fmt: skip
+        out = []
+        keyed = {
+            key: [b.count for b in buckets]
+            for key, buckets in sorted(counts.items())
+            if (not rule.values or key in rule.values) and len(buckets) >= 2
+        }
+        # The budget is spread over every series the rule watches (its listed values, or all it sees).
+        p_value = rule.per_window_p(len(rule.values) or len(keyed))
+        decisions = detect_spikes(
+            [series[-1] for series in keyed.values()],
+            [series[:-1] for series in keyed.values()],
+            p_value, rule.min_count, rule.min_ratio, rule.baseline_floor,
+            None if rule.dispersion == "auto" else rule.dispersion, rule.exclude_spikes, rule.sliding_window,
+        )  # fmt: skip
+        for key, decision in zip(keyed, decisions, strict=True):
+            if not decision.fired:
+                continue
+            if context.in_cooldown(
+                rule.name, key, parse_duration(rule.cooldown), decision.current, rule.refire_factor
+            ):
+                continue
+            stories = context.top_stories(
+                rule.query,
+                context.filters(rule.dimension, key, now - window, now, exclude_guessed_dates=True),
+            )
+            label = key if rule.dimension != "total" else (rule.query or "all coverage")
+            subject = (
+                f"Spike: {label} {decision.current} stories in {rule.window}, {decision.ratio:.0f}× baseline"
+            )
+            section = Section(
+                heading=f"{label}: {decision.current} story clusters in the last {rule.window}",
+                reason=f"{decision.reason()}; threshold p={p_value:.2g}; baseline = previous "
+                f"{rule.baseline_windows} windows of {rule.window}, copies counted once, guessed dates left out",
+                stories=stories,
+                series=context.daily_series(rule.dimension, key, rule.query),
+                series_label=label,
+                kibana_link=context.kibana(rule.dimension, key, rule.query, now - timedelta(days=CHART_DAYS)),
+            )
+            email = AlertEmail(
+                rule.name,
+                f"{key}|{now.isoformat()}",
+                subject,
+                context.config.recipients(rule),
+                [section],
+                now,
+            )
+            fired = FiredAlert(
+                rule.name, key, now, now - window, now, decision.current,
+                decision.baseline_mean, [s.id for s in stories],
+            )  # fmt: skip
+            out.append((email, [fired]))
+        return out
