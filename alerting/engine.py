@@ -16,11 +16,11 @@ from pathlib import Path
 from alerting.checks import CheckContext, Emails, RuleCheck, check_for
 from alerting.emails import render_email
 from alerting.rules import DigestRule, load_rules
-from alerting.smtp import SmtpConfig, deliver_outbox
+from alerting.smtp import deliver_outbox
 from alerting.state import AlertState
 from indexing.backend import IndexUnavailable, QuerySyntaxError
 from whirlpool.report import ProgressCallback, StageReport, no_progress
-from whirlpool.settings import Settings
+from whirlpool.settings import Settings, SmtpSettings
 
 # CRLF line ends as sent on the wire; long subjects unfolded (Python folds "(s)" badly).
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
@@ -54,7 +54,7 @@ def run_alert_rules(
     checks = [check_for(rule) for rule in rules]  # a rule type without a check fails before any work
     now = (now or datetime.now(UTC)).astimezone(UTC)
     state = AlertState(state_path(settings))
-    smtp = SmtpConfig.from_settings(settings.alerts.smtp)
+    smtp = settings.alerts.smtp
     try:
         emails: Emails = []
         context: CheckContext | None = None
@@ -97,7 +97,7 @@ def evaluate(check: RuleCheck, context: CheckContext) -> Emails:
     return emails
 
 
-def _write_dry_run(settings: Settings, smtp: SmtpConfig, emails: Emails, report: StageReport) -> None:
+def _write_dry_run(settings: Settings, smtp: SmtpSettings, emails: Emails, report: StageReport) -> None:
     folder = dry_run_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     for email, _ in emails:
@@ -112,7 +112,7 @@ def _write_dry_run(settings: Settings, smtp: SmtpConfig, emails: Emails, report:
 
 
 def _queue_and_deliver(
-    state: AlertState, smtp: SmtpConfig, emails: Emails, now: datetime, report: StageReport, on_queued: list
+    state: AlertState, smtp: SmtpSettings, emails: Emails, now: datetime, report: StageReport, on_queued: list
 ) -> None:
     """Queue every email (and what fired) first, then mark watch hits and digests done, then send."""
     for email, fired in emails:

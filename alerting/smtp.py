@@ -4,58 +4,18 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
-from typing import Any
 
 from alerting.state import AlertState
 from whirlpool.settings import SmtpSettings
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    host: str = "localhost"
-    port: int = 25
-    starttls: bool = False
-    ssl: bool = False
-    username: str | None = None
-    password: str | None = None
-    timeout_seconds: float = 20.0
-    sender: str = "Whirlpool alerts <whirlpool@localhost>"
-
-    @classmethod
-    def from_settings(cls, smtp: SmtpSettings) -> SmtpConfig:
-        return cls(
-            smtp.host, smtp.port, smtp.starttls, smtp.ssl, smtp.username,
-            smtp.password.get_secret_value() if smtp.password else None, smtp.timeout_seconds, smtp.sender,
-        )  # fmt: skip
-
-    @classmethod
-    def from_airflow_connection(cls, conn: Any, sender: str | None = None) -> SmtpConfig:
-        """From an ``airflow.models.Connection`` (host, port, login, password, extra: ssl/starttls/timeout)."""
-        extra = conn.extra_dejson or {}
-        return cls(
-            host=conn.host or "localhost",
-            port=int(conn.port or 25),
-            starttls=bool(extra.get("starttls", not extra.get("disable_tls", True))),
-            ssl=bool(extra.get("ssl", extra.get("disable_ssl") is False)),
-            username=conn.login or None,
-            password=conn.password or None,
-            timeout_seconds=float(extra.get("timeout", 20)),
-            sender=sender or extra.get("from_email") or cls.sender,
-        )
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 class SmtpUnavailable(Exception):
     """The SMTP server cannot be reached or refused the login: messages stay in the outbox."""
 
 
-def open_smtp(config: SmtpConfig) -> smtplib.SMTP:
+def open_smtp(config: SmtpSettings) -> smtplib.SMTP:
     try:
         if config.ssl:
             client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -66,13 +26,13 @@ def open_smtp(config: SmtpConfig) -> smtplib.SMTP:
             if config.starttls:
                 client.starttls(context=ssl.create_default_context())
         if config.username:
-            client.login(config.username, config.password or "")
+            client.login(config.username, config.password.get_secret_value() if config.password else "")
         return client
     except (OSError, smtplib.SMTPException) as exc:
         raise SmtpUnavailable(f"SMTP {config.address} unreachable: {exc}") from None
 
 
-def deliver_outbox(state: AlertState, config: SmtpConfig) -> tuple[int, list[str]]:
+def deliver_outbox(state: AlertState, config: SmtpSettings) -> tuple[int, list[str]]:
     """Send every undelivered message; return (sent, problems). Undelivered ones stay for the next run."""
     pending = state.undelivered()
     if not pending:

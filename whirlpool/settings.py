@@ -148,6 +148,10 @@ class SmtpSettings(_Section):
     timeout_seconds: float = Field(20.0, gt=0)
     sender: str = "Whirlpool alerts <whirlpool@localhost>"
 
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
 
 class AlertSettings(_Section):
     enabled: bool = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from alerting.engine import run_alert_rules
-from alerting.smtp import SmtpConfig
 from tests.alerts.conftest import NOW, background, index_articles, make_article, make_settings
 from whirlpool.loopback import free_port
 
@@ -70,14 +69,23 @@ def test_unreachable_index_is_a_one_line_failure_not_a_crash(tmp_path, smtp_serv
     assert smtp_server.messages == []
 
 
-def test_smtp_config_from_an_airflow_connection():
+def test_smtp_settings_from_an_airflow_connection(tmp_path):
+    """The one way a task gets its SMTP settings: the connection's fields over the environment."""
     from airflow.models.connection import Connection
+
+    from whirlpool.orchestration import connection_fields, settings_environ
+    from whirlpool.settings import load_settings
 
     conn = Connection(
         conn_id="smtp_alerts", conn_type="smtp", host="mail.example.org", port=587, login="whirlpool",
         password="s3cret", extra='{"starttls": true, "timeout": 7, "from_email": "alerts@example.org"}',
     )  # fmt: skip
-    config = SmtpConfig.from_airflow_connection(conn)
+    env = settings_environ({"WHIRLPOOL_DATA_DIR": str(tmp_path)}, smtp_conn=connection_fields(conn))
+    config = load_settings(environ=env).alerts.smtp
     assert (config.host, config.port, config.starttls, config.ssl) == ("mail.example.org", 587, True, False)
-    assert (config.username, config.password, config.timeout_seconds) == ("whirlpool", "s3cret", 7.0)
+    assert (config.username, config.password.get_secret_value(), config.timeout_seconds) == (
+        "whirlpool",
+        "s3cret",
+        7.0,
+    )
     assert config.sender == "alerts@example.org"
