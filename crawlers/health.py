@@ -78,6 +78,16 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
+def polled_sources(state_dir: Path) -> set[str]:
+    """The ids of sources polled at least once (read-only: alerts read it while a crawl may write)."""
+    connection = connect(state_dir, readonly=True)
+    try:
+        rows = connection.execute("SELECT source_id FROM health WHERE last_polled IS NOT NULL").fetchall()
+    finally:
+        connection.close()
+    return {row[0] for row in rows}
+
+
 class HealthStore:
     def __init__(self, state_dir: Path, connection: sqlite3.Connection | None = None):
         self.connection = connection or connect(state_dir)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alerting.checks.base import CheckContext, Emails, RuleCheck
 from alerting.emails import AlertEmail, Section
 from alerting.rules import CoverageGapRule, parse_duration
@@ -59,9 +61,23 @@ def watched_values(context: CheckContext, rule: CoverageGapRule) -> list[str]:
         context.report.warn(f"rule '{rule.name}': every value watched, sources unreadable: {exc}")
         return list(rule.values)
     unknown = [v for v in rule.values if v not in enabled]
-    if unknown and rule.name not in context.warned_rules:
+    polled = _polled_sources(context)
+    waiting = [v for v in rule.values if v in enabled and v not in polled]
+    if (unknown or waiting) and rule.name not in context.warned_rules:
         context.warned_rules.add(rule.name)
-        context.report.warn(
-            f"rule '{rule.name}': {', '.join(unknown)} not enabled in {path.name}; not watched for silence"
-        )
-    return [v for v in rule.values if v in enabled]
+        if unknown:
+            context.report.warn(
+                f"rule '{rule.name}': {', '.join(unknown)} not enabled in {path.name}; not watched for silence"
+            )
+        if waiting:
+            context.report.warn(
+                f"rule '{rule.name}': {', '.join(waiting)} not polled yet; watched for silence once polled"
+            )
+    return [v for v in rule.values if v in enabled and v in polled]
+
+
+def _polled_sources(context: CheckContext) -> set[str]:
+    """Sources polled at least once: on a deployment's first day, a source never polled is not silent."""
+    from crawlers.health import polled_sources
+
+    return polled_sources(Path(context.settings.state_dir))

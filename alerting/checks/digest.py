@@ -27,6 +27,9 @@ class DigestCheck(RuleCheck):
             return []
         since = context.now - timedelta(days=1)
         email = build_digest(context, rule, since, day)
+        if not email.sections:  # nothing to tell: not sent, and the day's digest is still to come
+            context.report.count("digest_empty_not_sent")
+            return []
         context.on_queued.append(lambda: state.mark_digest_sent(rule.name, day))
         context.on_queued.append(state.release_held_watch_hits)
         return [(email, [])]

@@ -204,6 +204,9 @@ def test_coverage_gap_watches_only_sources_that_are_polled_and_says_which_are_no
         encoding="utf-8",
     )
     index_articles(settings, background(days=3, per_day=1))  # nothing from either source in 24 h
+    from crawlers.health import HealthStore
+
+    HealthStore(settings.state_dir).record_success("kcna", NOW - timedelta(days=2), 3, 1)  # polled before
 
     report = run_alert_rules(settings, now=NOW)
 
@@ -247,3 +250,26 @@ def test_digest_lists_a_spike_that_fires_in_the_same_run_even_when_the_digest_ru
     assert len(digests) == 2 and all(", 1 alert," in m[1]["Subject"] for m in digests)
     text = " ".join(digests[0][1].get_body(("plain",)).get_content().split())
     assert "Alerts of the day" in text and "theme-spike: troop_deployment, 12 clusters" in text
+
+
+def test_first_day_sends_no_gap_for_sources_never_polled_and_no_empty_digest(tmp_path, smtp_server):
+    """At scheduler start the alerts ran before the first collect: a coverage gap for sources never
+    polled and 'Daily digest: 0 story clusters', which used up the day's digest (issue 13, 10)."""
+    settings = make_settings(tmp_path, smtp_server.port, DIGEST_RULES)
+    (tmp_path / "config" / "sources.yaml").write_text(
+        "sources:\n"
+        "  - {id: kcna, name: KCNA Watch, homepage: 'https://kcnawatch.org/', feeds: ['https://kcnawatch.org/feed/'],\n"
+        "     language: en, country: US, kind: specialist}\n",
+        encoding="utf-8",
+    )
+    at_digest_hour = NOW + timedelta(hours=4)  # 16:00 in Moscow
+    report = run_alert_rules(settings, now=at_digest_hour)
+    assert smtp_server.messages == []
+    assert report.counts["digest_empty_not_sent"] == 1
+    assert any("kcna not polled yet" in o.line() for o in report.outcomes)
+
+    index_articles(
+        settings, [make_article(1, at_digest_hour - timedelta(hours=1), ["arms_transfers"], "KN-23")]
+    )
+    run_alert_rules(settings, now=at_digest_hour + timedelta(minutes=30))
+    assert [m[1]["Subject"][:12] for m in smtp_server.messages] == ["Daily digest"]
