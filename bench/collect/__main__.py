@@ -29,7 +29,7 @@ console = Console(highlight=False)
 
 
 def run_collect(pages: int, concurrency: int) -> dict:
-    site = BenchSite(pages).start()
+    site = BenchSite.generated(pages).start()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
             settings = Settings(data_dir=Path(tmp))
