@@ -5,13 +5,17 @@ seven RSS feeds of up to 30 items; beside a peer fetching and extracting the sam
 server in the same run; and each process's peak memory.
 
     python -m bench.collect [--peer auto|newsplease|trafilatura|none] [--generated [--pages N]]
-                            [--no-polite] [--scrapy-bench SECONDS]
+                            [--no-polite] [--rounds 3] [--scrapy-bench SECONDS]
 
 Collect runs twice: at the default settings (politeness on: ``download_delay_seconds`` 0.5 randomised,
 AutoThrottle on, 2 requests at a time per domain, robots.txt obeyed), then with politeness off, which
 changes exactly three settings: ``download_delay_seconds`` 0.5 → 0, ``autothrottle`` on → off,
 ``concurrent_requests_per_domain`` 2 → 16 (= ``concurrent_requests``). The whole site is one host, so
 the polite figure is one site's ceiling; a collect over many sites runs up to 16 requests at a time.
+
+The cores are shared, so the politeness-off collect and the peer run alternately ``--rounds`` times
+and the medians and per-round ratios are printed, with CPU seconds per page (less sensitive to load
+than the wall clock). The run at default politeness is bound by its delays and runs once.
 
 The peer is news-please (``NewsPlease.from_urls``, run from the venv named by ``--peer-python`` or
 ``$NEWSPLEASE_PYTHON``, else this one), or, where news-please is not installed, trafilatura's own
@@ -34,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated", action="store_true", help="generated pages, not the real ones")
     parser.add_argument("--pages", type=int, default=181, help="how many generated pages")
     parser.add_argument("--no-polite", action="store_true", help="skip the run at default politeness")
+    parser.add_argument("--rounds", type=int, default=3, help="politeness-off and peer runs, alternated")
     parser.add_argument("--scrapy-bench", type=int, metavar="SECONDS", help="also run `scrapy bench`")
     args = parser.parse_args(argv)
 
@@ -166,17 +172,20 @@ def main(argv: list[str] | None = None) -> int:
             )
             peer = "trafilatura"
 
-    runs: dict[str, dict] = {}
+    polite, off, peers = None, [], []
     site.start()
     try:
-        if not args.no_polite:
+        if not args.no_polite:  # bound by the delays, not the CPU: once is enough
             console.print("  collect at default politeness …", markup=False)
-            runs["collect, default politeness"] = run_collect(site, {})
-        console.print(f"  collect with politeness off ({POLITENESS_OFF}) …", markup=False)
-        runs["collect, politeness off"] = run_collect(site, POLITENESS_OFF)
-        if peer != "none":
-            console.print(f"  peer: {peer} ({python}) …", markup=False)
-            runs[f"peer: {peer}"] = run_peer(site, peer, python)
+            polite = run_collect(site, {})
+        for round_number in range(1, args.rounds + 1):  # alternated, so both see the same load
+            console.print(
+                f"  round {round_number}/{args.rounds}: collect with politeness off …", markup=False
+            )
+            off.append(run_collect(site, POLITENESS_OFF))
+            if peer != "none":
+                console.print(f"  round {round_number}/{args.rounds}: peer {peer} ({python}) …", markup=False)
+                peers.append(run_peer(site, peer, python))
     finally:
         site.stop()
     scrapy_rate = None
@@ -185,9 +194,13 @@ def main(argv: list[str] | None = None) -> int:
         scrapy_rate = run_scrapy_bench(args.scrapy_bench)
 
     table = Table(title=f"Fetch + extraction, {site.label}")
-    for column in ("run", "pages", "full text ≥200 chars", "errors", "seconds", "pages/min", "peak RSS"):
+    columns = ("run", "pages", "full text ≥200 chars", "errors", "seconds", "pages/min", "CPU s", "peak RSS")
+    for column in columns:
         table.add_column(column, justify="left" if column == "run" else "right")
-    for name, run in runs.items():
+    named = [("collect, default politeness", polite)] if polite else []
+    named += [(f"collect, politeness off #{n}", run) for n, run in enumerate(off, 1)]
+    named += [(f"peer {peer} #{n}", run) for n, run in enumerate(peers, 1)]
+    for name, run in named:
         table.add_row(
             name,
             str(run.get("articles", run.get("pages"))),
@@ -195,32 +208,54 @@ def main(argv: list[str] | None = None) -> int:
             str(run.get("errors", "-")),
             f"{run['seconds']:.1f}",
             f"{run['pages_per_minute']:.0f}",
+            f"{run['cpu_seconds']:.0f}",
             f"{run['peak_rss_mb']:.0f} MB",
         )
     if scrapy_rate:
-        table.add_row("scrapy bench (link following only)", "", "", "", "", f"{scrapy_rate:.0f}", "")
+        table.add_row("scrapy bench (link following only)", "", "", "", "", f"{scrapy_rate:.0f}", "", "")
     console.print(table)
 
-    off = runs["collect, politeness off"]["pages_per_minute"]
-    peer_run = runs.get(f"peer: {peer}")
-    if peer_run and not peer_run["pages"]:
-        console.print(f"the peer ({peer}) fetched no page: no ratio", markup=False)
-        peer_run = None
-    if peer_run:
-        console.print(f"ratio collect (politeness off) / {peer}: {off / peer_run['pages_per_minute']:.2f}")
-    polite = runs.get("collect, default politeness")
+    off_rate = statistics.median(r["pages_per_minute"] for r in off)
+    summary = [f"collect, politeness off: {off_rate:.0f} pages/min (median of {len(off)})"]
     if polite:
-        console.print(
-            f"ratio collect default politeness / politeness off: {polite['pages_per_minute'] / off:.2f}"
+        summary.append(
+            f"collect, default politeness: {polite['pages_per_minute']:.0f} pages/min "
+            f"({polite['pages_per_minute'] / off_rate:.2f} of politeness off)"
         )
-        if peer_run:
-            console.print(
-                f"ratio collect (default politeness) / {peer}: {polite['pages_per_minute'] / peer_run['pages_per_minute']:.2f}"
+    if peers and not all(r["pages"] for r in peers):
+        summary.append(f"the peer ({peer}) fetched no page in some round: no ratio")
+    elif peers:
+        peer_rate = statistics.median(r["pages_per_minute"] for r in peers)
+        ratios = [o["pages_per_minute"] / r["pages_per_minute"] for o, r in zip(off, peers, strict=True)]
+        cpu = [
+            (o["cpu_seconds"] / o["articles"]) / (r["cpu_seconds"] / r["pages"])
+            for o, r in zip(off, peers, strict=True)
+        ]
+        summary.append(f"peer {peer}: {peer_rate:.0f} pages/min (median of {len(peers)})")
+        summary.append(
+            f"ratio collect (politeness off) / {peer}: {statistics.median(ratios):.2f} "
+            f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+        )
+        summary.append(
+            f"CPU seconds per page, collect / {peer}: {statistics.median(cpu):.2f} "
+            f"(rounds: {', '.join(f'{r:.2f}' for r in cpu)})"
+        )
+        if polite:
+            summary.append(
+                f"ratio collect (default politeness) / {peer}: {polite['pages_per_minute'] / peer_rate:.2f}"
+            )
+        short = [r for r in peers if r["pages"] < site.pages]
+        if short:
+            summary.append(
+                f"the peer returned fewer pages than served in {len(short)} round(s) (counted as is)"
             )
     if scrapy_rate:
-        console.print(f"ratio collect (politeness off) / scrapy bench: {off / scrapy_rate:.2f}")
-    complete = all(run.get("articles", run.get("pages")) == site.pages for run in runs.values())
-    return 0 if complete and all(not run.get("errors") for run in runs.values()) else 1
+        summary.append(f"ratio collect (politeness off) / scrapy bench: {off_rate / scrapy_rate:.2f}")
+    for line in summary:
+        console.print(line, markup=False)
+    ours = [polite, *off] if polite else off
+    complete = all(run["articles"] == site.pages and not run["errors"] for run in ours)
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":

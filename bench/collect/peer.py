@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import sys
 import threading
 import time
@@ -105,6 +106,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     memory.stopped.set()
     peak = max(memory.peak_kb, tree_rss_kb(os.getpid()))
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     print(
         json.dumps(
             {
@@ -115,6 +117,8 @@ def main() -> None:
                 "seconds": elapsed,
                 "pages_per_minute": pages / elapsed * 60,
                 "peak_rss_mb": peak / 1024,
+                # imports included: the clock starts after them, this cannot
+                "cpu_seconds": sum(u.ru_utime + u.ru_stime for u in usage),
             }
         )
     )

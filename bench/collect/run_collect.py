@@ -43,6 +43,7 @@ def run(job: dict) -> dict:
         report = collect_sources(settings, sources, store, force=True)
         elapsed = time.perf_counter() - started
         articles = [a for batch in store.batches(RAW) for a in store.read_batch(batch)]
+    crawler = resource.getrusage(resource.RUSAGE_CHILDREN)
     full_text = [a for a in articles if a.extraction_method == ExtractionMethod.TRAFILATURA]
     return {
         "articles": len(articles),  # one per page fetched and extracted
@@ -51,7 +52,8 @@ def run(job: dict) -> dict:
         "seconds": elapsed,
         "pages_per_minute": len(articles) / elapsed * 60,
         # the crawler child (fetch + extraction); this process only waits and reads the batch
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb": crawler.ru_maxrss / 1024,
+        "cpu_seconds": crawler.ru_utime + crawler.ru_stime,
     }
 
 
