@@ -38,6 +38,8 @@ Measured 2026-12-01 on 2 cores shared with other work (news-please 1.6.16 in its
     news-please from_urls         177/181 pages   78 s   136 pages/min  730 MB   (median; its workers summed)
     ratio off / news-please 3.96 (rounds 3.05-4.55); CPU seconds per page 0.20 of news-please's;
     default politeness / news-please 0.66, / politeness off 0.15.
+    --generated --pages 2000 --no-polite --scrapy-bench 30, same session: 2,599 pages/min, 109 MB,
+    scrapy bench 2,365; real pages cost 4.4x the CPU per page of generated ones (0.10 s vs 0.023 s).
 """
 
 from __future__ import annotations
