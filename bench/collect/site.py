@@ -1,10 +1,13 @@
-"""A generated local news site: N article pages in six languages, listed by RSS feeds of 100 items."""
+"""A local news site on 127.0.0.1 listed by RSS feeds: the real article pages of the shared extraction
+benchmark (``BenchSite.real``), or N generated six-language pages (``BenchSite.generated``)."""
 
 from __future__ import annotations
 
+import gzip
 import random
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 SENTENCES = {
     "en": [
@@ -71,11 +74,11 @@ def article_page(number: int) -> bytes:
     return html.encode("utf-8")
 
 
-def feed(base: str, first: int, count: int) -> bytes:
+def feed(base: str, paths: list[str]) -> bytes:
     items = "".join(
-        f"<item><title>Item {n}</title><link>{base}/a/{n}</link><guid>{base}/a/{n}</guid>"
-        f"<description>Summary of item {n}</description><pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>"
-        for n in range(first, first + count)
+        f"<item><title>Item {path}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
+        f"<description>Summary of {path}</description><pubDate>Tue, 24 Nov 2026 10:00:00 GMT</pubDate></item>"
+        for path in paths
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench</title>'
@@ -89,17 +92,40 @@ class _Server(ThreadingHTTPServer):
 
 
 class BenchSite:
-    """Pages are rendered once up front, so serving is a dictionary lookup (never the bottleneck)."""
+    """Pages are held in memory, so serving is a dictionary lookup (never the bottleneck). A page
+    stored gzipped is sent as ``Content-Encoding: gzip`` to clients that accept it, as news sites do."""
 
-    def __init__(self, pages: int, per_feed: int = 100):
-        self.pages = pages
+    def __init__(self, pages: dict[str, bytes], per_feed: int = 100, gzipped: bool = False, label: str = ""):
+        self.label = label
         self.per_feed = per_feed
-        self.bodies = {f"/a/{n}": article_page(n) for n in range(pages)}
+        self.gzipped = gzipped
+        self.pages = len(pages)
+        self.bodies = dict(pages)
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        for index, first in enumerate(range(0, pages, per_feed)):
-            self.bodies[f"/feed/{index}.xml"] = feed(self.base, first, min(per_feed, pages - first))
+        paths = list(pages)
+        for index, first in enumerate(range(0, len(paths), per_feed)):
+            self.bodies[f"/feed/{index}.xml"] = feed(self.base, paths[first : first + per_feed])
         self.bodies["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+        self.page_urls = [self.base + path for path in paths]
+
+    @classmethod
+    def generated(cls, pages: int, per_feed: int = 100) -> BenchSite:
+        """N generated 6.5 KB pages in six languages (fast to extract: not what news sites serve)."""
+        bodies = {f"/a/{n}": article_page(n) for n in range(pages)}
+        return cls(bodies, per_feed, label=f"{pages} generated pages (not real pages)")
+
+    @classmethod
+    def real(cls, html_dir: Path, per_feed: int = 30) -> BenchSite:
+        """The ``*.html.gz`` pages of a folder (the 181 real news articles of the extraction benchmark)."""
+        files = sorted(Path(html_dir).glob("*.html.gz"))
+        bodies = {f"/{f.name.removesuffix('.gz')}": f.read_bytes() for f in files}
+        return cls(bodies, per_feed, gzipped=True, label=f"{len(files)} real article pages from {html_dir}")
+
+    def html_bytes(self) -> int:
+        """Total size of the article pages as HTML (uncompressed)."""
+        pages = [b for p, b in self.bodies.items() if not p.startswith("/feed/") and p != "/robots.txt"]
+        return sum(len(gzip.decompress(b)) if self.gzipped else len(b) for b in pages)
 
     @property
     def feed_urls(self) -> list[str]:
@@ -118,9 +144,19 @@ class BenchSite:
                 body = site.bodies.get(self.path)
                 status = 200 if body is not None else 404
                 body = body if body is not None else b"not found"
-                kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html; charset=utf-8"
+                feed_or_robots = self.path.endswith(".xml") or self.path == "/robots.txt"
+                if feed_or_robots:
+                    kind = "application/rss+xml" if self.path.endswith(".xml") else "text/plain"
+                else:
+                    # Real pages declare their charset in <meta>; generated ones are UTF-8.
+                    kind = "text/html" if site.gzipped else "text/html; charset=utf-8"
+                compressed = status == 200 and site.gzipped and not feed_or_robots
+                if compressed and "gzip" not in self.headers.get("Accept-Encoding", ""):
+                    body, compressed = gzip.decompress(body), False
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
+                if compressed:
+                    self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
