@@ -16,9 +16,9 @@ from typing import Any
 
 from alerting.detectors import should_refire
 from alerting.emails import AlertEmail, Story, kibana_discover_link
-from alerting.rules import AlertsConfig
+from alerting.rules import AlertsConfig, parse_duration
 from alerting.state import AlertState, FiredAlert
-from indexing.backend import IndexBackend, SearchFilters, SearchRequest
+from indexing.backend import BucketCount, IndexBackend, SearchFilters, SearchRequest
 from whirlpool.article import Article
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings
@@ -78,6 +78,18 @@ class CheckContext:
             SearchRequest(query=query or "", filters=all_filters, sort="date", limit=500, highlight=False)
         )
         return Counter(hit.article.cluster_id or hit.article.id for hit in result.hits)
+
+    def window_counts(
+        self, dimension: str, window_text: str, baseline_windows: int, query: str | None = None
+    ) -> tuple[timedelta, dict[str, list[BucketCount]]]:
+        """Clusters per window of ``dimension`` over the baseline windows and the current one (trusted
+        dates only): what spike and new-entity rules compare."""
+        window = parse_duration(window_text)
+        start = self.now - window * (baseline_windows + 1)
+        counts = self.backend.bucket_counts(
+            dimension, window, start, self.now, query=query, filters=SearchFilters(exclude_guessed_dates=True)
+        )
+        return window, counts
 
     def daily_series(self, dimension: str, value: str, query: str | None) -> list[int]:
         start = self.now - timedelta(days=CHART_DAYS)

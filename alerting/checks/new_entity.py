@@ -7,7 +7,6 @@ from alerting.detectors import detect_emerging
 from alerting.emails import AlertEmail, Section
 from alerting.rules import NewEntityRule, parse_duration
 from alerting.state import FiredAlert
-from indexing.backend import SearchFilters
 
 
 class NewEntityCheck(RuleCheck):
@@ -15,11 +14,7 @@ class NewEntityCheck(RuleCheck):
 
     def evaluate(self, context: CheckContext) -> Emails:
         rule, now = self.rule, context.now
-        window = parse_duration(rule.window)
-        start = now - window * (rule.baseline_windows + 1)
-        counts = context.backend.bucket_counts(
-            rule.dimension, window, start, now, filters=SearchFilters(exclude_guessed_dates=True)
-        )
+        window, counts = context.window_counts(rule.dimension, rule.window, rule.baseline_windows)
         sections, fired = [], []
         for key, buckets in sorted(counts.items()):
             series = [b.count for b in buckets]

@@ -9,7 +9,6 @@ from alerting.detectors import detect_spikes
 from alerting.emails import AlertEmail, Section
 from alerting.rules import SpikeRule, parse_duration
 from alerting.state import FiredAlert
-from indexing.backend import SearchFilters
 
 
 class SpikeCheck(RuleCheck):
@@ -17,12 +16,7 @@ class SpikeCheck(RuleCheck):
 
     def evaluate(self, context: CheckContext) -> Emails:
         rule, now = self.rule, context.now
-        window = parse_duration(rule.window)
-        start = now - window * (rule.baseline_windows + 1)
-        counts = context.backend.bucket_counts(
-            rule.dimension, window, start, now, query=rule.query,
-            filters=SearchFilters(exclude_guessed_dates=True),
-        )  # fmt: skip
+        window, counts = context.window_counts(rule.dimension, rule.window, rule.baseline_windows, rule.query)
         out = []
         keyed = {
             key: [b.count for b in buckets]
