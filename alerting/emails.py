@@ -13,6 +13,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from alerting.chart import render_bar_chart
+from whirlpool.timetext import local_time
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _html_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
@@ -72,15 +73,16 @@ def kibana_discover_link(
     return f"{kibana_url.rstrip('/')}/app/discover#/?_g={quote(g, safe='(),:!')}&_a={quote(a, safe='(),:!')}"
 
 
-def render_email(alert: AlertEmail, sender: str) -> EmailMessage:
-    """Build the MIME message: multipart/alternative (text, multipart/related (HTML, PNGs))."""
+def render_email(alert: AlertEmail, sender: str, timezone: str = "UTC") -> EmailMessage:
+    """Build the MIME message: multipart/alternative (text, multipart/related (HTML, PNGs)); times
+    are shown in ``timezone`` (the alerts.timezone setting)."""
     charts: list[tuple[str, bytes]] = []
     for number, section in enumerate(alert.sections):
         if section.series:
             cid = make_msgid(idstring=f"chart{number}", domain="whirlpool.alerts")
             section.chart_cid = cid[1:-1]
             charts.append((cid, render_bar_chart(section.series)))
-    context = {"alert": alert, "sections": alert.sections}
+    context = {"alert": alert, "sections": alert.sections, "local": lambda value: local_time(value, timezone)}
     message = EmailMessage()
     message["Subject"] = alert.subject
     message["From"] = sender

@@ -79,7 +79,8 @@ def run_alert_rules(
         if dry_run:
             _write_dry_run(settings, smtp, emails, report)
         else:
-            _queue_and_deliver(state, smtp, emails, now, report, context.on_queued if context else [])
+            _queue_and_deliver(state, smtp, emails, now, report, context.on_queued if context else [],
+                               settings.alerts.timezone)
     finally:
         state.close()
     return report
@@ -101,7 +102,7 @@ def _write_dry_run(settings: Settings, smtp: SmtpSettings, emails: Emails, repor
     folder = dry_run_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     for email, _ in emails:
-        data = render_email(email, smtp.sender).as_bytes()
+        data = render_email(email, smtp.sender, settings.alerts.timezone).as_bytes()
         name = f"{email.rule}-{email.message_id[1:13]}.eml"
         tmp = folder / f".{name}.tmp"
         tmp.write_bytes(data)
@@ -112,11 +113,12 @@ def _write_dry_run(settings: Settings, smtp: SmtpSettings, emails: Emails, repor
 
 
 def _queue_and_deliver(
-    state: AlertState, smtp: SmtpSettings, emails: Emails, now: datetime, report: StageReport, on_queued: list
+    state: AlertState, smtp: SmtpSettings, emails: Emails, now: datetime, report: StageReport, on_queued: list,
+    timezone: str = "UTC",
 ) -> None:
     """Queue every email (and what fired) first, then mark watch hits and digests done, then send."""
     for email, fired in emails:
-        message = render_email(email, smtp.sender)
+        message = render_email(email, smtp.sender, timezone)
         eml = message.as_bytes(policy=WIRE_POLICY)
         state.enqueue(email.message_id, email.rule, email.recipients, email.subject, eml, now)
         for alert in fired:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from alerting.detectors import p_value_for_budget
-from whirlpool.timetext import parse_duration  # noqa: F401 - the rules' grammar, re-exported
+from whirlpool.timetext import known_zone, parse_duration  # noqa: F401 - the rules' grammar, re-exported
 from whirlpool.yamlconfig import ConfigError, _node_line, read_yaml
 
 SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
@@ -88,17 +87,13 @@ class DigestRule(_Rule):
 
     type: Literal["digest"]
     hour: int = Field(7, ge=0, le=23)
-    timezone: str = "UTC"
+    timezone: str | None = None  # None: the alerts.timezone setting
     top_per_theme: int = Field(3, ge=1, le=20)
 
     @field_validator("timezone")
     @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
 
 
 class CoverageGapRule(_Rule):

@@ -207,20 +207,26 @@ def batch_names(paths: list[str]) -> list[str]:
 
 # -- schedules and task defaults ---------------------------------------------------------------------
 def digest_time(config_dir: Path | None = None) -> tuple[int, str]:
-    """(hour, time zone) of the first enabled digest rule in alerts.yaml; (7, "UTC") when there is none.
+    """(hour, time zone) of the first enabled digest rule in alerts.yaml; (7, alerts.timezone) when there is none.
 
     Read at DAG parse time, so it is one small YAML read that never raises: a broken alerts.yaml is
     reported by the alerts task itself, with file and line.
     """
     folder = Path(config_dir) if config_dir else find_config_dir().path
+    zone = "UTC"
+    try:  # a digest rule that names no time zone follows alerts.timezone in settings.yaml
+        settings = yaml.safe_load((folder / "settings.yaml").read_text(encoding="utf-8")) or {}
+        zone = str((settings.get("alerts") or {}).get("timezone") or "UTC")
+    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError):
+        pass
     try:
         data = yaml.safe_load((folder / "alerts.yaml").read_text(encoding="utf-8")) or {}
         for rule in data.get("rules") or []:
             if rule.get("type") == "digest" and rule.get("enabled", True):
-                return int(rule.get("hour", 7)), str(rule.get("timezone", "UTC"))
+                return int(rule.get("hour", 7)), str(rule.get("timezone") or zone)
     except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError):
         pass
-    return 7, "UTC"
+    return 7, zone
 
 
 def alert_crons(

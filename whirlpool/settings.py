@@ -25,8 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from whirlpool.timetext import known_zone
 from whirlpool.yamlconfig import ConfigError, load_model, read_yaml
 
 # The folder above this package: a source checkout's root, or site-packages once installed. Not used to
@@ -157,7 +158,9 @@ class AlertSettings(_Section):
     enabled: bool = True
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     kibana_url: str = "http://localhost:5601"
-    timezone: str = "UTC"
+    timezone: str = "UTC"  # the time zone of times in emails, and of digest rules that name none
+
+    _zone = field_validator("timezone")(lambda value: known_zone(value))
 
 
 class Settings(_Section):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
 _SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -39,3 +40,20 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     if parsed is None:
         raise ValueError(f"cannot read {text!r} as a time: use 7d, 24h, 30m, 2w or a date like 2026-01-01")
     return parsed
+
+
+def known_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone (``Europe/Moscow``, ``Asia/Seoul``, ``UTC``); ValueError otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (expected an IANA name such as Europe/London)") from None
+    return name
+
+
+def local_time(value: datetime | None, zone: str = "UTC") -> str:
+    """``2026-12-01 17:05 MSK``: a moment as a reader in ``zone`` reads it (naive values are UTC)."""
+    if value is None:
+        return "date unknown"
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")

@@ -14,6 +14,7 @@ from alerting.checks.coverage_gap import silent_values
 from alerting.emails import AlertEmail, Section
 from alerting.rules import AlertsConfig, CoverageGapRule, DigestRule, NewEntityRule, SpikeRule
 from indexing.backend import SearchFilters
+from whirlpool.timetext import local_time
 
 
 class DigestCheck(RuleCheck):
@@ -21,7 +22,7 @@ class DigestCheck(RuleCheck):
 
     def evaluate(self, context: CheckContext) -> Emails:
         rule, state = self.rule, context.state
-        local = context.now.astimezone(ZoneInfo(rule.timezone))
+        local = context.now.astimezone(ZoneInfo(rule.timezone or context.settings.alerts.timezone))
         day = local.date().isoformat()
         if local.hour < rule.hour or state.digest_sent(rule.name, day):
             return []
@@ -46,7 +47,7 @@ def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: 
         sections.append(Section(
             heading="Alerts of the day",
             lines=[f"{f.rule}: {f.series_key}, {f.count} clusters (baseline {f.baseline:.1f}) at "
-                   f"{f.fired_at.strftime('%H:%M UTC')}" for f in spikes],
+                   f"{local_time(f.fired_at, context.settings.alerts.timezone)}" for f in spikes],
         ))  # fmt: skip
     gaps = []
     for other in config.rules:
