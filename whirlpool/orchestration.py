@@ -12,12 +12,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
@@ -39,23 +37,20 @@ SPIKE_CRON_DEFAULT = "*/15 * * * *"
 
 
 # -- settings from connections and the environment ------------------------------------------------
-def parse_connection(value: str) -> dict[str, Any]:
-    """An ``AIRFLOW_CONN_*`` value (URI or JSON) as conn_type, host, port, login, password, schema, extra."""
+def parse_connection(value: str, conn_id: str = "whirlpool") -> dict[str, Any]:
+    """An ``AIRFLOW_CONN_*`` value (URI or JSON), read by Airflow's own ``Connection``, as conn_type,
+    host, port, login, password, schema, extra."""
+    try:
+        from airflow.sdk import Connection
+    except ImportError:
+        raise ValueError(
+            "an AIRFLOW_CONN_* variable is set but Airflow is not installed: "
+            "pip install 'whirlpool[airflow]', or set WHIRLPOOL_ES_*/WHIRLPOOL_SMTP_* instead"
+        ) from None
     value = value.strip()
     if value.startswith("{"):
-        data = json.loads(value)
-        extra = data.get("extra") or {}
-        return {**data, "extra": json.loads(extra) if isinstance(extra, str) else extra}
-    parts = urlsplit(value)
-    return {
-        "conn_type": parts.scheme.replace("-", "_"),
-        "host": unquote(parts.hostname or "") or None,
-        "port": parts.port,
-        "login": unquote(parts.username) if parts.username else None,
-        "password": unquote(parts.password) if parts.password else None,
-        "schema": parts.path.lstrip("/") or None,
-        "extra": dict(parse_qsl(parts.query)),
-    }
+        return connection_fields(Connection.from_json(value, conn_id=conn_id))
+    return connection_fields(Connection.from_uri(value, conn_id=conn_id))
 
 
 def connection_fields(conn: Any) -> dict[str, Any]:
@@ -66,7 +61,7 @@ def connection_fields(conn: Any) -> dict[str, Any]:
         "port": conn.port,
         "login": conn.login,
         "password": conn.password,
-        "schema": conn.schema,
+        "schema": conn.schema or None,
         "extra": conn.extra_dejson,
     }
 
@@ -140,9 +135,9 @@ def settings_environ(
     """The environment with connection-derived overrides; connections default to ``AIRFLOW_CONN_*``."""
     env = dict(os.environ if environ is None else environ)
     if es_conn is None and env.get("AIRFLOW_CONN_WHIRLPOOL_ELASTICSEARCH"):
-        es_conn = parse_connection(env["AIRFLOW_CONN_WHIRLPOOL_ELASTICSEARCH"])
+        es_conn = parse_connection(env["AIRFLOW_CONN_WHIRLPOOL_ELASTICSEARCH"], ES_CONN_ID)
     if smtp_conn is None and env.get("AIRFLOW_CONN_WHIRLPOOL_SMTP"):
-        smtp_conn = parse_connection(env["AIRFLOW_CONN_WHIRLPOOL_SMTP"])
+        smtp_conn = parse_connection(env["AIRFLOW_CONN_WHIRLPOOL_SMTP"], SMTP_CONN_ID)
     if es_conn and es_conn.get("host"):
         env.update(es_environ(es_conn))
     if smtp_conn and smtp_conn.get("host"):
