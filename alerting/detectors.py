@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from scipy.special import betainc, gammaln, pdtrc
+
 
 @dataclass(frozen=True)
 class SpikeDecision:
@@ -51,32 +53,33 @@ def p_value_for_budget(false_alerts_per_week: float, series: int, windows_per_we
 
 
 def poisson_upper_tail(k: int, mean: float) -> float:
-    """P(X >= k) for X ~ Poisson(mean), computed stably in log space."""
+    """P(X >= k) for X ~ Poisson(mean): the regularised incomplete gamma function (scipy's pdtrc)."""
     if k <= 0:
         return 1.0
     if mean <= 0:
         return 0.0
-    return _upper_tail(k, lambda i: i * math.log(mean) - mean - math.lgamma(i + 1), lambda i: mean / (i + 1))
+    return float(pdtrc(k - 1, mean))
+
+
+def _size_and_success(mean: float, variance: float) -> tuple[float, float]:
+    """The negative binomial's (r, p) for this mean and variance (variance > mean)."""
+    return mean * mean / (variance - mean), mean / variance
 
 
 def negative_binomial_upper_tail(k: int, mean: float, variance: float) -> float:
-    """P(X >= k) for a negative binomial with this mean and variance (Poisson when variance <= mean)."""
+    """P(X >= k) for a negative binomial with this mean and variance (Poisson when variance <= mean).
+
+    P(X >= k) = I_{1-p}(k, r), the regularised incomplete beta function (scipy's betainc), exact in
+    the far tail where 1 - CDF would round to 0; r need not be a whole number.
+    """
     if k <= 0:
         return 1.0
     if mean <= 0:
         return 0.0
     if variance <= mean * (1 + 1e-9):
         return poisson_upper_tail(k, mean)
-    size = mean * mean / (variance - mean)  # r
-    success = mean / variance  # p
-    log_p, log_q = math.log(success), math.log1p(-success)
-    q = 1 - success
-    base = size * log_p - math.lgamma(size)
-    return _upper_tail(
-        k,
-        lambda i: base + math.lgamma(i + size) - math.lgamma(i + 1) + i * log_q,
-        lambda i: (i + size) / (i + 1) * q,
-    )
+    size, success = _size_and_success(mean, variance)
+    return float(betainc(k, size, 1.0 - success))
 
 
 def negative_binomial_pmf(k: int, mean: float, variance: float) -> float:
@@ -86,12 +89,11 @@ def negative_binomial_pmf(k: int, mean: float, variance: float) -> float:
     if mean <= 0:
         return 1.0 if k == 0 else 0.0
     if variance <= mean * (1 + 1e-9):
-        return math.exp(k * math.log(mean) - mean - math.lgamma(k + 1))
-    size, success = mean * mean / (variance - mean), mean / variance
+        return math.exp(k * math.log(mean) - mean - gammaln(k + 1))
+    size, success = _size_and_success(mean, variance)
     return math.exp(
-        size * math.log(success) - math.lgamma(size) + math.lgamma(k + size) - math.lgamma(k + 1)
-        + k * math.log1p(-success)
-    )  # fmt: skip
+        size * math.log(success) - gammaln(size) + gammaln(k + size) - gammaln(k + 1) + k * math.log1p(-success)
+    )
 
 
 def sliding_window_p(k: int, mean: float, variance: float) -> float:
@@ -106,30 +108,6 @@ def sliding_window_p(k: int, mean: float, variance: float) -> float:
     if k <= mean:
         return tail
     return min(1.0, tail + (k - mean) / k * mean * negative_binomial_pmf(k - 1, mean, variance))
-
-
-def _upper_tail(k: int, log_pmf, ratio) -> float:
-    """1 - sum of the pmf below k; near 1, the upper terms are summed directly for precision.
-
-    ``log_pmf(i)`` starts a run of terms, ``ratio(i)`` = pmf(i + 1) / pmf(i) continues it (cheaper than
-    a log-gamma per term); a running scale keeps the terms within floating-point range.
-    """
-    log_scale, term, lower = log_pmf(0), 1.0, 0.0
-    for i in range(k):
-        lower += term
-        term *= ratio(i)
-        if term > 1e200:
-            log_scale, lower, term = log_scale + math.log(1e200), lower / 1e200, term / 1e200
-    lower = math.exp(log_scale + math.log(lower)) if lower > 0 else 0.0
-    if lower < 0.999:
-        return max(0.0, 1.0 - lower)
-    total, term, i = 0.0, math.exp(log_pmf(k)), k
-    while True:
-        total += term
-        if term < 1e-18 * max(total, 1e-300) or i > k + 100_000:
-            return total
-        term *= ratio(i)
-        i += 1
 
 
 def estimate_dispersion(counts: list[int]) -> float:
