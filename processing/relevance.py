@@ -7,7 +7,9 @@ Both sides must be present AND tied together. The evidence is counted as named f
   whose title names both sides *is* the story);
 - sentences of the lead or body that name both sides, with or without a tie term; neighbouring
   sentences of one paragraph that do so together;
-- China named beside both (trilateral framing: "북중러", the Beijing parade).
+- China named beside both (trilateral framing: "북중러", the Beijing parade);
+- a third state or body in the title (the US, Japan, the UN): its own view of each side is often the
+  story ("Trump wants to meet Kim, is disappointed with Putin"), which lowers the score.
 The score is a weighted sum of the features (hand weights, or a logistic model fitted on the
 labelled tuning set when ``config/relevance_model.json`` is present: ``processing.relevance_model``),
 and the reasons name each feature that fired, so every score can be explained.
@@ -63,6 +65,8 @@ FEATURES: dict[str, tuple[float, str]] = {
     "dprk_troops_war": (0.45, "DPRK soldiers in Russia's war (with Ukraine, Kursk, or as prisoners)"),
     "title_one_side": (-0.1, "the title names one side"),
     "lead_tie": (0.1, "the first sentence of the lead names both sides"),
+    "third_party_title": (-0.2, "the title names a third state or body (its view of both is often the story)"),
+    "states_listed_title": (-0.2, "the title lists several other states beside both sides"),
     "one_side_only": (0.0, "only one side named"),
 }
 FEATURE_NAMES = tuple(FEATURES)
@@ -78,6 +82,8 @@ class Sentence:
     china: bool = False
     war: bool = False  # Ukraine, Kursk, or prisoners of war named
     troops: bool = False  # a troop-deployment term
+    third_party: bool = False  # a third state or body named (the US, Japan, the UN...)
+    others: set[str] = field(default_factory=set)  # the third parties and China named
 
 
 @dataclass
@@ -132,8 +138,12 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
             span.add(concept.side)
             if span == SIDES:
                 sentence.pair_term = True  # one term names both: 북러, 露朝, 朝俄
+        if concept.third_party:
+            sentence.third_party = True
+            sentence.others.add(concept.id)
         if concept.id == CHINA:
             sentence.china = True
+            sentence.others.add(concept.id)
         elif concept.id in WAR_PLACES or (concept.code == "troop_deployment" and _POW.search(match.term)):
             sentence.war = True
         if concept.theme == "troop_deployment":
@@ -141,7 +151,9 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
         if concept.theme is not None:  # a theme term, or a weapon or place that implies one
             sentence.themes.add(concept.theme)
     return [
-        found[n] for n in sorted(found) if found[n].sides or found[n].themes or found[n].china or found[n].war
+        found[n]
+        for n in sorted(found)
+        if found[n].sides or found[n].themes or found[n].china or found[n].war or found[n].third_party
     ]
 
 
@@ -177,6 +189,10 @@ def relevance_features(
         features["digest"] = 1.0  # a roundup whose stories name the two apart
     if any(s.pair_term for s in title):
         features["pair_term_title"] = 1.0
+    if any(s.third_party for s in title):
+        features["third_party_title"] = 1.0
+    if title and len(set().union(*(s.others for s in title))) >= 2:
+        features["states_listed_title"] = 1.0  # "the US, Russia, the DPRK and Belarus voted against"
     if len(title_sides) == 2:
         features["both_title"] = 1.0
         tied_themes |= title_themes

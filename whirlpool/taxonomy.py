@@ -92,6 +92,8 @@ class Concept(BaseModel):
     # the theme a mention of this concept implies (Kursk → troop_deployment, Vostochny →
     # strategic_tech, the Tumen bridge → economy_trade); weapons imply arms_transfers
     implies_theme: str | None = None
+    # a state or body neither side, whose own view of both is often the story, not a tie between them
+    third_party: bool = False
 
     @field_validator("aliases", "weak_aliases", "abbreviations")
     @classmethod

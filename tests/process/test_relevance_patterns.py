@@ -113,6 +113,32 @@ def test_a_french_item_is_scored_on_the_names_it_contains(analyse):
     assert ("person.putin", "Poutine") in evidence(result)
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Генасамблея ООН ухвалила українську резолюцію; проти проголосували США, рф, КНДР та Білорусь",
+        "트럼프 '골든돔' 구축 공식 발표…\"中·러·北 미사일 위협 대응\"",
+    ],
+)
+def test_a_third_states_view_of_both_sides_in_a_list_of_states_is_not_a_tie(analyse, title):
+    result = analyse(title)
+    assert not result.relevant, (result.relevance.score, result.relevance.reasons)
+    assert "the title names a third state or body (its view of both is often the story)" in result.relevance.reasons
+    assert "the title lists several other states beside both sides" in result.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '美 국무부 "北, 러시아에 병력 추가 파병…우크라이나 전선 투입"',
+        "US says North Korea has shipped millions of artillery shells to Russia",
+    ],
+)
+def test_a_third_state_reporting_a_tie_between_the_sides_still_counts(analyse, title):
+    result = analyse(title)
+    assert result.relevant, (result.relevance.score, result.relevance.reasons)
+
+
 @pytest.mark.parametrize("title", ["", "北·러", "러"])
 def test_empty_or_abbreviation_only_headlines_get_a_score_and_reasons(analyse, title):
     result = analyse(title)
