@@ -29,12 +29,13 @@ class KibanaError(Exception):
     """Kibana could not be reached or refused the import (the message says why, in one line)."""
 
 
-def _data_view_id(prefix: str) -> str:
+def data_view_id(prefix: str) -> str:
+    """The saved data view's id (what Discover links and every visualisation refer to)."""
     return f"{prefix}-data-view"
 
 
 def _ref(prefix: str, name: str = "kibanaSavedObjectMeta.searchSourceJSON.index") -> dict[str, str]:
-    return {"name": name, "type": "index-pattern", "id": _data_view_id(prefix)}
+    return {"name": name, "type": "index-pattern", "id": data_view_id(prefix)}
 
 
 def _search_source(kuery: str, filters: list | None = None) -> str:
@@ -56,7 +57,7 @@ def data_view(prefix: str) -> dict[str, Any]:
     }
     return {
         "type": "index-pattern",
-        "id": _data_view_id(prefix),
+        "id": data_view_id(prefix),
         "attributes": {
             "title": prefix,
             "name": "Whirlpool articles",
