@@ -92,6 +92,15 @@ class Concept(BaseModel):
     # the theme a mention of this concept implies (Kursk → troop_deployment, Vostochny →
     # strategic_tech, the Tumen bridge → economy_trade); weapons imply arms_transfers
     implies_theme: str | None = None
+    # a place's latitude and longitude (WGS 84), for the map of places in Kibana
+    coordinates: tuple[float, float] | None = None
+
+    @field_validator("coordinates")
+    @classmethod
+    def _on_earth(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):
+            raise ValueError(f"coordinates {list(value)} are not [latitude, longitude] on Earth")
+        return value
 
     @field_validator("aliases", "weak_aliases", "abbreviations")
     @classmethod
