@@ -34,7 +34,9 @@ def referenced_fields(obj: dict) -> set[str]:
     found.update(json.loads(attributes.get("fieldFormatMap", "{}")))
     state = attributes.get("state", {})
     for layer in state.get("datasourceStates", {}).get("formBased", {}).get("layers", {}).values():
-        found.update(c["sourceField"] for c in layer["columns"].values() if c["sourceField"] != "___records___")
+        found.update(
+            c["sourceField"] for c in layer["columns"].values() if c["sourceField"] != "___records___"
+        )
     found.update(re.findall(r"([A-Za-z_][\w.]*)\s*:", state.get("query", {}).get("query", "")))
     for layer in json.loads(attributes.get("layerListJSON", "[]")):
         if "geoField" in layer["sourceDescriptor"]:
