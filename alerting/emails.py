@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import quote
 
+import prison
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from alerting.chart import render_bar_chart
+from indexing.kibana import LIST_COLUMNS
 from whirlpool.timetext import local_time
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -63,14 +65,27 @@ class AlertEmail:
         return f"<{digest}@whirlpool.alerts>"
 
 
-def kibana_discover_link(
-    kibana_url: str, query: str, start: datetime, end: datetime, index: str = "whirlpool-articles"
-) -> str:
-    """A Kibana Discover URL with the same query (KQL) and time range."""
-    kql = query.replace("'", "!'")
-    g = f"(time:(from:'{start.isoformat()}',to:'{end.isoformat()}'))"
-    a = f"(index:'{index}',query:(language:kuery,query:'{kql}'))"
-    return f"{kibana_url.rstrip('/')}/app/discover#/?_g={quote(g, safe='(),:!')}&_a={quote(a, safe='(),:!')}"
+def kibana_discover_link(kibana_url: str, data_view_id: str, kql: str, start: datetime, end: datetime) -> str:
+    """A Kibana Discover URL: the saved data view, the query (KQL) and the time range [start, end],
+    in Discover's rison URL state (``_g`` global time, ``_a`` app state)."""
+    g = {"time": {"from": kibana_time(start), "to": kibana_time(end)}}
+    a = {
+        "columns": LIST_COLUMNS,
+        "dataSource": {"dataViewId": data_view_id, "type": "dataView"},
+        "filters": [],
+        "query": {"language": "kuery", "query": kql},
+        "sort": [["published_at", "desc"]],
+    }
+    safe = "(),:!"
+    return (
+        f"{kibana_url.rstrip('/')}/app/discover#/"
+        f"?_g={quote(prison.dumps(g), safe=safe)}&_a={quote(prison.dumps(a), safe=safe)}"
+    )
+
+
+def kibana_time(moment: datetime) -> str:
+    """An absolute time as Kibana writes it in URLs: UTC, milliseconds, ``Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def render_email(alert: AlertEmail, sender: str, timezone: str = "UTC") -> EmailMessage:

@@ -10,11 +10,20 @@ if TYPE_CHECKING:
 
 
 def open_backend(settings: Settings, backend: str | None = None) -> IndexBackend:
-    """The backend the settings name (``backend`` overrides), with the taxonomy for expansion."""
+    """The backend the settings name (``backend`` overrides), with the taxonomy for expansion.
+
+    Raises BackendNotConfigured (naming the setting) when Elasticsearch is chosen without a URL."""
     from indexing.expansion import load_concept_lookup
 
     which = backend or settings.index_backend
     if which == "elasticsearch":
+        if not settings.elasticsearch.url:
+            from indexing.backend import BackendNotConfigured
+
+            raise BackendNotConfigured(
+                "the elasticsearch backend needs a URL: set WHIRLPOOL_ES_URL "
+                "(or elasticsearch.url in settings.yaml)"
+            )
         from indexing.elasticsearch_backend import ElasticsearchBackend
 
         opened: IndexBackend = ElasticsearchBackend.from_settings(settings)

@@ -21,6 +21,10 @@ class IndexUnavailable(Exception):
     """The index cannot be reached or refuses writes: the caller keeps the batch for the next run."""
 
 
+class BackendNotConfigured(ValueError):
+    """The chosen backend lacks a setting it needs; the message names the setting to set."""
+
+
 class QuerySyntaxError(ValueError):
     """A search query that cannot be parsed; the message names the problem in one line."""
 

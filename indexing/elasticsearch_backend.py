@@ -30,7 +30,7 @@ from indexing.backend import (
     SearchResult,
 )
 from indexing.buckets import count_into_buckets, dimension_values, window_filters
-from indexing.mapping import LANGUAGE_SUBFIELDS, index_template
+from indexing.mapping import LANGUAGE_SUBFIELDS, article_from_source, index_document, index_template
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
 from whirlpool.article import Article, utcnow
@@ -163,7 +163,7 @@ class ElasticsearchBackend(IndexBackend):
                     "_op_type": "index",
                     "_index": self.alias,
                     "_id": article.id,
-                    "_source": article.model_dump(mode="json"),
+                    "_source": index_document(article, self.taxonomy),
                 }
 
         try:
@@ -221,7 +221,7 @@ class ElasticsearchBackend(IndexBackend):
     def get(self, article_id: str) -> Article | None:
         found = self._call(self.client.search, index=self.alias, query={"term": {"id": article_id}}, size=1)
         hits = found["hits"]["hits"]
-        return Article.model_validate(hits[0]["_source"]) if hits else None
+        return article_from_source(hits[0]["_source"]) if hits else None
 
     def count(self, filters: SearchFilters | None = None) -> int:
         query = self._filtered(MatchAll(), filters or SearchFilters())
@@ -250,7 +250,7 @@ class ElasticsearchBackend(IndexBackend):
             highlights = [
                 fragment for fragments in raw.get("highlight", {}).values() for fragment in fragments
             ]
-            article = Article.model_validate(raw["_source"])
+            article = article_from_source(raw["_source"])
             hits.append(Hit(article=article, score=float(raw.get("_score") or 0.0), highlights=highlights))
         return SearchResult(total=found["hits"]["total"]["value"], hits=hits, expanded_query=expanded)
 

@@ -4,6 +4,11 @@ Every Article field is mapped from its pydantic type; the free-text fields get p
 sub-fields: ``.en`` (english), ``.ru`` (russian), ``.uk`` (Ukrainian: lowercase plus the light
 Russian snowball stemmer, which handles the shared Slavic endings; no Ukrainian stemmer ships
 with Elasticsearch), ``.cjk`` (cjk bigrams for Chinese, Japanese and Korean).
+
+A few fields exist only in the index (``DERIVED_FIELDS``), derived at index time from the Article
+and the taxonomy so Kibana can show names and a map: the English labels of the entities and places
+(``entity_labels``, ``place_labels``) and the places' coordinates (``place_locations``, a
+``geo_point``). :func:`index_document` adds them; :func:`article_from_source` drops them again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from whirlpool.article import Article
 TEXT_FIELDS = ("title", "summary", "body")
 LANGUAGE_SUBFIELDS = {"en": "english", "ru": "russian", "uk": "whirlpool_ukrainian", "cjk": "cjk"}
 NOT_INDEXED = ("evidence",)
+DERIVED_FIELDS: dict[str, dict[str, Any]] = {
+    "entity_labels": {"type": "keyword", "ignore_above": 256},
+    "place_labels": {"type": "keyword", "ignore_above": 256},
+    "place_locations": {"type": "geo_point"},
+}
 
 ANALYSIS = {
     "filter": {"whirlpool_light_slavic_stem": {"type": "stemmer", "language": "light_russian"}},
@@ -70,9 +80,48 @@ def _field_mapping(name: str, annotation: Any) -> dict[str, Any]:
 
 
 def article_mapping() -> dict[str, Any]:
-    """The mapping for every field of :class:`Article` (strict: unknown fields are rejected)."""
+    """The mapping for every field of :class:`Article` and the derived fields (strict: unknown fields
+    are rejected)."""
     properties = {name: _field_mapping(name, info.annotation) for name, info in Article.model_fields.items()}
-    return {"dynamic": "strict", "properties": properties}
+    return {"dynamic": "strict", "properties": {**properties, **DERIVED_FIELDS}}
+
+
+def concept_label(taxonomy: Any | None, concept_id: str) -> str:
+    """A concept's English label (its id when the taxonomy does not know it)."""
+    if taxonomy is None:
+        return concept_id
+    try:
+        concept = taxonomy.concept(concept_id)
+    except KeyError:
+        return concept_id
+    return concept.labels.get("en") or concept_id
+
+
+def derived_fields(article: Article, taxonomy: Any | None) -> dict[str, Any]:
+    """The index-only fields of ``article``: labels of its entities and places, places' coordinates."""
+    locations = []
+    for place in article.places:
+        try:
+            coordinates = taxonomy.concept(place).coordinates if taxonomy is not None else None
+        except KeyError:
+            coordinates = None
+        if coordinates is not None:
+            locations.append({"lat": coordinates[0], "lon": coordinates[1]})
+    return {
+        "entity_labels": [concept_label(taxonomy, c) for c in article.entities],
+        "place_labels": [concept_label(taxonomy, c) for c in article.places],
+        "place_locations": locations,
+    }
+
+
+def index_document(article: Article, taxonomy: Any | None = None) -> dict[str, Any]:
+    """The document indexed for ``article``: its fields (JSON) and the derived fields."""
+    return {**article.model_dump(mode="json"), **derived_fields(article, taxonomy)}
+
+
+def article_from_source(source: dict[str, Any]) -> Article:
+    """The Article back from an indexed document (derived fields dropped)."""
+    return Article.model_validate({k: v for k, v in source.items() if k not in DERIVED_FIELDS})
 
 
 def index_template(prefix: str) -> dict[str, Any]:

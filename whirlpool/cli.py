@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from whirlpool.console import cli_config_dir, remember_config_dir
+from whirlpool.console import cli_config_dir, fail, remember_config_dir
 
 # name -> (module, attribute, one-line help shown in `whirlpool --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -54,6 +54,15 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attribute)
         command.name = name
         return command
+
+    def invoke(self, ctx: click.Context):
+        """In every command, an index backend chosen without its settings is one line naming them."""
+        from indexing.backend import BackendNotConfigured
+
+        try:
+            return super().invoke(ctx)
+        except BackendNotConfigured as exc:
+            fail(str(exc))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]

@@ -94,6 +94,15 @@ class Concept(BaseModel):
     implies_theme: str | None = None
     # a state or body neither side, whose own view of both is often the story, not a tie between them
     third_party: bool = False
+    # a place's latitude and longitude (WGS 84), for the map of places in Kibana
+    coordinates: tuple[float, float] | None = None
+
+    @field_validator("coordinates")
+    @classmethod
+    def _on_earth(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):
+            raise ValueError(f"coordinates {list(value)} are not [latitude, longitude] on Earth")
+        return value
 
     @field_validator("aliases", "weak_aliases", "abbreviations")
     @classmethod

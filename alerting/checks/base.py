@@ -19,6 +19,8 @@ from alerting.emails import AlertEmail, Story, kibana_discover_link
 from alerting.rules import AlertsConfig, parse_duration
 from alerting.state import AlertState, FiredAlert
 from indexing.backend import BucketCount, IndexBackend, SearchFilters, SearchRequest
+from indexing.kibana import data_view_id
+from indexing.kql import quoted, search_kql
 from whirlpool.article import Article
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings
@@ -33,7 +35,8 @@ _FILTER_FIELD = {
     "source_id": "source_ids",
     "language": "languages",
 }
-_KQL_FIELD = {"themes": "themes", "entities": "entities", "source_kind": "source_kind", "source_id": "source_id", "language": "language"}  # fmt: skip
+# Count dimensions SearchFilters cannot narrow to: the Discover link filters on their field itself.
+_KQL_ONLY_FIELD = {"places": "places"}
 
 # The emails a rule sends, each with the alerts it reports (recorded in the state once queued).
 Emails = list[tuple[AlertEmail, list[FiredAlert]]]
@@ -99,14 +102,24 @@ class CheckContext:
         )  # fmt: skip
         return [b.count for b in counts.get(value, [])] or [0] * CHART_DAYS
 
-    def kibana(self, dimension: str, value: str, query: str | None, start: datetime) -> str:
-        parts = [f"({query})"] if query else []
-        if dimension in _KQL_FIELD:
-            parts.append(f'{_KQL_FIELD[dimension]}:"{value}"')
+    def kibana(
+        self,
+        query: str | None,
+        filters: SearchFilters,
+        dimension: str | None = None,
+        value: str | None = None,
+    ) -> str:
+        """A Discover link to what the email lists: the saved data view, the query expanded across
+        scripts and translated to KQL with the filters, and the filters' time range."""
+        extra = []
+        if dimension in _KQL_ONLY_FIELD and value is not None:
+            extra.append(f"{_KQL_ONLY_FIELD[dimension]}:{quoted(value)}")
+        kql = search_kql(query, filters, self.backend.taxonomy, *extra)
+        data_view = data_view_id(self.settings.elasticsearch.index_prefix)
+        start = filters.since or self.now
         return kibana_discover_link(
-            self.settings.alerts.kibana_url, " AND ".join(parts) or "*", start, self.now,
-            self.settings.elasticsearch.index_prefix,
-        )  # fmt: skip
+            self.settings.alerts.kibana_url, data_view, kql, start, filters.until or self.now
+        )
 
     def in_cooldown(
         self, rule_name: str, key: str, cooldown: timedelta, current: int, refire: float | None

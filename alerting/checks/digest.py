@@ -72,17 +72,14 @@ def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: 
         today = buckets[-1].count if buckets else 0
         if today == 0:
             continue
-        stories = context.top_stories(
-            None,
-            SearchFilters(since=since, until=now, themes=[theme], relevant_only=True),
-            rule.top_per_theme,
-        )
+        listed = SearchFilters(since=since, until=now, themes=[theme], relevant_only=True)
+        stories = context.top_stories(None, listed, rule.top_per_theme)
         sections.append(Section(
             heading=f"{theme.replace('_', ' ').capitalize()}: {today} stor{'y' if today == 1 else 'ies'}",
             stories=stories,
             series=[b.count for b in buckets],
             series_label=theme,
-            kibana_link=context.kibana("themes", theme, None, now - timedelta(days=CHART_DAYS)),
+            kibana_link=context.kibana(None, listed),
         ))  # fmt: skip
     # a story tagged with three themes is one story: count the relevant clusters once, not per theme
     total = backend.bucket_counts(

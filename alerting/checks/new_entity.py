@@ -24,14 +24,15 @@ class NewEntityCheck(RuleCheck):
                 continue
             if context.in_cooldown(rule.name, key, parse_duration(rule.cooldown), series[-1], None):
                 continue
-            stories = context.top_stories(None, context.filters(rule.dimension, key, now - window, now))
+            listed = context.filters(rule.dimension, key, now - window, now)
+            stories = context.top_stories(None, listed)
             sections.append(
                 Section(
                     heading=f"New: {key} ({series[-1]} story clusters in the last {rule.window})",
                     reason=f"{sum(series[:-1])} cluster(s) in the previous {rule.baseline_windows} windows, "
                     f"{series[-1]} now (threshold {rule.min_count})",
                     stories=stories,
-                    kibana_link=context.kibana(rule.dimension, key, None, now - window),
+                    kibana_link=context.kibana(None, listed, rule.dimension, key),
                 )
             )
             fired.append(FiredAlert(rule.name, key, now, now - window, now, series[-1],

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from alerting.checks.base import CHART_DAYS, CheckContext, Emails, RuleCheck
+from alerting.checks.base import CheckContext, Emails, RuleCheck
 from alerting.detectors import detect_spikes
 from alerting.emails import AlertEmail, Section
 from alerting.rules import SpikeRule, parse_duration
@@ -38,10 +36,8 @@ class SpikeCheck(RuleCheck):
                 rule.name, key, parse_duration(rule.cooldown), decision.current, rule.refire_factor
             ):
                 continue
-            stories = context.top_stories(
-                rule.query,
-                context.filters(rule.dimension, key, now - window, now, exclude_guessed_dates=True),
-            )
+            listed = context.filters(rule.dimension, key, now - window, now, exclude_guessed_dates=True)
+            stories = context.top_stories(rule.query, listed)
             label = key if rule.dimension != "total" else (rule.query or "all coverage")
             subject = (
                 f"Spike: {label} {decision.current} stories in {rule.window}, {decision.ratio:.0f}× baseline"
@@ -53,7 +49,7 @@ class SpikeCheck(RuleCheck):
                 stories=stories,
                 series=context.daily_series(rule.dimension, key, rule.query),
                 series_label=label,
-                kibana_link=context.kibana(rule.dimension, key, rule.query, now - timedelta(days=CHART_DAYS)),
+                kibana_link=context.kibana(rule.query, listed, rule.dimension, key),
             )
             email = AlertEmail(
                 rule.name,

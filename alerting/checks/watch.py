@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alerting.checks.base import CheckContext, Emails, RuleCheck
-from alerting.emails import AlertEmail, Section, kibana_discover_link
+from alerting.emails import AlertEmail, Section
 from alerting.rules import WatchRule, parse_duration
 from alerting.state import FiredAlert
 from indexing.backend import SearchFilters
@@ -34,7 +34,7 @@ class WatchCheck(RuleCheck):
             heading=f"New stories matching “{rule.query}”",
             reason=f"saved query of rule '{rule.name}'",
             stories=stories,
-            kibana_link=kibana_discover_link(context.settings.alerts.kibana_url, rule.query, since, now),
+            kibana_link=context.kibana(rule.query, filters),
         )
         key = "|".join(sorted(s.id for s in stories))
         fired = FiredAlert(rule.name, rule.query, now, since, now, len(stories), 0.0, [s.id for s in stories])

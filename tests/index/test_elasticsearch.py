@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 
 from indexing.backend import IndexUnavailable
 from indexing.elasticsearch_backend import ElasticsearchBackend
-from indexing.mapping import article_mapping
+from indexing.mapping import DERIVED_FIELDS, article_mapping
 from tests.index.corpus import CORPUS, make_article
 from whirlpool.article import Article
 from whirlpool.loopback import free_port
@@ -18,7 +18,7 @@ from whirlpool.loopback import free_port
 
 def test_mapping_covers_every_article_field_with_language_subfields():
     properties = article_mapping()["properties"]
-    assert set(properties) == set(Article.model_fields)
+    assert set(properties) == set(Article.model_fields) | set(DERIVED_FIELDS)
     assert set(properties["title"]["fields"]) == {"en", "ru", "uk", "cjk"}
     assert properties["published_at"]["type"] == "date"
     assert properties["themes"]["type"] == "keyword"

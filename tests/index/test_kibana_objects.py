@@ -32,9 +32,15 @@ def referenced_fields(obj: dict) -> set[str]:
     if attributes.get("timeFieldName"):
         found.add(attributes["timeFieldName"])
     found.update(json.loads(attributes.get("fieldFormatMap", "{}")))
-    for agg in json.loads(attributes.get("visState", "{}")).get("aggs", []):
-        if "field" in agg.get("params", {}):
-            found.add(agg["params"]["field"])
+    state = attributes.get("state", {})
+    for layer in state.get("datasourceStates", {}).get("formBased", {}).get("layers", {}).values():
+        found.update(
+            c["sourceField"] for c in layer["columns"].values() if c["sourceField"] != "___records___"
+        )
+    found.update(re.findall(r"([A-Za-z_][\w.]*)\s*:", state.get("query", {}).get("query", "")))
+    for layer in json.loads(attributes.get("layerListJSON", "[]")):
+        if "geoField" in layer["sourceDescriptor"]:
+            found.add(layer["sourceDescriptor"]["geoField"])
     source = json.loads(attributes.get("kibanaSavedObjectMeta", {}).get("searchSourceJSON", "{}"))
     kuery = source.get("query", {}).get("query", "")
     found.update(re.findall(r"([A-Za-z_][\w.]*)\s*:", kuery))
@@ -53,10 +59,12 @@ def test_every_field_a_saved_object_references_exists_in_the_mapping():
         "published_at",
         "themes",
         "language",
-        "source_id",
         "source_kind",
-        "entities",
+        "entity_labels",
+        "source_name",
+        "place_locations",
         "relevant",
+        "is_representative",
     } <= checked
 
 
@@ -65,12 +73,12 @@ def test_saved_objects_include_the_data_view_searches_and_dashboard_with_resolva
     by_id = {o["id"]: o for o in objects}
     assert by_id["whirlpool-articles-data-view"]["attributes"]["title"] == "whirlpool-articles"
     titles = [o["attributes"]["title"] for o in objects if o["type"] == "search"]
-    assert titles == ["Theme: sanctions", "Theme: arms transfers", "Relevant in the last 24 h"]
+    assert titles == ["Theme: sanctions", "Theme: arms transfers", "Latest relevant stories"]
     for obj in objects:
         for reference in obj["references"]:
             assert reference["id"] in by_id, f"{obj['id']} refers to missing {reference['id']}"
     panels = json.loads(by_id["whirlpool-articles-dashboard"]["attributes"]["panelsJSON"])
-    assert len(panels) == 6
+    assert len(panels) == 8
 
 
 def test_the_shipped_ndjson_matches_what_the_generator_makes():

@@ -31,7 +31,13 @@ from whirlpool.console import common_options, console, fail, load_cli_settings
 def search(query: str, **options) -> None:
     """Search articles: terms, "phrases", AND/OR/NOT, field:value, entity:<id>, prefix*."""
     from indexing import open_backend
-    from indexing.backend import IndexUnavailable, QuerySyntaxError, SearchFilters, SearchRequest
+    from indexing.backend import (
+        BackendNotConfigured,
+        IndexUnavailable,
+        QuerySyntaxError,
+        SearchFilters,
+        SearchRequest,
+    )
     from whirlpool.timetext import parse_when
 
     settings = load_cli_settings(options.pop("config_dir", None))
@@ -51,7 +57,10 @@ def search(query: str, **options) -> None:
         relevant_only=options["relevant"],
     )
     request = SearchRequest(query, filters, options["sort"], options["limit"], exact=options["exact"])
-    backend = open_backend(settings, options["backend"])
+    try:
+        backend = open_backend(settings, options["backend"])
+    except BackendNotConfigured as exc:
+        fail(str(exc))
     try:
         backend.ensure_ready()
         result = backend.search(request)
