@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
 from whirlpool.yamlconfig import ConfigError, load_model, read_yaml
 
@@ -87,6 +87,8 @@ class _Section(BaseModel):
 
 
 class CollectSettings(_Section):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
     user_agent: str = (
         "WhirlpoolBot/0.1 (+https://github.com/whirlpool-monitoring/whirlpool; media monitoring)"
     )
@@ -104,6 +106,18 @@ class CollectSettings(_Section):
     min_body_chars: int = Field(200, ge=0)  # shorter extracted text is a stub: fall back to the feed summary
     backoff_base_minutes: float = Field(10.0, gt=0)  # failing feeds wait base * 2**(failures-1)
     backoff_max_hours: float = Field(24.0, gt=0)
+    # Beyond public addresses, what may be fetched: false (nothing: loopback, private, link-local,
+    # multicast, reserved addresses are refused, redirects included), true (everything: intranet
+    # sources, the demo), or a list of networks (["10.20.0.0/16"]). See crawlers.netpolicy.
+    allow_private_networks: bool | list[IPvAnyNetwork] = False
+
+    @field_validator("allow_private_networks", mode="before")
+    @classmethod
+    def _networks_from_text(cls, value: Any) -> Any:
+        """From the environment: "10.20.0.0/16,127.0.0.1/32" is a list of networks."""
+        if isinstance(value, str) and any(mark in value for mark in "./:"):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 class ProcessSettings(_Section):
