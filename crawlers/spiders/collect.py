@@ -18,10 +18,10 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
-from w3lib.encoding import http_content_type_encoding
+from w3lib.encoding import http_content_type_encoding, resolve_encoding
 
 from crawlers.articles import build_article
-from crawlers.extraction import ExtractedPage, date_from_text, extract_article
+from crawlers.extraction import ExtractedPage, date_from_text, error_page_reason, extract_article
 from crawlers.failures import describe_failure
 from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.googlenews import decode_google_news_url
@@ -208,6 +208,10 @@ class CollectSpider(scrapy.Spider):
             link,
             callback=self.parse_page,
             errback=self.on_page_error,
+            # Not Scrapy's duplicate filter: it would silently drop a redirect back to a URL already
+            # requested (a redirect loop), losing the item. Links are deduplicated above, by canonical
+            # URL, and an article reached twice by redirects is dropped as seen (DropSeenArticles).
+            dont_filter=True,
             meta={
                 "source_id": source.id,
                 "entry": entry.to_dict(),
@@ -237,6 +241,19 @@ class CollectSpider(scrapy.Spider):
         # (response.encoding would be Scrapy's own guess when nothing is declared.)
         declared = http_content_type_encoding(_header(response, "Content-Type") or "")
         page = extract_article(response.body, response.url, declared)
+        if declared and resolve_encoding(declared) != resolve_encoding(page.encoding):
+            self._warn(
+                f"page declares {declared.lower()} but is not: read as {page.encoding}, "
+                f"detected from its text ({response.url})",
+                source.id,
+                entry.link,
+            )
+        soft_404 = error_page_reason(page, self.collect.min_body_chars)
+        if soft_404:  # the page is not the story: what the feed said is kept, as for a failed page
+            self._fail(f"{soft_404} at {response.url}", source.id, entry.link)
+            if entry.title or entry.summary or entry.content:
+                yield self._article(source, entry.link, entry, None, meta["feed_url"], meta["key"])
+            return
         method = ExtractionMethod.TRAFILATURA
         listing = source.listing if meta.get("listing") else None
         if listing is not None:  # the site's own selectors, where configured, over trafilatura's reading
