@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import html as html_module
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -89,6 +90,7 @@ _CANONICAL = re.compile(
     re.IGNORECASE,
 )
 _HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>([^<]*)</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html\b[^>]*\blang=[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
 
 
@@ -156,7 +158,9 @@ def extract_article(body: bytes, url: str, declared_encoding: str | None = None)
         )
     except Exception:  # trafilatura raises on some broken trees: treat as nothing extracted
         document = None
-    if document is None:
+    if document is None:  # the <title> alone still tells what the page is (an error page, say)
+        title = _HTML_TITLE.search(html[:20_000])
+        page.title = " ".join(html_module.unescape(title.group(1)).split()) if title else ""
         page.method = "none"
         return page
     page.text = (document.text or "").strip()
