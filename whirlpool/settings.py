@@ -20,6 +20,7 @@ Secrets (passwords, API keys) come only from the environment or Airflow connecti
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from importlib import resources
 from pathlib import Path
@@ -86,6 +87,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 class CollectSettings(_Section):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -111,13 +115,26 @@ class CollectSettings(_Section):
     # sources, the demo), or a list of networks (["10.20.0.0/16"]). See crawlers.netpolicy.
     allow_private_networks: bool | list[IPvAnyNetwork] = False
 
-    @field_validator("allow_private_networks", mode="before")
+    @field_validator("allow_private_networks", mode="plain")
     @classmethod
-    def _networks_from_text(cls, value: Any) -> Any:
-        """From the environment: "10.20.0.0/16,127.0.0.1/32" is a list of networks."""
-        if isinstance(value, str) and any(mark in value for mark in "./:"):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _false_true_or_networks(cls, value: Any) -> bool | list[IPNetwork]:
+        """false, true, or networks; from the environment "10.20.0.0/16,127.0.0.1/32" is a list."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("true", "yes", "on", "1", "false", "no", "off", "0", ""):
+                return word in ("true", "yes", "on", "1")
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple):
+            raise ValueError("expected false, true or a list of networks such as [10.20.0.0/16]")
+        networks = []
+        for item in value:
+            try:
+                networks.append(ipaddress.ip_network(str(item), strict=False))
+            except ValueError:
+                raise ValueError(f"{item!r} is not a network (write one as 10.20.0.0/16)") from None
+        return networks
 
 
 class ProcessSettings(_Section):

@@ -21,6 +21,7 @@ from tests.conftest import REPO, make_workspace
 from tests.faults.conftest import RSS, Run, source
 from tests.index.conftest import elasticsearch_url  # noqa: F401 - the shared Elasticsearch fixture
 from tests.process.conftest import make_article
+from whirlpool.console import exit_code
 from whirlpool.loopback import free_port
 from whirlpool.pipeline import index_consumer, run_index, run_process
 from whirlpool.stagestore import PROCESSED, RAW, StageStore
@@ -120,7 +121,7 @@ def test_the_crawler_child_killed_mid_batch_then_rerun_collects_every_item_once(
     assert line.startswith(
         "[collect] crawler process exited with code -9 before finishing; articles fetched so far are kept: "
     )
-    assert killed.counts["articles_new"] == 2
+    assert killed.counts["articles_new"] == 2 and exit_code([killed]) == 1  # `whirlpool collect` fails
 
     again = collect_sources(settings, [feed], store, force=True)
     assert again.outcomes == [] and again.counts["articles_new"] == 3
@@ -194,7 +195,7 @@ def test_the_index_down_keeps_every_batch_and_back_up_indexes_each_once(tmp_path
     down = run_index(settings_for(down_url))
     [line] = [o.line() for o in down.errors]
     assert line.startswith("[index] index unavailable, 2 batch(es) kept for the next run: ")
-    assert down.counts["indexed"] == 0
+    assert down.counts["indexed"] == 0 and exit_code([down]) == 1
 
     up = run_index(settings_for(elasticsearch_url))
     assert up.errors == []
@@ -215,10 +216,14 @@ def test_smtp_down_keeps_the_alert_and_back_up_sends_it_once(tmp_path):
     ]
     index_articles(settings, background() + spike)
     down = run_alert_rules(settings, now=NOW)
-    [line] = [o.line() for o in down.errors]
-    assert line.startswith(f"[alerts] SMTP 127.0.0.1:{smtp.port} unreachable")
-    assert "1 alert(s) kept" in line
+    assert [o.line() for o in down.errors] == [
+        f"[alerts] SMTP 127.0.0.1:{smtp.port} unreachable: [Errno 111] Connection refused; "
+        "1 alert(s) kept for the next run"
+    ]
     assert (down.counts["sent"], down.counts["kept_for_retry"]) == (0, 1)
+    # the rules were evaluated and the alert is kept for the next run: today that exits 0, the line
+    # above being the signal (see docs/reliability.md)
+    assert exit_code([down]) == 0
     smtp.start()
     try:
         up = run_alert_rules(settings, now=NOW + timedelta(hours=1))
@@ -226,4 +231,5 @@ def test_smtp_down_keeps_the_alert_and_back_up_sends_it_once(tmp_path):
     finally:
         smtp.stop()
     assert (up.counts["sent"], up.counts["kept_for_retry"], again.counts["sent"]) == (1, 0, 0)
+    assert exit_code([up]) == 0
     assert [m["Subject"].split(" 10 stories")[0] for _, m in smtp.messages] == ["Spike: troop_deployment"]
