@@ -169,7 +169,8 @@ class NetworkPolicyMiddleware:
             if refused:  # Scrapy does not follow it either; say why instead of "HTTP 302"
                 raise RefusedByNetworkPolicy(refused.replace("refused ", "refused a redirect to ", 1))
         ip = getattr(response, "ip_address", None)
-        if ip is not None and self.allowed is not True:
+        # Through a proxy the peer is the proxy, often on the local network: the target was checked.
+        if ip is not None and self.allowed is not True and not request.meta.get("proxy"):
             refused = url_refusal(response.url, ip, self.allowed)
             if refused:
                 raise RefusedByNetworkPolicy(refused)

@@ -106,6 +106,11 @@ def test_a_response_from_a_private_address_is_refused_even_when_its_name_resolve
         middleware.process_response(request, response)
     public = Response("http://news.example/a", request=request, ip_address=ipaddress.ip_address("8.8.8.8"))
     assert middleware.process_response(request, public) is public
+    proxied = Request("http://news.example/a", meta={"proxy": "http://10.0.0.8:3128"})
+    via_proxy = Response(
+        "http://news.example/a", request=proxied, ip_address=ipaddress.ip_address("10.0.0.8")
+    )
+    assert middleware.process_response(proxied, via_proxy) is via_proxy  # the peer is the proxy
 
 
 def test_allowing_everything_lets_a_private_address_through():
