@@ -42,6 +42,7 @@ REPORTED_COUNTS = (
     "entries_seen",
     "articles_new",
     "articles_already_seen",
+    "links_refused",  # entries not fetched: a non-http(s) link, or a non-public address (netpolicy)
     "full_text",
     "feed_summary_fallback",
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import html as html_module
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ class ExtractedPage:
     encoding: str = "utf-8"
 
 
-def _strict_decodes(body: bytes, encoding: str | None) -> bool:
+def strict_decodes(body: bytes, encoding: str | None) -> bool:
     if not encoding:
         return False
     name = resolve_encoding(encoding)
@@ -49,7 +50,7 @@ def _cyrillic_score(body: bytes, encoding: str) -> float:
     return sum(1 for ch in high if "\u0430" <= ch <= "\u044f" or ch == "\u0451") / len(high)
 
 
-def _guess_encoding(body: bytes) -> str | None:
+def guess_encoding(body: bytes) -> str | None:
     """Detect from content. Short Russian pages defeat general detectors, so the two
     single-byte Cyrillic code pages are scored first (KOI8-R and windows-1251 swap cases)."""
     sample = body[:200_000]
@@ -71,13 +72,13 @@ def decode_html(body: bytes, declared_encoding: str | None = None) -> tuple[str,
 
     A declared charset (header or meta) that does not decode the bytes is ignored as wrong.
     """
-    header = declared_encoding if _strict_decodes(body, declared_encoding) else None
+    header = declared_encoding if strict_decodes(body, declared_encoding) else None
     meta = html_body_declared_encoding(body)
-    if not header and meta and not _strict_decodes(body, meta):
+    if not header and meta and not strict_decodes(body, meta):
         meta = None
     content_type = f"text/html; charset={header}" if header else None
     if not header and not meta:
-        detected = _guess_encoding(body)
+        detected = guess_encoding(body)
         if detected:
             content_type = f"text/html; charset={detected}"
     encoding, text = html_to_unicode(content_type, body)
@@ -89,6 +90,7 @@ _CANONICAL = re.compile(
     re.IGNORECASE,
 )
 _HREF = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.IGNORECASE)
+_HTML_TITLE = re.compile(r"<title[^>]*>([^<]*)</title>", re.IGNORECASE)
 _HTML_LANG = re.compile(r"<html\b[^>]*\blang=[\"']?([a-zA-Z]{2,3})", re.IGNORECASE)
 
 
@@ -156,7 +158,9 @@ def extract_article(body: bytes, url: str, declared_encoding: str | None = None)
         )
     except Exception:  # trafilatura raises on some broken trees: treat as nothing extracted
         document = None
-    if document is None:
+    if document is None:  # the <title> alone still tells what the page is (an error page, say)
+        title = _HTML_TITLE.search(html[:20_000])
+        page.title = " ".join(html_module.unescape(title.group(1)).split()) if title else ""
         page.method = "none"
         return page
     page.text = (document.text or "").strip()
@@ -168,3 +172,25 @@ def extract_article(body: bytes, url: str, declared_encoding: str | None = None)
     if not page.text:
         page.method = "none"
     return page
+
+
+# Titles of the error pages sites serve with status 200 ("soft 404s"), in the languages collected.
+_ERROR_TITLE = re.compile(
+    r"\b(?:404|410)\b|not found|no longer available|does not exist|page unavailable"
+    r"|(?:could not|couldn't|cannot|can't) (?:be )?find|(?:could not|cannot|can't) be found"
+    r"|страница не найдена|страница не существует|ошибка 404|сторінку не знайдено|сторінка не знайдена"
+    r"|페이지를 찾을 수 없|ページが見つかりません|お探しのページ|页面不存在|找不到|页面未找到",
+    re.IGNORECASE,
+)
+
+
+def error_page_reason(page: ExtractedPage, min_body_chars: int) -> str | None:
+    """Why a page served with status 200 is an error page ("soft 404"): no article text to speak
+    of, and a title (or the little text there is) that says the page was not found. None otherwise."""
+    if len(page.text) >= min_body_chars:
+        return None
+    for what, value in (("title", page.title), ("text", page.text[:200])):
+        if value and _ERROR_TITLE.search(value):
+            shown = " ".join(value.split())[:80]
+            return f'an error page served with HTTP 200 ({what} "{shown}")'
+    return None

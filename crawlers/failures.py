@@ -13,6 +13,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawlers.netpolicy import RefusedByNetworkPolicy
 from whirlpool.settings import CollectSettings
 
 
@@ -22,6 +23,8 @@ def _megabytes(size: int) -> str:
 
 def describe_failure(failure: Failure, url: str, collect: CollectSettings) -> str:
     exc = failure.value
+    if isinstance(exc, RefusedByNetworkPolicy):
+        return str(exc)
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status} from {url}"
     if isinstance(exc, DownloadTimeoutError | TimeoutError | TCPTimedOutError):

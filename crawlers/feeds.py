@@ -11,6 +11,8 @@ import feedparser
 from w3lib.encoding import http_content_type_encoding
 from w3lib.html import remove_tags, replace_entities
 
+from crawlers.extraction import guess_encoding, strict_decodes
+
 # feedparser knows English month names only; Russian and Ukrainian feeds (and some Korean,
 # Japanese, Chinese CMSs) write them in their own language.
 _MONTHS = {
@@ -149,10 +151,50 @@ def _whole_characters(body: bytes, headers: dict[str, str]) -> tuple[bytes, str 
     return body, None
 
 
+def _declared_charset(body: bytes, headers: dict[str, str]) -> str:
+    """The charset the HTTP header, else the XML declaration, says; UTF-8 when neither does (XML's rule)."""
+    declared = _XML_ENCODING.match(body[:200])
+    return http_content_type_encoding(headers.get("content-type", "")) or (
+        declared.group(1).decode("ascii") if declared else "utf-8"
+    )
+
+
+def _as_declared_or_detected(
+    body: bytes, headers: dict[str, str]
+) -> tuple[bytes, dict[str, str], str | None]:
+    """A feed whose bytes are not in the charset it declares (or, declaring none, not UTF-8), such as
+    a windows-1251 feed without a charset, is read as feedparser's windows-1252 mojibake. Its charset
+    is detected from the content instead (Cyrillic code pages first, as for pages), the feed recoded
+    to UTF-8, and the mismatch reported."""
+    declared = _declared_charset(body, headers)
+    explicit = http_content_type_encoding(headers.get("content-type", "")) or _XML_ENCODING.match(body[:200])
+    if strict_decodes(body, declared):
+        return body, headers, None
+    detected = guess_encoding(body)
+    if not detected or detected.lower().replace("_", "-") in ("utf-8", "utf8", "ascii"):
+        return body, headers, None
+    try:
+        text = body.decode(detected)
+    except (UnicodeDecodeError, LookupError):
+        return body, headers, None
+    text = re.sub(r"^(\s*<\?xml[^>]*?)\s+encoding=[\"'][^\"']*[\"']", r"\1", text, count=1)
+    headers = {**headers, "content-type": "application/xml; charset=utf-8"}
+    said = f"declares {declared.lower()} but is not" if explicit else "declares no charset and is not UTF-8"
+    read = f"read as {_charset_name(detected)}, detected from its text"
+    return text.encode("utf-8"), headers, f"feed {said}: {read}"
+
+
+def _charset_name(encoding: str) -> str:
+    return {"cp1251": "windows-1251", "koi8_r": "koi8-r"}.get(encoding.lower(), encoding.lower())
+
+
 def parse_feed(body: bytes, headers: dict[str, str] | None = None, max_items: int = 100) -> ParsedFeed:
     """Parse RSS/Atom leniently: entries read from a broken feed are kept, the problem recorded."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     body, cut = _whole_characters(body, headers)
+    recoded = None
+    if not cut:
+        body, headers, recoded = _as_declared_or_detected(body, headers)
     parsed = feedparser.parse(body, response_headers=headers)
     problem = cut
     if parsed.get("bozo") and not cut:  # a cut feed's XML ends early too: the cut says why
@@ -192,5 +234,11 @@ def parse_feed(body: bytes, headers: dict[str, str] | None = None, max_items: in
         )
         if len(entries) >= max_items:
             break
-    warning = f"malformed feed, read {len(entries)} entries anyway: {problem}" if problem else None
-    return ParsedFeed(entries, warning=warning)
+    notes = [recoded] if recoded else []
+    if problem:
+        notes.append(f"malformed feed, read {len(entries)} entries anyway: {problem}")
+    if len(entries) >= max_items and len(parsed.entries) > max_items:
+        notes.append(
+            f"read the first {max_items} of {len(parsed.entries):,} entries (collect.max_items_per_feed)"
+        )
+    return ParsedFeed(entries, warning="; ".join(notes) or None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawlers.netpolicy import SCRAPY_SETTING
 from whirlpool.settings import CollectSettings
 
 
@@ -42,6 +43,12 @@ def scrapy_settings(collect: CollectSettings) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": collect.max_redirects,
         "METAREFRESH_ENABLED": False,
         "COOKIES_ENABLED": False,
+        # Public addresses only, unless collect.allow_private_networks says otherwise (every request
+        # and every redirect; before robots.txt, so a refused host is not asked for it either).
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.netpolicy.NetworkPolicyMiddleware": 50},
+        SCRAPY_SETTING: collect.model_dump(mode="json", include={"allow_private_networks"})[
+            "allow_private_networks"
+        ],
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         # crawler.stats as Scrapy keeps them, each collect/ change also appended to COLLECT_STATS_JOURNAL

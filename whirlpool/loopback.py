@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 
 LOOPBACK = "127.0.0.1"
+# For collect.allow_private_networks: the one address of these local sites, not all of 127.0.0.0/8.
+LOOPBACK_ONLY = [f"{LOOPBACK}/32"]
 
 
 def free_port() -> int:

@@ -20,12 +20,13 @@ Secrets (passwords, API keys) come only from the environment or Airflow connecti
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 
 from whirlpool.timetext import known_zone
 from whirlpool.yamlconfig import ConfigError, load_model, read_yaml
@@ -87,7 +88,12 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 class CollectSettings(_Section):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
     user_agent: str = (
         "WhirlpoolBot/0.1 (+https://github.com/whirlpool-monitoring/whirlpool; media monitoring)"
     )
@@ -105,6 +111,31 @@ class CollectSettings(_Section):
     min_body_chars: int = Field(200, ge=0)  # shorter extracted text is a stub: fall back to the feed summary
     backoff_base_minutes: float = Field(10.0, gt=0)  # failing feeds wait base * 2**(failures-1)
     backoff_max_hours: float = Field(24.0, gt=0)
+    # Beyond public addresses, what may be fetched: false (nothing: loopback, private, link-local,
+    # multicast, reserved addresses are refused, redirects included), true (everything: intranet
+    # sources, the demo), or a list of networks (["10.20.0.0/16"]). See crawlers.netpolicy.
+    allow_private_networks: bool | list[IPvAnyNetwork] = False
+
+    @field_validator("allow_private_networks", mode="plain")
+    @classmethod
+    def _false_true_or_networks(cls, value: Any) -> bool | list[IPNetwork]:
+        """false, true, or networks; from the environment "10.20.0.0/16,127.0.0.1/32" is a list."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in ("true", "yes", "on", "1", "false", "no", "off", "0", ""):
+                return word in ("true", "yes", "on", "1")
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple):
+            raise ValueError("expected false, true or a list of networks such as [10.20.0.0/16]")
+        networks = []
+        for item in value:
+            try:
+                networks.append(ipaddress.ip_network(str(item), strict=False))
+            except ValueError:
+                raise ValueError(f"{item!r} is not a network (write one as 10.20.0.0/16)") from None
+        return networks
 
 
 class ProcessSettings(_Section):

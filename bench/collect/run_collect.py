@@ -16,6 +16,7 @@ from pathlib import Path
 
 from crawlers.collect import collect_sources
 from whirlpool.article import ExtractionMethod
+from whirlpool.loopback import LOOPBACK_ONLY
 from whirlpool.settings import Settings
 from whirlpool.sources import Source
 from whirlpool.stagestore import RAW, StageStore
@@ -24,6 +25,7 @@ from whirlpool.stagestore import RAW, StageStore
 def run(job: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
         settings = Settings(data_dir=Path(tmp))
+        settings.collect.allow_private_networks = LOOPBACK_ONLY  # the bench site is on 127.0.0.1
         for name, value in job["collect_changes"].items():
             setattr(settings.collect, name, value)
         sources = [

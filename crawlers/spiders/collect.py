@@ -18,19 +18,20 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
-from w3lib.encoding import http_content_type_encoding
+from w3lib.encoding import http_content_type_encoding, resolve_encoding
 
 from crawlers.articles import build_article
-from crawlers.extraction import ExtractedPage, date_from_text, extract_article
+from crawlers.extraction import ExtractedPage, date_from_text, error_page_reason, extract_article
 from crawlers.failures import describe_failure
 from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.googlenews import decode_google_news_url
+from crawlers.netpolicy import RefusedByNetworkPolicy, scheme_refusal
 from crawlers.sitemaps import parse_sitemap
 from whirlpool.article import Article, ExtractionMethod
 from whirlpool.report import Outcome, ProgressCallback, no_progress
 from whirlpool.settings import CollectSettings
 from whirlpool.sources import ListingSelectors, Source
-from whirlpool.urls import canonical_url, is_http_url
+from whirlpool.urls import canonical_url
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -188,11 +189,13 @@ class CollectSpider(scrapy.Spider):
     def _follow_entry(self, source: Source, entry: FeedEntry, feed_url: str | None, listing: bool = False):
         link = decode_google_news_url(entry.link) or entry.link
         entry.link = link
-        if not is_http_url(link):
-            self._warn("skipped: not an http(s) link", source.id, link)
+        self._count("entries_seen")
+        refused = scheme_refusal(link)
+        if refused:  # javascript:, file:, data:, ftp: ... in a feed or on a listing page
+            self._count("links_refused")
+            self._warn(refused, source.id, link)
             return
         key = canonical_url(link)
-        self._count("entries_seen")
         if key in self.queued or key in self.seen:
             self._count("articles_already_seen")
             return
@@ -205,6 +208,10 @@ class CollectSpider(scrapy.Spider):
             link,
             callback=self.parse_page,
             errback=self.on_page_error,
+            # Not Scrapy's duplicate filter: it would silently drop a redirect back to a URL already
+            # requested (a redirect loop), losing the item. Links are deduplicated above, by canonical
+            # URL, and an article reached twice by redirects is dropped as seen (DropSeenArticles).
+            dont_filter=True,
             meta={
                 "source_id": source.id,
                 "entry": entry.to_dict(),
@@ -234,6 +241,19 @@ class CollectSpider(scrapy.Spider):
         # (response.encoding would be Scrapy's own guess when nothing is declared.)
         declared = http_content_type_encoding(_header(response, "Content-Type") or "")
         page = extract_article(response.body, response.url, declared)
+        if declared and resolve_encoding(declared) != resolve_encoding(page.encoding):
+            self._warn(
+                f"page declares {declared.lower()} but is not: read as {page.encoding}, "
+                f"detected from its text ({response.url})",
+                source.id,
+                entry.link,
+            )
+        soft_404 = error_page_reason(page, self.collect.min_body_chars)
+        if soft_404:  # the page is not the story: what the feed said is kept, as for a failed page
+            self._fail(f"{soft_404} at {response.url}", source.id, entry.link)
+            if entry.title or entry.summary or entry.content:
+                yield self._article(source, entry.link, entry, None, meta["feed_url"], meta["key"])
+            return
         method = ExtractionMethod.TRAFILATURA
         listing = source.listing if meta.get("listing") else None
         if listing is not None:  # the site's own selectors, where configured, over trafilatura's reading
@@ -246,7 +266,11 @@ class CollectSpider(scrapy.Spider):
         source = self.sources[meta["source_id"]]
         entry = FeedEntry.from_dict(meta["entry"])
         self._page_done(request.url)
-        self._fail(describe_failure(failure, request.url, self.collect), source.id, request.url)
+        # named by the feed's link, the item it stands for; the reason names where a redirect went
+        self._fail(describe_failure(failure, request.url, self.collect), source.id, entry.link)
+        if failure.check(RefusedByNetworkPolicy):
+            self._count("links_refused")  # a link into a private network is not an article
+            return
         if entry.title or entry.summary or entry.content:
             # what the feed said is kept, a headline alone too: for headline feeds it is the story
             yield self._article(source, entry.link, entry, None, meta["feed_url"], meta["key"])

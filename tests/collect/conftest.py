@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.collect.fixture_site import FixtureSite
+from whirlpool.loopback import LOOPBACK_ONLY
 from whirlpool.settings import Settings
 
 
@@ -24,7 +25,8 @@ def site():
 
 
 def fast_settings(data_dir: Path) -> Settings:
-    """Politeness off for a local site: no delay, no retries, small timeout and size limit."""
+    """Politeness off for a local site: no delay, no retries, small timeout and size limit; the
+    network policy allows the site's address, 127.0.0.1, and no other private one."""
     settings = Settings(data_dir=data_dir)
     collect = settings.collect
     collect.download_delay_seconds = 0
@@ -34,6 +36,7 @@ def fast_settings(data_dir: Path) -> Settings:
     collect.max_response_bytes = 200_000
     collect.max_redirects = 5
     collect.concurrent_requests_per_domain = 8
+    collect.allow_private_networks = LOOPBACK_ONLY
     return settings
 
 

@@ -127,6 +127,17 @@ class FixtureSite:
                 if path.startswith("/loop/"):
                     step = int(path.rsplit("/", 1)[-1] or 0)
                     return self._send(302, {"Location": f"/loop/{(step + 1) % 2}"}, b"")
+                if path.startswith("/slow-body"):  # headers and half the body at once, the rest late
+                    body = article_html(900).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    time.sleep(site.slow_seconds)
+                    self.wfile.write(body[len(body) // 2 :])
+                    return None
                 if path.startswith("/slow"):
                     time.sleep(site.slow_seconds)
                     return self._send(200, {"Content-Type": "application/rss+xml"}, rss([]).encode())

@@ -118,3 +118,25 @@ def test_dates_prefer_page_then_feed_guess_or_clamp_otherwise():
     midnight = datetime(2026, 11, 24, tzinfo=UTC)
     same_day = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
     assert trusted_date(midnight, same_day, now) == (same_day, DateSource.FEED)
+
+
+def test_a_feed_declaring_utf8_but_written_in_windows_1251_is_recoded_and_reported():
+    body = rss([("Россия и КНДР", "http://x.test/1", "Краткое содержание о Пхеньяне", None)]).encode("cp1251")
+    parsed = parse_feed(body, {"Content-Type": "application/rss+xml; charset=utf-8"})
+    assert [e.title for e in parsed.entries] == ["Россия и КНДР"]
+    assert parsed.warning == "feed declares utf-8 but is not: read as windows-1251, detected from its text"
+
+
+def test_a_feed_longer_than_the_item_limit_says_how_much_was_read():
+    body = rss([(f"T{n}", f"http://x.test/{n}", "s", None) for n in range(250)]).encode()
+    parsed = parse_feed(body, {}, max_items=100)
+    assert len(parsed.entries) == 100
+    assert parsed.warning == "read the first 100 of 250 entries (collect.max_items_per_feed)"
+
+
+def test_an_error_page_served_with_status_200_is_recognised_and_an_article_is_not():
+    from crawlers.extraction import error_page_reason
+
+    page = extract_article(b"<html><head><title>404 - Page not found</title></head><body></body></html>", "x")
+    assert error_page_reason(page, 200) == 'an error page served with HTTP 200 (title "404 - Page not found")'
+    assert error_page_reason(extract_article(article_html(1).encode(), "http://x.test/a"), 200) is None

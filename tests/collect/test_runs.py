@@ -257,7 +257,7 @@ def test_whirlpool_collect_and_sources_commands_on_the_fixture_site(site, settin
     config.mkdir()
     (config / "settings.yaml").write_text(
         f"data_dir: {settings.data_dir}\ncollect:\n  download_delay_seconds: 0\n  autothrottle: false\n"
-        "  retry_times: 0\n  timeout_seconds: 2\n"
+        "  retry_times: 0\n  timeout_seconds: 2\n  allow_private_networks: [127.0.0.1/32]\n"
     )
     (config / "sources.yaml").write_text(
         "sources:\n"

@@ -12,6 +12,7 @@ import yaml
 
 from whirlpool.commands.stages import finish, run_cycle
 from whirlpool.console import console, load_cli_settings
+from whirlpool.loopback import LOOPBACK_ONLY
 from whirlpool.samplesite import DEMO_SITE, serve_site
 from whirlpool.settings import load_settings
 
@@ -22,7 +23,8 @@ def prepare_demo_config(
     settings_config_dir: Path, demo_dir: Path, sources_yaml: str, collect: dict[str, object] | None = None
 ) -> Path:
     """A config folder for the demo: the real taxonomy and alert rules, sources pointing at the site,
-    the embedded index, no crawl delay (the site is local); ``collect`` adds collect settings."""
+    the embedded index, no crawl delay (the site is local), and 127.0.0.1 allowed by the network
+    policy (the site's one address, nothing else private); ``collect`` adds collect settings."""
     config_dir = demo_dir / "config"
     config_dir.mkdir(parents=True, exist_ok=True)
     for name in ("taxonomy.yaml", "alerts.yaml"):
@@ -32,7 +34,12 @@ def prepare_demo_config(
     settings = {
         "data_dir": str(demo_dir / "data"),
         "index": {"backend": "embedded"},
-        "collect": {"download_delay_seconds": 0, "autothrottle": False, **(collect or {})},
+        "collect": {
+            "download_delay_seconds": 0,
+            "autothrottle": False,
+            "allow_private_networks": LOOPBACK_ONLY,  # the sample site is on 127.0.0.1
+            **(collect or {}),
+        },
     }
     (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     return config_dir
