@@ -130,7 +130,7 @@ def _queue_and_deliver(
     report.count("sent", sent)
     kept = len(state.undelivered())
     report.count("kept_for_retry", kept)
-    for problem in problems:
-        report.fail(problem)
+    for problem in problems:  # undelivered mail is kept, and the run fails so that someone looks
+        report.fail(problem, retry_later=kept > 0)
     if sent:
         report.outputs.append(f"{sent} email(s) sent via {smtp.address}")
