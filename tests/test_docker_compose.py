@@ -163,7 +163,10 @@ def test_every_long_running_service_has_a_health_check(compose):
         ("airflow-dag-processor", "DagProcessorJob"),
         ("airflow-triggerer", "TriggererJob"),
     ]:
-        assert f"airflow jobs check --job-type {kind} --local" in compose["services"][name]["healthcheck"]["test"][1]
+        assert (
+            f"airflow jobs check --job-type {kind} --local"
+            in compose["services"][name]["healthcheck"]["test"][1]
+        )
 
 
 def test_superuser_password_reaches_only_elasticsearch_and_the_setup_jobs(merged):
@@ -175,7 +178,10 @@ def test_superuser_password_reaches_only_elasticsearch_and_the_setup_jobs(merged
     assert holders == {"elasticsearch", "kibana-password", "whirlpool-setup"}
     for name in AIRFLOW_SERVICES:
         env = merged["services"][name]["environment"]
-        assert (env["WHIRLPOOL_ES_USERNAME"], env["WHIRLPOOL_ES_PASSWORD"]) == ("whirlpool_pipeline", "pw-pipeline")
+        assert (env["WHIRLPOOL_ES_USERNAME"], env["WHIRLPOOL_ES_PASSWORD"]) == (
+            "whirlpool_pipeline",
+            "pw-pipeline",
+        )
     setup_env = merged["services"]["whirlpool-setup"]["environment"]
     assert setup_env["WHIRLPOOL_ES_PIPELINE_PASSWORD"] == "pw-pipeline"
 

@@ -1,4 +1,6 @@
-"""Airflow for the DAG tests: one temporary AIRFLOW_HOME with a migrated SQLite metadata database.
+"""Airflow for the DAG tests: one temporary AIRFLOW_HOME with a migrated metadata database: SQLite,
+or the one WHIRLPOOL_TEST_AIRFLOW_DB names (a SQLAlchemy URL; tests/dags/test_postgres_metadata.py
+runs the DAG tests again that way on a throwaway PostgreSQL).
 
 Airflow reads its configuration once, when first imported, so the environment is set here, at
 collection time, before any test imports airflow. The session fixture migrates the database and
@@ -29,7 +31,8 @@ AIRFLOW_ENV = {
     "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__CORE__PARALLELISM": "2",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME}/airflow.db",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ.get("WHIRLPOOL_TEST_AIRFLOW_DB")
+    or f"sqlite:///{AIRFLOW_HOME}/airflow.db",
     "WHIRLPOOL_TASK_RETRIES": "0",  # a failing task fails the test at once instead of waiting to retry
 }
 os.environ.update(AIRFLOW_ENV)
