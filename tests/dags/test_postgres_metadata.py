@@ -22,10 +22,6 @@ import pytest
 
 from tests.dags.postgres import PostgresUnavailable, find_initdb, throwaway_postgres
 
-pytest.importorskip("airflow", reason="apache-airflow is not installed (pip install -e '.[airflow]')")
-
-pytestmark = pytest.mark.airflow
-
 REPO = Path(__file__).resolve().parents[2]
 # The four DAGs end to end (one run each, the module fixture of test_dag_runs.py) and what they produced;
 # the re-run, Elasticsearch and failure cases stay on SQLite only: they exercise Whirlpool, not the
@@ -37,7 +33,7 @@ WHIRLPOOL_DAGS = {"whirlpool_collect", "whirlpool_process", "whirlpool_index", "
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    for driver in ("psycopg2", "asyncpg"):
+    for driver in ("airflow", "psycopg2", "asyncpg"):
         pytest.importorskip(driver, reason=f"{driver} is not installed (pip install -e '.[airflow]')")
     if find_initdb() is None:
         pytest.skip("PostgreSQL's initdb is not installed (apt-get install postgresql)")
@@ -49,6 +45,7 @@ def postgres_url():
         yield url
 
 
+@pytest.mark.airflow
 def test_the_four_dags_run_on_a_postgresql_metadata_database(postgres_url):
     import psycopg2
 
@@ -73,3 +70,13 @@ def test_the_four_dags_run_on_a_postgresql_metadata_database(postgres_url):
     assert {dag_id for dag_id, _ in runs} == WHIRLPOOL_DAGS  # the runs were recorded here, not in SQLite
     assert all(state == "success" for _, state in runs), runs
     assert asset_events >= 3  # collect → process → index → alerts announced their batches
+
+
+def test_the_airflow_extra_brings_both_postgresql_drivers():
+    import tomllib
+
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]["airflow"]
+    names = {requirement.split("==")[0].lower() for requirement in extra if "==" in requirement}
+    assert {"psycopg2-binary", "asyncpg"} <= names  # pinned: Airflow's constraint files are out of reach
