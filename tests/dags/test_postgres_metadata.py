@@ -25,7 +25,7 @@ from tests.dags.postgres import PostgresUnavailable, find_initdb, throwaway_post
 REPO = Path(__file__).resolve().parents[2]
 # The four DAGs end to end (one run each, the module fixture of test_dag_runs.py) and what they produced;
 # the re-run, Elasticsearch and failure cases stay on SQLite only: they exercise Whirlpool, not the
-# metadata database, and would double the time (the subset costs about 90 s of CPU, most of it Airflow's
+# metadata database, and would double the time (the subset costs about 63 s of CPU, most of it Airflow's
 # CLI start-ups and migration).
 SUBSET = "every_dag_run_succeeds or process_and_index_dags or alerts_dag_mails"
 WHIRLPOOL_DAGS = {"whirlpool_collect", "whirlpool_process", "whirlpool_index", "whirlpool_alerts"}
