@@ -71,6 +71,8 @@ class ElasticsearchBackend(IndexBackend):
         self.chunk_size = chunk_size
         self.max_retries = max_retries
         self.taxonomy = None
+        # Index settings added to the template: replicas and the ILM policy (indexing/lifecycle.py).
+        self.template_settings: dict[str, Any] = {}
 
     @classmethod
     def from_settings(cls, settings: Any) -> ElasticsearchBackend:
@@ -101,10 +103,21 @@ class ElasticsearchBackend(IndexBackend):
     def first_index(self, version: int) -> str:
         return f"{self.alias}-v{version}-000001"
 
+    def template(self) -> dict[str, Any]:
+        body = index_template(self.alias)
+        body["template"]["settings"].update(self.template_settings)
+        return body
+
+    def put_template(self) -> None:
+        self.client.indices.put_index_template(name=self.alias, **self.template())
+
     def ensure_ready(self) -> None:
+        """Create the template and the first index when the alias is missing. Once it exists the
+        template is left alone: putting it is `whirlpool index setup`'s job (and `migrate`'s), done as
+        a privileged user, so the pipeline's role needs no cluster privilege."""
         try:
-            self.client.indices.put_index_template(name=self.alias, **index_template(self.alias))
             if not self.client.indices.exists_alias(name=self.alias):
+                self.put_template()
                 self.client.indices.create(
                     index=self.first_index(1), aliases={self.alias: {"is_write_index": True}}
                 )
@@ -134,6 +147,7 @@ class ElasticsearchBackend(IndexBackend):
     def migrate(self) -> MigrationResult:
         """Create the next index version with the current template, reindex, swap the alias."""
         self.ensure_ready()
+        self.put_template()
         old = sorted(self.alias_indices())
         version = 1 + max(int(m.group(1)) for m in (re.search(r"-v(\d+)-", n) for n in old) if m)
         new_index = self.first_index(version)

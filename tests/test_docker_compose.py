@@ -1,6 +1,8 @@
 """docker-compose.yml (Elasticsearch 9, Kibana, Airflow 3 on PostgreSQL, Mailpit) and the Dockerfile,
-checked without a Docker engine: with a Compose tool when one is installed (`docker compose` or
-Debian's `docker-compose`), and for consistency with what Whirlpool and Airflow read, always."""
+checked without a Docker engine: with a Compose tool when one is installed (the executable named by
+WHIRLPOOL_COMPOSE, else `docker compose`, else `docker-compose` on PATH; .ci/run sets WHIRLPOOL_COMPOSE
+to /tmp/dc/bin/docker-compose when that exists), and for consistency with what Whirlpool and Airflow
+read, always."""
 
 from __future__ import annotations
 
@@ -23,13 +25,24 @@ SECRETS = {
     "POSTGRES_PASSWORD": "pwpostgres",
     "AIRFLOW_JWT_SECRET": "jwt-secret-for-tests",
     "AIRFLOW_ADMIN_PASSWORD": "pw-admin",
+    "AIRFLOW_FERNET_KEY": "fernet-key-for-tests",
+    "WHIRLPOOL_ES_PIPELINE_PASSWORD": "pw-pipeline",
 }
+# Not a secret: the Elastic Stack version, from .env (see tests/test_versions.py).
+ELASTIC_VERSION = next(
+    line.split("=", 1)[1].strip()
+    for line in (REPO / ".env").read_text(encoding="utf-8").splitlines()
+    if line.startswith("ELASTIC_VERSION=")
+)
+ONE_SHOT = {"kibana-password", "whirlpool-setup", "airflow-init"}
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"}
 
 
 def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
     """``<compose tool> config`` with exactly these secrets set; skips when no Compose tool is installed."""
-    if (
+    if os.environ.get("WHIRLPOOL_COMPOSE"):
+        command = [os.environ["WHIRLPOOL_COMPOSE"]]
+    elif (
         shutil.which("docker")
         and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
     ):
@@ -38,7 +51,8 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
         command = ["docker-compose"]
     else:
         pytest.skip(
-            "no Compose tool installed (apt-get install docker-compose, or the docker compose plugin)"
+            "no Compose tool installed (apt-get install docker-compose, the docker compose plugin, "
+            "or WHIRLPOOL_COMPOSE=<path to docker-compose>)"
         )
     clean = {k: v for k, v in os.environ.items() if k not in SECRETS} | env
     return subprocess.run(
@@ -74,7 +88,10 @@ def test_compose_refuses_to_start_without_each_secret(missing):
 
 
 def test_elasticsearch_and_kibana_images_are_the_same_9_x_release(compose):
-    images = {name: service["image"] for name, service in compose["services"].items()}
+    images = {
+        name: service["image"].replace("${ELASTIC_VERSION:?set ELASTIC_VERSION (see .env)}", ELASTIC_VERSION)
+        for name, service in compose["services"].items()
+    }
     es = re.fullmatch(
         r"docker\.elastic\.co/elasticsearch/elasticsearch:(9\.\d+\.\d+)", images["elasticsearch"]
     )
@@ -87,8 +104,8 @@ def test_security_is_on_and_every_secret_comes_from_the_environment(compose):
     assert es_env["xpack.security.enabled"] == "true"
     text = COMPOSE.read_text(encoding="utf-8")
     variables = set(re.findall(r"\$\{(\w+)", text))
-    assert variables == set(SECRETS)
-    for name in SECRETS:
+    assert variables == set(SECRETS) | {"ELASTIC_VERSION"}
+    for name in [*SECRETS, "ELASTIC_VERSION"]:
         assert f"${{{name}:?" in text, f"{name} must be required (${{{name}:?message}})"
 
 
@@ -112,18 +129,68 @@ def test_setup_service_runs_whirlpool_index_setup_with_variables_whirlpool_reads
     from whirlpool import settings
 
     setup = compose["services"]["whirlpool-setup"]
-    assert "whirlpool index setup" in " ".join(setup["command"])
+    assert [*setup["entrypoint"], *setup["command"]] == ["whirlpool", "index", "setup"]
     known = set(settings._ENV_ALIASES) | {
         "WHIRLPOOL_CONFIG_DIR",
         "WHIRLPOOL_KIBANA_URL",
-        "PIP_ROOT_USER_ACTION",
+        "WHIRLPOOL_ES_PIPELINE_PASSWORD",
     }
-    assert set(setup["environment"]) <= known
+    by_path = {name for name in setup["environment"] if name.startswith("WHIRLPOOL__")}
+    assert set(setup["environment"]) - by_path <= known
+    loaded = settings.load_settings(environ={name: str(v) for name, v in setup["environment"].items()})
+    assert loaded.elasticsearch.replicas == 0  # one node: a replica could never be allocated
     assert setup["environment"]["WHIRLPOOL_ES_URL"] == "http://elasticsearch:9200"
     assert setup["environment"]["WHIRLPOOL_KIBANA_URL"] == "http://kibana:5601"
 
 
 # -- Airflow -------------------------------------------------------------------------------------
+def test_setup_job_runs_the_built_project_image_not_a_pip_install_at_every_up(compose):
+    setup = compose["services"]["whirlpool-setup"]
+    assert setup["image"] == compose["x-airflow-common"]["image"] and setup["build"] == "."
+    text = " ".join([*setup.get("entrypoint", []), *setup["command"]])
+    assert "pip" not in text
+
+
+def test_every_long_running_service_has_a_health_check(compose):
+    for name, service in compose["services"].items():
+        if name in ONE_SHOT:
+            assert service["restart"] == "no", name
+            continue
+        assert "healthcheck" in service, f"{name} has no health check"
+        assert service.get("restart") == "unless-stopped", name
+    for name, kind in [
+        ("airflow-scheduler", "SchedulerJob"),
+        ("airflow-dag-processor", "DagProcessorJob"),
+        ("airflow-triggerer", "TriggererJob"),
+    ]:
+        assert (
+            f"airflow jobs check --job-type {kind} --local"
+            in compose["services"][name]["healthcheck"]["test"][1]
+        )
+
+
+def test_superuser_password_reaches_only_elasticsearch_and_the_setup_jobs(merged):
+    holders = {
+        name
+        for name, service in merged["services"].items()
+        if "pw-elastic" in str(service.get("environment", {}))
+    }
+    assert holders == {"elasticsearch", "kibana-password", "whirlpool-setup"}
+    for name in AIRFLOW_SERVICES:
+        env = merged["services"][name]["environment"]
+        assert (env["WHIRLPOOL_ES_USERNAME"], env["WHIRLPOOL_ES_PASSWORD"]) == (
+            "whirlpool_pipeline",
+            "pw-pipeline",
+        )
+    setup_env = merged["services"]["whirlpool-setup"]["environment"]
+    assert setup_env["WHIRLPOOL_ES_PIPELINE_PASSWORD"] == "pw-pipeline"
+
+
+def test_airflow_encrypts_connections_with_a_fernet_key_from_the_environment(merged):
+    for name in AIRFLOW_SERVICES | {"airflow-init"}:
+        assert merged["services"][name]["environment"]["AIRFLOW__CORE__FERNET_KEY"] == "fernet-key-for-tests"
+
+
 def test_compose_runs_airflow_3_beside_the_search_stack(merged):
     services = set(merged["services"])
     assert AIRFLOW_SERVICES | {"airflow-init", "postgres", "mailpit"} <= services
@@ -138,7 +205,7 @@ def test_every_airflow_service_runs_the_project_image_with_the_same_secrets_and_
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt-secret-for-tests", name
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith(":pwpostgres@postgres:5432/airflow"), name
         assert env["AIRFLOW_CONN_WHIRLPOOL_SMTP"] == "smtp://mailpit:1025", name
-        assert env["WHIRLPOOL_ES_PASSWORD"] == "pw-elastic", name
+        assert env["WHIRLPOOL_ES_PASSWORD"] == "pw-pipeline", name
         assert any(
             str(v).endswith("/opt/airflow/dags:ro") or _target(v) == "/opt/airflow/dags"
             for v in service["volumes"]

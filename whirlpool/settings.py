@@ -163,6 +163,12 @@ class ElasticsearchSettings(_Section):
     request_timeout_seconds: float = Field(30.0, gt=0)
     bulk_chunk_size: int = Field(500, ge=1)
     max_retries: int = Field(3, ge=0)
+    # Lifecycle, applied by `whirlpool index setup` (indexing/lifecycle.py). Replicas: 0 on a single
+    # node (a replica is never allocated there and the cluster stays yellow), 1+ on a cluster.
+    replicas: int = Field(1, ge=0)
+    # The ILM policy rolls the write index over at whichever comes first (Elasticsearch units: 50gb, 30d).
+    rollover_max_primary_shard_size: str = Field("50gb", pattern=r"^\d+(b|kb|mb|gb|tb|pb)$")
+    rollover_max_age: str = Field("30d", pattern=r"^\d+(d|h|m|s)$")
 
 
 class IndexSettings(_Section):
