@@ -29,7 +29,7 @@ from indexing.backend import (
     SearchRequest,
     SearchResult,
 )
-from indexing.buckets import count_into_buckets, dimension_values, window_filters
+from indexing.buckets import read_trend_aggregation, trend_aggregation, window_filters
 from indexing.mapping import LANGUAGE_SUBFIELDS, index_template
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
@@ -263,29 +263,17 @@ class ElasticsearchBackend(IndexBackend):
         query: str | None = None,
         filters: SearchFilters | None = None,
     ) -> dict[str, list[BucketCount]]:
+        """Counted by Elasticsearch: ``size: 0`` and a terms + date_histogram aggregation."""
         es_query = self._filtered(parse_query(query or ""), window_filters(filters, start, end))
-        source = ["id", "published_at"] + ([] if dimension == "total" else [dimension])
-        rows = []
-        search_after = None
-        while True:
-            page = self._call(
-                self.client.search,
-                index=self.alias,
-                query=es_query,
-                source=source,
-                size=5000,
-                sort=[{"id": "asc"}],
-                search_after=search_after,
-            )["hits"]["hits"]
-            for raw in page:
-                article = Article.model_validate(
-                    {"url": "", "canonical_url": "", "source_id": "", **raw["_source"]}
-                )
-                rows.append((article.published_at, dimension_values(article, dimension)))
-            if len(page) < 5000:
-                break
-            search_after = page[-1]["sort"]
-        return count_into_buckets(rows, interval, start, end, dimension)
+        found = self._call(
+            self.client.search,
+            index=self.alias,
+            query=es_query,
+            size=0,
+            track_total_hits=False,
+            aggs=trend_aggregation(dimension, interval, start),
+        )
+        return read_trend_aggregation(found["aggregations"], dimension, interval, start, end)
 
     # -- translation -----------------------------------------------------------------------
     def _filtered(self, node: Node, filters: SearchFilters) -> dict[str, Any]:
