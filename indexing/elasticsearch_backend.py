@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ from indexing.backend import (
     SearchResult,
 )
 from indexing.buckets import read_trend_aggregation, trend_aggregation, window_filters
-from indexing.mapping import LANGUAGE_SUBFIELDS, index_template
+from indexing.mapping import CJK_UNIGRAM_SUBFIELD, LANGUAGE_SUBFIELDS, index_template
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
 from whirlpool.article import Article, utcnow
@@ -312,6 +313,8 @@ def translate(node: Node) -> dict[str, Any]:
             fields = [
                 base + suffix for base in bases for suffix in ["", *(f".{k}" for k in LANGUAGE_SUBFIELDS)]
             ]
+            if is_one_cjk_character(node.text):
+                fields += [f"{base}.{CJK_UNIGRAM_SUBFIELD}" for base in bases]
             should = [{"match_phrase": {field: node.text}} for field in fields]
         return {"bool": {"should": should, "minimum_should_match": 1}}
     if isinstance(node, Not):
@@ -321,6 +324,16 @@ def translate(node: Node) -> dict[str, Any]:
         must_not = [translate(i.item) for i in node.items if isinstance(i, Not)]
         return {"bool": {"must": must or [{"match_all": {}}], "must_not": must_not}}
     return {"bool": {"should": [translate(i) for i in node.items], "minimum_should_match": 1}}
+
+
+CJK_SCRIPTS = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA", "KATAKANA", "HANGUL")
+
+
+def is_one_cjk_character(text: str) -> bool:
+    """A query of one Han, Hiragana, Katakana or Hangul character (北, 俄, 朝), which the cjk
+    bigrams cannot find inside a run of characters: it also searches the unigram sub-field."""
+    text = text.strip()
+    return len(text) == 1 and unicodedata.name(text, "").startswith(CJK_SCRIPTS)
 
 
 def _reason(error: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import timedelta
 
@@ -78,6 +79,49 @@ SEARCHES = {
 @pytest.mark.parametrize("query", list(SEARCHES))
 def test_query_finds_exactly_the_expected_articles(loaded, query):
     assert found(loaded, query) == SEARCHES[query]
+
+
+HEADLINES = {
+    "ja_north": "北朝鮮がロシアに砲弾を輸出",
+    "ko_hanja": "北미사일 발사, 러시아 기술 지원 의혹",
+    "ko_hanja_alone": "北, 러시아와 조약 비준",
+    "ko_hangul": "북러 정상회담 앞두고 평양 분주",
+    "zh_treaty": "俄朝签署全面战略伙伴关系条约",
+    "zh_korea": "朝鲜试射新型导弹",
+}
+HEADLINE = {
+    name: make_article(f"https://cjk.example/{name}", title=title) for name, title in HEADLINES.items()
+}
+# On Elasticsearch the root field's standard tokenizer already splits Han and Hiragana into single
+# characters; Hangul and Katakana runs (북러, ロシア) stay whole there and are bigrams in .cjk, so only
+# the unigram sub-field finds 북 or ア inside them (Elasticsearch reference, "CJK bigram token
+# filter": bigrams, and with output_unigrams the characters, for han, hiragana, katakana and hangul).
+# noida-db keeps Hangul and Katakana runs whole in every analyser, so those two queries are checked
+# on the embedded index and on a real cluster (WHIRLPOOL_ES_URL) only; the unigram sub-field itself
+# is checked on noida-db with Han (tests/index/test_elasticsearch.py).
+HANGUL_OR_KATAKANA = {"북", "ア"}
+ONE_CHARACTER = {
+    "北": {"ja_north", "ko_hanja", "ko_hanja_alone"},  # inside 北朝鮮 and 北미사일, and on its own
+    "朝": {"ja_north", "zh_treaty", "zh_korea"},
+    "俄": {"zh_treaty"},
+    "鮮": {"ja_north"},
+    "북": {"ko_hangul"},
+    "ア": {"ja_north"},
+}
+
+
+@pytest.mark.parametrize("query", list(ONE_CHARACTER))
+def test_one_character_cjk_query_finds_the_character_inside_a_run(backend, query):
+    if (
+        query in HANGUL_OR_KATAKANA
+        and backend.name == "elasticsearch"
+        and not os.environ.get("WHIRLPOOL_ES_URL")
+    ):
+        pytest.skip(
+            "noida-db keeps Hangul and Katakana runs whole; checked against Elasticsearch's documentation"
+        )
+    backend.upsert(HEADLINE.values())
+    assert found(backend, query) == {HEADLINE[name].id for name in ONE_CHARACTER[query]}
 
 
 def test_empty_query_matches_everything(loaded):
