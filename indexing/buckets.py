@@ -9,6 +9,10 @@ interval aligns the buckets to ``start``; ``min_doc_count: 1`` returns non-empty
 zeros are filled here, which keeps the response within ``search.max_buckets``); a ``terms``
 aggregation returns its ``size`` most frequent values and reports the rest as
 ``sum_other_doc_count``.
+
+The embedded index keeps dates to the second (tantivy's date fields), Elasticsearch to the
+millisecond: window bounds and bucket edges are whole seconds (``start``/``end`` rounded down), so
+an article published at 12:00:00.7 counts in the same bucket on both.
 """
 
 from __future__ import annotations
@@ -25,9 +29,22 @@ MILLISECOND = timedelta(milliseconds=1)
 TERMS_SIZE = 10_000
 
 
+def to_the_second(moment: datetime) -> datetime:
+    """``moment`` rounded down to the second: where trend windows and buckets begin and end."""
+    return moment.replace(microsecond=0)
+
+
 def window_filters(filters: SearchFilters | None, start: datetime, end: datetime) -> SearchFilters:
-    """The caller's filters within [start, end), representatives only (a cluster counts once)."""
+    """The caller's filters within [start, end), representatives only (a cluster counts once);
+    every bound rounded down to the second."""
     base = filters or SearchFilters()
+    start, end = to_the_second(start), to_the_second(end)
+    if base.since or base.until:
+        base = replace(
+            base,
+            since=to_the_second(base.since) if base.since else None,
+            until=to_the_second(base.until) if base.until else None,
+        )
     since = max(start, base.since) if base.since else start
     until = min(end, base.until) if base.until else end
     return replace(base, since=since, until=until, representatives_only=True)
@@ -36,8 +53,8 @@ def window_filters(filters: SearchFilters | None, start: datetime, end: datetime
 def _milliseconds(interval: timedelta) -> int:
     if interval <= timedelta(0):
         raise ValueError("interval must be positive")
-    if interval % MILLISECOND:
-        raise ValueError(f"interval must be a whole number of milliseconds, not {interval}")
+    if interval % timedelta(seconds=1):
+        raise ValueError(f"interval must be a whole number of seconds, not {interval}")
     return interval // MILLISECOND
 
 
@@ -47,8 +64,9 @@ def _epoch_milliseconds(moment: datetime) -> int:
 
 def trend_aggregation(dimension: Dimension, interval: timedelta, start: datetime) -> dict[str, Any]:
     """The ``aggs`` of a trend count: per value of ``dimension`` (``terms``), a date histogram of
-    ``published_at`` in buckets of ``interval`` aligned to ``start``."""
+    ``published_at`` in buckets of ``interval`` aligned to ``start`` (to the second)."""
     width = _milliseconds(interval)
+    start = to_the_second(start)
     histogram = {
         "date_histogram": {
             "field": "published_at",
@@ -66,8 +84,10 @@ def read_trend_aggregation(
     response: dict[str, Any], dimension: Dimension, interval: timedelta, start: datetime, end: datetime
 ) -> dict[str, list[BucketCount]]:
     """Every bucket of [start, end) per value from a :func:`trend_aggregation` response; values
-    with no count in the window are absent, except ``"total"``, which is always there."""
+    with no count in the window are absent, except ``"total"``, which is always there. Buckets
+    begin at ``start`` rounded down to the second."""
     width = _milliseconds(interval)
+    start, end = to_the_second(start), to_the_second(end)
     origin = _epoch_milliseconds(start)
     slots = max(0, -(-(_epoch_milliseconds(end) - origin) // width))
     if dimension == "total":

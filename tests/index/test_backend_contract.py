@@ -380,3 +380,22 @@ def test_bucket_counts_are_the_same_on_both_backends_and_counted_in_the_engine(
             [b.start for b in buckets] == [start + interval * i for i in range(len(buckets))]
             for buckets in counts.values()
         )
+
+
+def test_bucket_counts_put_a_sub_second_date_in_the_same_bucket_on_both_backends(backend):
+    """The embedded index keeps dates to the second, Elasticsearch to the millisecond: windows and
+    buckets start on whole seconds, so 12:00:00.7 counts alike from a start of 12:00:00.5."""
+    noon = day(1)
+    backend.upsert(
+        [
+            make_article(
+                "https://x.example/early", title="a", published_at=noon.replace(microsecond=700_000)
+            ),
+            make_article(
+                "https://x.example/late", title="b", published_at=noon.replace(second=1, microsecond=700_000)
+            ),
+        ]
+    )
+    start = noon.replace(microsecond=500_000)
+    counts = backend.bucket_counts("total", timedelta(seconds=1), start, start + timedelta(seconds=2))
+    assert [(b.start, b.count) for b in counts["total"]] == [(noon, 1), (noon + timedelta(seconds=1), 1)]
