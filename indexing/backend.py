@@ -115,7 +115,8 @@ class IndexBackend(abc.ABC):
         filters: SearchFilters | None = None,
     ) -> dict[str, list[BucketCount]]:
         """Clusters per time bucket per value of ``dimension`` (every bucket in [start, end), zeros
-        included; buckets aligned to ``start``). Counts cluster representatives only, so copies of
+        included; buckets aligned to ``start``; bounds and ``interval`` in whole seconds, ``start``
+        and ``end`` rounded down to the second). Counts cluster representatives only, so copies of
         one story count once; ``filters.exclude_guessed_dates`` leaves out guessed dates. For
         ``"total"`` the single key is ``"total"``."""
 

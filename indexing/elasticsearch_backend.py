@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,8 +30,18 @@ from indexing.backend import (
     SearchRequest,
     SearchResult,
 )
-from indexing.buckets import count_into_buckets, dimension_values, window_filters
-from indexing.mapping import LANGUAGE_SUBFIELDS, article_from_source, index_document, index_template
+from indexing.buckets import (
+    read_trend_aggregation,
+    trend_aggregation,
+    window_filters,
+)
+from indexing.mapping import (
+    CJK_UNIGRAM_SUBFIELD,
+    LANGUAGE_SUBFIELDS,
+    article_from_source,
+    index_document,
+    index_template,
+)
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
 from whirlpool.article import Article, utcnow
@@ -277,29 +288,17 @@ class ElasticsearchBackend(IndexBackend):
         query: str | None = None,
         filters: SearchFilters | None = None,
     ) -> dict[str, list[BucketCount]]:
+        """Counted by Elasticsearch: ``size: 0`` and a terms + date_histogram aggregation."""
         es_query = self._filtered(parse_query(query or ""), window_filters(filters, start, end))
-        source = ["id", "published_at"] + ([] if dimension == "total" else [dimension])
-        rows = []
-        search_after = None
-        while True:
-            page = self._call(
-                self.client.search,
-                index=self.alias,
-                query=es_query,
-                source=source,
-                size=5000,
-                sort=[{"id": "asc"}],
-                search_after=search_after,
-            )["hits"]["hits"]
-            for raw in page:
-                article = Article.model_validate(
-                    {"url": "", "canonical_url": "", "source_id": "", **raw["_source"]}
-                )
-                rows.append((article.published_at, dimension_values(article, dimension)))
-            if len(page) < 5000:
-                break
-            search_after = page[-1]["sort"]
-        return count_into_buckets(rows, interval, start, end, dimension)
+        found = self._call(
+            self.client.search,
+            index=self.alias,
+            query=es_query,
+            size=0,
+            track_total_hits=False,
+            aggs=trend_aggregation(dimension, interval, start),
+        )
+        return read_trend_aggregation(found["aggregations"], dimension, interval, start, end)
 
     # -- translation -----------------------------------------------------------------------
     def _filtered(self, node: Node, filters: SearchFilters) -> dict[str, Any]:
@@ -338,6 +337,8 @@ def translate(node: Node) -> dict[str, Any]:
             fields = [
                 base + suffix for base in bases for suffix in ["", *(f".{k}" for k in LANGUAGE_SUBFIELDS)]
             ]
+            if is_one_cjk_character(node.text):
+                fields += [f"{base}.{CJK_UNIGRAM_SUBFIELD}" for base in bases]
             should = [{"match_phrase": {field: node.text}} for field in fields]
         return {"bool": {"should": should, "minimum_should_match": 1}}
     if isinstance(node, Not):
@@ -347,6 +348,16 @@ def translate(node: Node) -> dict[str, Any]:
         must_not = [translate(i.item) for i in node.items if isinstance(i, Not)]
         return {"bool": {"must": must or [{"match_all": {}}], "must_not": must_not}}
     return {"bool": {"should": [translate(i) for i in node.items], "minimum_should_match": 1}}
+
+
+CJK_SCRIPTS = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA", "KATAKANA", "HANGUL")
+
+
+def is_one_cjk_character(text: str) -> bool:
+    """A query of one Han, Hiragana, Katakana or Hangul character (北, 俄, 朝), which the cjk
+    bigrams cannot find inside a run of characters: it also searches the unigram sub-field."""
+    text = text.strip()
+    return len(text) == 1 and unicodedata.name(text, "").startswith(CJK_SCRIPTS)
 
 
 def _reason(error: Any) -> str:

@@ -29,7 +29,7 @@ from indexing.backend import (
     SearchRequest,
     SearchResult,
 )
-from indexing.buckets import count_into_buckets, dimension_values, window_filters
+from indexing.buckets import read_trend_aggregation, trend_aggregation, window_filters
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
 from whirlpool.article import Article
@@ -116,8 +116,8 @@ class EmbeddedBackend(IndexBackend):
             doc.add_text("body" + suffix, body)
         for name in KEYWORDS:
             value = getattr(article, name)
-            for item in value if isinstance(value, list) else [value]:
-                if item:
+            for item in dict.fromkeys(value if isinstance(value, list) else [value]):
+                if item:  # each value once: a trend count counts an article once per value
                     doc.add_text(name, str(item))
         doc.add_boolean("relevant", article.relevant)
         doc.add_boolean("is_representative", article.is_representative)
@@ -199,17 +199,13 @@ class EmbeddedBackend(IndexBackend):
         query: str | None = None,
         filters: SearchFilters | None = None,
     ) -> dict[str, list[BucketCount]]:
+        """Counted by tantivy's aggregations over fast fields: no stored document is read."""
         window = window_filters(filters, start, end)
-        node = parse_query(query or "")
-        tantivy_query = self._filtered(node, window)
-        searcher = self.index.searcher()
-        total = searcher.search(tantivy_query, limit=1, count=True).count
-        rows = []
-        if total:
-            for _score, address in searcher.search(tantivy_query, limit=total).hits:
-                article = self._article(searcher, address)
-                rows.append((article.published_at, dimension_values(article, dimension)))
-        return count_into_buckets(rows, interval, start, end, dimension)
+        tantivy_query = self._filtered(parse_query(query or ""), window)
+        response = self.index.searcher().aggregate(
+            tantivy_query, trend_aggregation(dimension, interval, start)
+        )
+        return read_trend_aggregation(response, dimension, interval, start, end)
 
     # -- translation -----------------------------------------------------------------------
     def _filtered(self, node: Node, filters: SearchFilters, text_query: tantivy.Query | None = None):

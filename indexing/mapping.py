@@ -3,7 +3,8 @@
 Every Article field is mapped from its pydantic type; the free-text fields get per-language
 sub-fields: ``.en`` (english), ``.ru`` (russian), ``.uk`` (Ukrainian: lowercase plus the light
 Russian snowball stemmer, which handles the shared Slavic endings; no Ukrainian stemmer ships
-with Elasticsearch), ``.cjk`` (cjk bigrams for Chinese, Japanese and Korean).
+with Elasticsearch), ``.cjk`` (cjk bigrams for Chinese, Japanese and Korean), and
+``.cjk_unigrams`` (every CJK character on its own as well, for one-character queries).
 
 A few fields exist only in the index (``DERIVED_FIELDS``), derived at index time from the Article
 and the taxonomy so Kibana can show names and a map: the English labels of the entities and places
@@ -31,15 +32,30 @@ DERIVED_FIELDS: dict[str, dict[str, Any]] = {
     "place_labels": {"type": "keyword", "ignore_above": 256},
     "place_locations": {"type": "geo_point"},
 }
+# One-character CJK queries (북 as in 북러 "North Korea-Russia", 北, 俄, 朝): the cjk analyser
+# leaves a character on its own only when no CJK character stands next to it (Elasticsearch
+# reference, "CJK bigram token filter": ``output_unigrams`` defaults to false), and the root field's
+# standard tokenizer splits Han and Hiragana into characters but keeps Hangul and Katakana runs
+# whole (북러, ロシア), so 북 inside 북러 was found nowhere; the embedded index keeps every
+# character. This sub-field keeps unigrams besides the bigrams, for all four scripts.
+CJK_UNIGRAM_SUBFIELD = "cjk_unigrams"
 
 ANALYSIS = {
-    "filter": {"whirlpool_light_slavic_stem": {"type": "stemmer", "language": "light_russian"}},
+    "filter": {
+        "whirlpool_light_slavic_stem": {"type": "stemmer", "language": "light_russian"},
+        "whirlpool_cjk_unigrams_and_bigrams": {"type": "cjk_bigram", "output_unigrams": True},
+    },
     "analyzer": {
         "whirlpool_ukrainian": {
             "type": "custom",
             "tokenizer": "standard",
             "filter": ["lowercase", "whirlpool_light_slavic_stem"],
-        }
+        },
+        "whirlpool_cjk_unigrams": {  # the cjk analyser's steps, keeping unigrams
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["cjk_width", "lowercase", "whirlpool_cjk_unigrams_and_bigrams"],
+        },
     },
 }
 
@@ -63,6 +79,7 @@ def _field_mapping(name: str, annotation: Any) -> dict[str, Any]:
         subfields = {
             key: {"type": "text", "analyzer": analyzer} for key, analyzer in LANGUAGE_SUBFIELDS.items()
         }
+        subfields[CJK_UNIGRAM_SUBFIELD] = {"type": "text", "analyzer": "whirlpool_cjk_unigrams"}
         return {"type": "text", "fields": subfields}
     if isinstance(kind, type) and issubclass(kind, bool):
         return {"type": "boolean"}

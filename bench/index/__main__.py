@@ -1,7 +1,9 @@
 """Index benchmark: documents per second indexed, and search latency p50/p95 over a fixed query
-set (a phrase, a boolean, a filtered date range, a trend aggregation), for each backend available,
-side by side. ``python -m bench.index [--docs N] [--repeats R]``; Elasticsearch is a real cluster
-from WHIRLPOOL_ES_URL, else noida-db started on a free 127.0.0.1 port when installed."""
+set (a phrase, a boolean, a filtered date range, a trend aggregation counted by the engine, and the
+same counted on the client as before), for each backend available, side by side.
+``python -m bench.index [--docs N] [--repeats R]``; the trend count at scale (1,000,000 documents)
+is ``python -m bench.index.trend``. Elasticsearch is a real cluster from WHIRLPOOL_ES_URL, else
+noida-db started on a free 127.0.0.1 port when installed."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from bench.index.client_counts import client_side_bucket_counts
 from bench.index.corpus import START, synthetic_articles
 from indexing.backend import IndexBackend, SearchFilters, SearchRequest
 from indexing.devserver import DevServerUnavailable, local_elasticsearch
@@ -46,6 +49,9 @@ QUERIES: dict[str, Callable[[IndexBackend], object]] = {
     ),
     "trend counts (7 days x themes)": lambda b: b.bucket_counts(
         "themes", timedelta(days=1), START + timedelta(days=60), START + timedelta(days=67)
+    ),
+    "trend counts before (client-side)": lambda b: client_side_bucket_counts(
+        b, "themes", timedelta(days=1), START + timedelta(days=60), START + timedelta(days=67)
     ),
 }
 

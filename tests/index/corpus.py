@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 from whirlpool.article import Article, DateSource, article_id
 
@@ -121,3 +122,39 @@ CORPUS = {
 
 def ids(*names: str) -> set[str]:
     return {CORPUS[name].id for name in names}
+
+
+def trend_corpus(count: int = 240, seed: int = 14) -> list[Article]:
+    """Seeded articles for trend counts: several values per field, copies of a story, guessed and
+    clamped dates, and dates on bucket edges (every sixth article is published on the hour)."""
+    rng = random.Random(seed)
+    values = {
+        "themes": ["theme.sanctions", "theme.diplomacy", "theme.troops_ukraine", "theme.arms"],
+        "entities": ["person.kim_jong_un", "person.putin", "weapon.kn23", "org.kpa"],
+        "places": ["place.pyongyang", "place.moscow", "place.kursk"],
+    }
+    articles = []
+    for number in range(count):
+        url = f"https://trend{number % 9}.example/{number}"
+        moment = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 10 * 86400))
+        if number % 6 == 0:
+            moment = moment.replace(minute=0, second=0)
+        copy = number > 10 and rng.random() < 0.2
+        articles.append(
+            make_article(
+                url,
+                title=f"story {number}",
+                source_id=f"trend{number % 9}",
+                source_kind=rng.choice(["wire", "state_media", "independent", "government"]),
+                language=rng.choice(["en", "ru", "uk", "ko", "ja", "zh"]),
+                published_at=moment,
+                published_at_source=rng.choice(
+                    [DateSource.PAGE] * 6 + [DateSource.FEED] * 2 + [DateSource.GUESSED, DateSource.CLAMPED]
+                ),
+                relevant=rng.random() < 0.6,
+                is_representative=not copy,
+                cluster_id=f"cluster-{number - 1}" if copy else None,
+                **{field: rng.sample(options, k=rng.randint(0, 3)) for field, options in values.items()},
+            )
+        )
+    return articles

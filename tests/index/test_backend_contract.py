@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import timedelta
 
 import pytest
 
 from indexing.backend import QuerySyntaxError, SearchFilters, SearchRequest
-from tests.index.corpus import CORPUS, day, ids, make_article
+from tests.index.corpus import CORPUS, day, ids, make_article, trend_corpus
+from whirlpool.article import Article
 
 
 @pytest.fixture
@@ -76,6 +79,49 @@ SEARCHES = {
 @pytest.mark.parametrize("query", list(SEARCHES))
 def test_query_finds_exactly_the_expected_articles(loaded, query):
     assert found(loaded, query) == SEARCHES[query]
+
+
+HEADLINES = {
+    "ja_north": "北朝鮮がロシアに砲弾を輸出",
+    "ko_hanja": "北미사일 발사, 러시아 기술 지원 의혹",
+    "ko_hanja_alone": "北, 러시아와 조약 비준",
+    "ko_hangul": "북러 정상회담 앞두고 평양 분주",
+    "zh_treaty": "俄朝签署全面战略伙伴关系条约",
+    "zh_korea": "朝鲜试射新型导弹",
+}
+HEADLINE = {
+    name: make_article(f"https://cjk.example/{name}", title=title) for name, title in HEADLINES.items()
+}
+# On Elasticsearch the root field's standard tokenizer already splits Han and Hiragana into single
+# characters; Hangul and Katakana runs (북러, ロシア) stay whole there and are bigrams in .cjk, so only
+# the unigram sub-field finds 북 or ア inside them (Elasticsearch reference, "CJK bigram token
+# filter": bigrams, and with output_unigrams the characters, for han, hiragana, katakana and hangul).
+# noida-db keeps Hangul and Katakana runs whole in every analyser, so those two queries are checked
+# on the embedded index and on a real cluster (WHIRLPOOL_ES_URL) only; the unigram sub-field itself
+# is checked on noida-db with Han (tests/index/test_elasticsearch.py).
+HANGUL_OR_KATAKANA = {"북", "ア"}
+ONE_CHARACTER = {
+    "北": {"ja_north", "ko_hanja", "ko_hanja_alone"},  # inside 北朝鮮 and 北미사일, and on its own
+    "朝": {"ja_north", "zh_treaty", "zh_korea"},
+    "俄": {"zh_treaty"},
+    "鮮": {"ja_north"},
+    "북": {"ko_hangul"},
+    "ア": {"ja_north"},
+}
+
+
+@pytest.mark.parametrize("query", list(ONE_CHARACTER))
+def test_one_character_cjk_query_finds_the_character_inside_a_run(backend, query):
+    if (
+        query in HANGUL_OR_KATAKANA
+        and backend.name == "elasticsearch"
+        and not os.environ.get("WHIRLPOOL_ES_URL")
+    ):
+        pytest.skip(
+            "noida-db keeps Hangul and Katakana runs whole; checked against Elasticsearch's documentation"
+        )
+    backend.upsert(HEADLINE.values())
+    assert found(backend, query) == {HEADLINE[name].id for name in ONE_CHARACTER[query]}
 
 
 def test_empty_query_matches_everything(loaded):
@@ -190,3 +236,166 @@ def test_bucket_counts_leave_out_guessed_dates_when_asked(backend):
     assert backend.bucket_counts("total", *window)["total"][0].count == 2
     strict = backend.bucket_counts("total", *window, filters=SearchFilters(exclude_guessed_dates=True))
     assert strict["total"][0].count == 1
+
+
+@pytest.fixture
+def no_document_reads(monkeypatch):
+    """From here on, reading an Article back from either index fails the test."""
+
+    def refuse(cls, *args, **kwargs):
+        raise AssertionError("a trend count read a document back from the index")
+
+    for name in ("model_validate", "model_validate_json"):
+        monkeypatch.setattr(Article, name, classmethod(refuse))
+
+
+def test_bucket_counts_are_counted_by_the_engine_without_reading_a_document(loaded, no_document_reads):
+    counts = loaded.bucket_counts("entities", timedelta(days=2), day(1, 0), day(7, 0))
+    assert [b.count for b in counts["person.kim_jong_un"]] == [1, 1, 2]
+    for dimension in ("themes", "places", "source_id", "source_kind", "language"):
+        loaded.bucket_counts(dimension, timedelta(days=1), day(1, 0), day(8, 0))
+    total = loaded.bucket_counts("total", timedelta(days=7), day(1, 0), day(8, 0))
+    assert [b.count for b in total["total"]] == [len(CORPUS) - 1]  # en_copy is a copy
+
+
+TREND = trend_corpus()
+
+TREND_COUNTS = {
+    "themes by day": ("themes", timedelta(days=1), day(1, 0), day(11, 0), "", SearchFilters()),
+    "entities by 12 h, trusted dates": (
+        "entities",
+        timedelta(hours=12),
+        day(2, 6),
+        day(6, 18),
+        "",
+        SearchFilters(exclude_guessed_dates=True),
+    ),
+    "places by week, uneven last bucket": (
+        "places",
+        timedelta(days=7),
+        day(1, 0),
+        day(11, 0),
+        "",
+        SearchFilters(),
+    ),
+    "sources by 3 h": ("source_id", timedelta(hours=3), day(3, 0), day(4, 0), "", SearchFilters()),
+    "source kinds, relevant only": (
+        "source_kind",
+        timedelta(days=2),
+        day(1, 0),
+        day(11, 0),
+        "",
+        SearchFilters(relevant_only=True),
+    ),
+    "languages, query and language filter": (
+        "language",
+        timedelta(days=1),
+        day(2, 0),
+        day(9, 0),
+        "theme:theme.sanctions OR entity:person.putin",
+        SearchFilters(languages=["ko", "ja", "ru"]),
+    ),
+    "total by 5 h from an odd start": (
+        "total",
+        timedelta(hours=5),
+        day(1, 3),
+        day(11, 0),
+        "",
+        SearchFilters(exclude_guessed_dates=True),
+    ),
+    "total, filter dates inside the window": (
+        "total",
+        timedelta(days=1),
+        day(1, 0),
+        day(11, 0),
+        "",
+        SearchFilters(since=day(3, 7), until=day(6, 19)),
+    ),
+}
+
+
+def expected_trend(dimension, interval, start, end, query, filters) -> dict[str, list[int]]:
+    """The counts worked out from the articles themselves (the cases' queries are keyword ORs)."""
+    wanted = [tuple(part.split(":")) for part in query.split(" OR ")] if query else []
+    fields = {"theme": "themes", "entity": "entities"}
+    since = max(start, filters.since or start)
+    until = min(end, filters.until or end)
+    slots = -(-(end - start) // interval)
+    counts: dict[str, list[int]] = {"total": [0] * slots} if dimension == "total" else {}
+    for article in TREND:
+        if not article.is_representative or not (since <= article.published_at < until):
+            continue
+        if filters.exclude_guessed_dates and article.date_is_guessed:
+            continue
+        if filters.relevant_only and not article.relevant:
+            continue
+        if filters.languages and article.language not in filters.languages:
+            continue
+        if wanted and not any(value in getattr(article, fields[name]) for name, value in wanted):
+            continue
+        value = getattr(article, dimension, None) if dimension != "total" else "total"
+        for item in set(value if isinstance(value, list) else [value]):
+            counts.setdefault(str(item), [0] * slots)[(article.published_at - start) // interval] += 1
+    return counts
+
+
+@pytest.fixture(scope="module")
+def trend_backends(elasticsearch_url, tmp_path_factory):
+    """Both backends, loaded once with the same trend corpus."""
+    from elasticsearch import Elasticsearch
+
+    from indexing.elasticsearch_backend import ElasticsearchBackend
+    from indexing.embedded import EmbeddedBackend
+
+    folder = tmp_path_factory.mktemp("trend")
+    backends = [
+        EmbeddedBackend(folder / "index"),
+        ElasticsearchBackend(
+            Elasticsearch(elasticsearch_url), f"test-{uuid.uuid4().hex[:10]}", folder / "dl"
+        ),
+    ]
+    for backend in backends:
+        backend.ensure_ready()
+        assert backend.upsert(TREND).indexed == len(TREND)
+    yield backends
+    for backend in backends:
+        backend.close()
+
+
+@pytest.mark.parametrize("case", list(TREND_COUNTS))
+def test_bucket_counts_are_the_same_on_both_backends_and_counted_in_the_engine(
+    trend_backends, no_document_reads, case
+):
+    """noida-db answers the terms and date_histogram (fixed_interval, offset, min_doc_count)
+    aggregations used here. Checked by Elasticsearch's documentation only: the response stays under
+    ``search.max_buckets`` (noida-db sets no limit) and terms counts are exact across several
+    indices behind the alias (``size`` above the values' count; noida-db holds one shard)."""
+    dimension, interval, start, end, query, filters = TREND_COUNTS[case]
+    expected = expected_trend(dimension, interval, start, end, query, filters)
+    assert expected and any(sum(series) for series in expected.values())
+    for backend in trend_backends:
+        counts = backend.bucket_counts(dimension, interval, start, end, query=query, filters=filters)
+        assert {key: [b.count for b in buckets] for key, buckets in counts.items()} == expected, backend.name
+        assert all(
+            [b.start for b in buckets] == [start + interval * i for i in range(len(buckets))]
+            for buckets in counts.values()
+        )
+
+
+def test_bucket_counts_put_a_sub_second_date_in_the_same_bucket_on_both_backends(backend):
+    """The embedded index keeps dates to the second, Elasticsearch to the millisecond: windows and
+    buckets start on whole seconds, so 12:00:00.7 counts alike from a start of 12:00:00.5."""
+    noon = day(1)
+    backend.upsert(
+        [
+            make_article(
+                "https://x.example/early", title="a", published_at=noon.replace(microsecond=700_000)
+            ),
+            make_article(
+                "https://x.example/late", title="b", published_at=noon.replace(second=1, microsecond=700_000)
+            ),
+        ]
+    )
+    start = noon.replace(microsecond=500_000)
+    counts = backend.bucket_counts("total", timedelta(seconds=1), start, start + timedelta(seconds=2))
+    assert [(b.start, b.count) for b in counts["total"]] == [(noon, 1), (noon + timedelta(seconds=1), 1)]

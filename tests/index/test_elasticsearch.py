@@ -9,8 +9,9 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from indexing.backend import IndexUnavailable
-from indexing.elasticsearch_backend import ElasticsearchBackend
+from indexing.elasticsearch_backend import ElasticsearchBackend, translate
 from indexing.mapping import DERIVED_FIELDS, article_mapping
+from indexing.query import parse_query
 from tests.index.corpus import CORPUS, make_article
 from whirlpool.article import Article
 from whirlpool.loopback import free_port
@@ -19,7 +20,7 @@ from whirlpool.loopback import free_port
 def test_mapping_covers_every_article_field_with_language_subfields():
     properties = article_mapping()["properties"]
     assert set(properties) == set(Article.model_fields) | set(DERIVED_FIELDS)
-    assert set(properties["title"]["fields"]) == {"en", "ru", "uk", "cjk"}
+    assert set(properties["title"]["fields"]) == {"en", "ru", "uk", "cjk", "cjk_unigrams"}
     assert properties["published_at"]["type"] == "date"
     assert properties["themes"]["type"] == "keyword"
     assert properties["relevant"]["type"] == "boolean"
@@ -84,3 +85,25 @@ def test_an_unreachable_cluster_raises_index_unavailable(tmp_path):
         backend.ensure_ready()
     with pytest.raises(IndexUnavailable):
         backend.upsert(CORPUS.values())
+
+
+def test_one_character_cjk_queries_search_a_unigram_subfield_the_cjk_bigrams_lack(es_backend):
+    """北 inside 北朝鮮: .cjk holds only bigrams (北朝, 朝鮮, …), .cjk_unigrams holds 北 as well, and a
+    query of one CJK character searches it (for Hangul and Katakana, where the root field keeps
+    runs whole, see test_one_character_cjk_query_finds_the_character_inside_a_run)."""
+    es_backend.ensure_ready()
+    es_backend.upsert([make_article("https://cjk.example/ja", title="北朝鮮がロシアに砲弾を輸出")])
+
+    def hits(field: str, text: str) -> int:
+        query = {"match_phrase": {field: text}}
+        return es_backend.client.count(index=es_backend.alias, query=query)["count"]
+
+    assert hits("title.cjk", "北") == 0
+    assert hits("title.cjk_unigrams", "北") == 1
+
+    def searched(query: str) -> set[str]:
+        should = translate(parse_query(query))["bool"]["should"]
+        return {field for clause in should for field in clause["match_phrase"]}
+
+    assert {"title.cjk_unigrams", "summary.cjk_unigrams", "body.cjk_unigrams"} <= searched("북")
+    assert not any(field.endswith("cjk_unigrams") for field in searched("북러") | searched("n"))

@@ -42,9 +42,10 @@ def field_type(name: str) -> str:
 
 
 def pinned_kibana_version() -> str:
-    """The Kibana image tag in docker-compose.yml (a literal or a ``${VAR:-default}``)."""
+    """The Kibana image tag in docker-compose.yml (a literal, ``${VAR:-default}`` or ``${VAR:?message}``
+with VAR set in .env)."""
     compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    match = re.search(r"kibana/kibana:(?:\$\{(\w+)(?::-([\d.]+))?\}|([\d.]+))", compose)
+    match = re.search(r"kibana/kibana:(?:\$\{(\w+)(?::-([\d.]+)|:\?[^}]*)?\}|([\d.]+))", compose)
     assert match, "no Kibana image in docker-compose.yml"
     if match.group(3):
         return match.group(3)
