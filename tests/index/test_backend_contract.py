@@ -190,3 +190,17 @@ def test_bucket_counts_leave_out_guessed_dates_when_asked(backend):
     assert backend.bucket_counts("total", *window)["total"][0].count == 2
     strict = backend.bucket_counts("total", *window, filters=SearchFilters(exclude_guessed_dates=True))
     assert strict["total"][0].count == 1
+
+
+def test_delete_older_than_removes_exactly_the_documents_published_before_the_cutoff(loaded):
+    older = {a.id for a in CORPUS.values() if a.published_at < day(3)}
+    assert older and len(older) < len(CORPUS)
+    assert loaded.delete_older_than(day(3), dry_run=True) == len(older)
+    assert loaded.count() == len(CORPUS)  # a dry run deletes nothing
+
+    assert loaded.delete_older_than(day(3)) == len(older)
+
+    assert loaded.count() == len(CORPUS) - len(older)
+    assert all(loaded.get(article_id) is None for article_id in older)
+    assert found(loaded) == {a.id for a in CORPUS.values()} - older
+    assert loaded.delete_older_than(day(3)) == 0
