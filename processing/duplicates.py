@@ -11,7 +11,8 @@ Size (issue 13, 11): about 400 bytes per member instead of ~4.5 KB. A member is 
 cluster, 8 bytes of its content hash, its date and its 64 MinHash values as packed bytes, in a
 WITHOUT ROWID table with one index (content key) besides the key. A cluster keeps its
 representative's order key as two integers; the representative's processed JSON (to re-issue it
-when a late copy turns out earlier) is kept zlib-compressed, and ``prune_state`` drops it once the
+when a late copy turns out earlier) is kept zlib-compressed in a table of its own (a rowid table:
+in a WITHOUT ROWID one a row over ~1 KB takes an overflow page of 4 KB), and ``prune_state`` drops it once the
 representative is older than ``REISSUE_DAYS`` (a copy published earlier still arriving later is
 then rare) and drops members older than ``retention.duplicate_days``. A state file of the earlier
 layout is converted on first open.
@@ -63,9 +64,12 @@ CREATE TABLE IF NOT EXISTS clusters (
     representative_id TEXT NOT NULL,
     representative_published INTEGER NOT NULL,
     representative_fetched INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    representative_json BLOB
+    size INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS representatives (
+    cluster_id TEXT PRIMARY KEY,
+    json BLOB NOT NULL
+);
 """
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -355,8 +359,8 @@ class DuplicateIndex:
         cluster = self._clusters.get(cluster_id)
         if cluster is None:
             row = self._db.execute(
-                "SELECT representative_id, representative_published, representative_fetched, "
-                "representative_json, size FROM clusters WHERE cluster_id = ?",
+                "SELECT representative_id, representative_published, representative_fetched, json, size "
+                "FROM clusters LEFT JOIN representatives USING (cluster_id) WHERE cluster_id = ?",
                 (cluster_id,),
             ).fetchone()
             if row is not None:
@@ -405,10 +409,18 @@ class DuplicateIndex:
                 "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)", self._members.values()
             )
             self._db.executemany(
-                "INSERT OR REPLACE INTO clusters VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO clusters VALUES (?, ?, ?, ?, ?)",
                 [
-                    (cid, c.representative_id, *c.representative_key, c.size, _packed(c.representative_json))
+                    (cid, c.representative_id, *c.representative_key, c.size)
                     for cid, c in self._clusters.items()
+                ],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO representatives VALUES (?, ?)",
+                [
+                    (cid, _packed(c.representative_json))
+                    for cid, c in self._clusters.items()
+                    if isinstance(c.representative_json, str)  # bytes are stored already; None was pruned
                 ],
             )
         self._members.clear()
@@ -466,12 +478,20 @@ def _convert_v1(db: sqlite3.Connection) -> None:
         ),
     )
     db.executemany(
-        "INSERT INTO clusters VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO clusters VALUES (?, ?, ?, ?, ?)",
         (
-            (cluster_id, rep_id, *_v1_key(key), size, _packed(rep_json))
-            for cluster_id, rep_id, key, rep_json, size in db.execute(
-                "SELECT cluster_id, representative_id, representative_key, representative_json, size "
-                "FROM clusters_v1"
+            (cluster_id, rep_id, *_v1_key(key), size)
+            for cluster_id, rep_id, key, size in db.execute(
+                "SELECT cluster_id, representative_id, representative_key, size FROM clusters_v1"
+            )
+        ),
+    )
+    db.executemany(
+        "INSERT INTO representatives VALUES (?, ?)",
+        (
+            (cluster_id, _packed(rep_json))
+            for cluster_id, rep_json in db.execute(
+                "SELECT cluster_id, representative_json FROM clusters_v1 WHERE representative_json IS NOT NULL"
             )
         ),
     )
@@ -518,21 +538,19 @@ def prune_state(path: Path, now: datetime, keep_days: int, dry_run: bool = False
             if members_before is not None
             else 0
         )
+        stale = "SELECT cluster_id FROM clusters WHERE representative_published < ?"
         stale_json = db.execute(
-            "SELECT count(*) FROM clusters WHERE representative_json IS NOT NULL "
-            "AND representative_published < ?",
-            (json_before,),
+            f"SELECT count(*) FROM representatives WHERE cluster_id IN ({stale})", (json_before,)
         ).fetchone()[0]
         if not dry_run:
             with db:
                 if members_before is not None:
+                    db.execute(
+                        f"DELETE FROM representatives WHERE cluster_id IN ({empty})", (members_before,)
+                    )
                     db.execute(f"DELETE FROM clusters WHERE cluster_id IN ({empty})", (members_before,))
                     db.execute("DELETE FROM members WHERE dated < ?", (members_before,))
-                db.execute(
-                    "UPDATE clusters SET representative_json = NULL WHERE representative_json IS NOT NULL "
-                    "AND representative_published < ?",
-                    (json_before,),
-                )
+                db.execute(f"DELETE FROM representatives WHERE cluster_id IN ({stale})", (json_before,))
             db.execute("VACUUM")
     finally:
         db.close()
