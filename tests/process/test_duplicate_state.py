@@ -155,3 +155,34 @@ def test_a_dry_run_prune_counts_and_changes_nothing(tmp_path: Path):
     dry = prune_state(path, NOW, keep_days=30, dry_run=True)
     assert dry.members > 0 and path.stat().st_size == size
     assert prune_state(path, NOW, keep_days=30).members == dry.members
+
+
+def test_a_representative_displaced_after_its_json_was_pruned_is_reported_not_reissued(settings):
+    from processing.pipeline import DUPLICATE_STATE_FILE, Processor
+    from tests.process.conftest import make_article
+    from whirlpool.report import StageReport
+
+    story = (
+        "North Korean workers arrived in Vladivostok by train on Monday to join construction crews, "
+        "according to the regional labour ministry, which said more were expected before winter."
+    )
+    first = make_article(
+        "https://a.example/workers", "Workers arrive", story, published="2026-11-20T08:00:00"
+    )
+    processor = Processor.from_settings(settings)
+    list(processor.process([first], StageReport("process")))
+    processor.close()
+    pruned = prune_state(settings.state_dir / DUPLICATE_STATE_FILE, datetime(2026, 11, 30, tzinfo=UTC), 30)
+    assert (pruned.members, pruned.representatives) == (0, 1)
+
+    earlier = make_article(
+        "https://wire.example/workers", "Workers arrive", story + " Reporting by the wire.",
+        published="2026-11-20T06:00:00",
+    )  # fmt: skip
+    processor = Processor.from_settings(settings)
+    report = StageReport("process")
+    out = list(processor.process([earlier], report))
+    processor.close()
+    assert [a.id for a in out] == [earlier.id] and out[0].is_representative
+    assert report.counts["representatives_not_reissued"] == 1 and report.counts["joined_clusters"] == 1
+    assert any("stays marked representative" in o.line() for o in report.outcomes)
