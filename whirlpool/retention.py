@@ -10,6 +10,7 @@ Three stores grow with every run; ``retention`` in settings.yaml bounds each (0 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from whirlpool.pipeline import PROCESS_CONSUMER, index_consumer
@@ -101,7 +102,11 @@ def _prune_duplicates(
     report.count("duplicate_bytes_freed", 0)
     if not days:
         report.notes.append("duplicate-state members kept for ever (retention.duplicate_days: 0)")
-    pruned = prune_state(settings.state_dir / DUPLICATE_STATE_FILE, now, days, dry_run=dry_run)
+    try:
+        pruned = prune_state(settings.state_dir / DUPLICATE_STATE_FILE, now, days, dry_run=dry_run)
+    except sqlite3.OperationalError as exc:  # locked by a process run for over a minute
+        report.fail(f"duplicate state not pruned: {exc}", retry_later=True)
+        return
     report.count("duplicate_entries_dropped", pruned.members)
     report.count("duplicate_bytes_freed", max(0, pruned.bytes_before - pruned.bytes_after))
 
