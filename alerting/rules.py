@@ -15,6 +15,12 @@ from whirlpool.yamlconfig import ConfigError, _node_line, read_yaml
 SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
 
 
+def _check_warm_up(value: str | None) -> str | None:
+    if value is not None and value != "off":
+        parse_duration(value)
+    return value
+
+
 class _Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -46,8 +52,15 @@ class SpikeRule(_Rule):
     sliding_window: bool = True
     cooldown: str = "1d"
     refire_factor: float = Field(1.5, ge=1)  # re-send within the cool-down only past this growth
+    # Silent until the index holds this much history (from its earliest trusted-date document);
+    # default: the baseline, window x baseline_windows. "off" turns the warm-up off.
+    warm_up: str | None = None
 
     _v = field_validator("window", "cooldown")(lambda v: (parse_duration(v), v)[1])
+    _w = field_validator("warm_up")(_check_warm_up)
+
+    def warm_up_period(self) -> timedelta:
+        return _warm_up(self.warm_up, self.window, self.baseline_windows)
 
     def per_window_p(self, series: int) -> float:
         """The p each series' window is tested at: fixed, or spread from the false-alert budget."""
@@ -67,8 +80,20 @@ class NewEntityRule(_Rule):
     min_count: int = Field(3, ge=1)
     max_baseline_total: int = Field(1, ge=0)  # at most this many clusters over the whole baseline
     cooldown: str = "7d"
+    warm_up: str | None = None  # as for spike rules: default the baseline, window x baseline_windows
 
     _v = field_validator("window", "cooldown")(lambda v: (parse_duration(v), v)[1])
+    _w = field_validator("warm_up")(_check_warm_up)
+
+    def warm_up_period(self) -> timedelta:
+        return _warm_up(self.warm_up, self.window, self.baseline_windows)
+
+
+def _warm_up(warm_up: str | None, window: str, baseline_windows: int) -> timedelta:
+    """The history a rule needs before it may fire: ``warm_up``, or its whole baseline."""
+    if warm_up is None:
+        return parse_duration(window) * baseline_windows
+    return timedelta(0) if warm_up == "off" else parse_duration(warm_up)
 
 
 class WatchRule(_Rule):

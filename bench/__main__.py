@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-AREAS = ("collect", "process", "index", "alerts")
+AREAS = ("collect", "process", "index", "alerts", "retention")
 
 
 def main(argv: list[str]) -> int:

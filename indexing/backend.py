@@ -120,5 +120,11 @@ class IndexBackend(abc.ABC):
         one story count once; ``filters.exclude_guessed_dates`` leaves out guessed dates. For
         ``"total"`` the single key is ``"total"``."""
 
+    @abc.abstractmethod
+    def delete_older_than(self, cutoff: datetime, dry_run: bool = False) -> int:
+        """Delete every document published before ``cutoff`` (its trusted date, or the fetch time
+        when the date was guessed); returns how many (with ``dry_run``, how many would be).
+        Documents with no date are kept. Retention (``whirlpool prune``) calls it."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release files or connections."""

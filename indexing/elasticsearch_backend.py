@@ -219,6 +219,15 @@ class ElasticsearchBackend(IndexBackend):
             self._dead_letter(failures, documents, result)
         return result
 
+    def delete_older_than(self, cutoff: datetime, dry_run: bool = False) -> int:
+        query = {"range": {"published_at": {"lt": cutoff.isoformat()}}}
+        if dry_run:
+            return self._call(self.client.count, index=self.alias, query=query)["count"]
+        done = self._call(
+            self.client.delete_by_query, index=self.alias, query=query, refresh=True, conflicts="proceed"
+        )
+        return int(done.get("deleted", 0))
+
     def _dead_letter(
         self, failures: list[dict[str, Any]], documents: dict[str, Article], result: BulkResult
     ) -> None:

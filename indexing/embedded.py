@@ -142,6 +142,22 @@ class EmbeddedBackend(IndexBackend):
         self.index.reload()
         return result
 
+    def delete_older_than(self, cutoff: datetime, dry_run: bool = False) -> int:
+        query = self._filtered(MatchAll(), SearchFilters(until=cutoff))
+        count = self.index.searcher().search(query, limit=1, count=True).count
+        if count and not dry_run:
+            with self._lock:
+                try:
+                    writer = self.index.writer(heap_size=self.heap_bytes, num_threads=1)
+                except ValueError as exc:
+                    raise IndexUnavailable(f"embedded index is locked or unwritable: {exc}") from exc
+                writer.delete_documents_by_query(query)
+                writer.commit()
+                writer.garbage_collect_files()
+                writer.wait_merging_threads()
+            self.index.reload()
+        return count
+
     # -- reads -----------------------------------------------------------------------------
     def get(self, article_id: str) -> Article | None:
         searcher = self.index.searcher()

@@ -7,6 +7,16 @@ the former representative's stored Article is handed back, demoted, so the index
 State lives in one SQLite file under ``state_dir``; the changes of a batch are written in one
 transaction at ``commit`` (the pipeline commits every few hundred documents and at the end).
 
+Size (issue 13, 11): about 400 bytes per member instead of ~4.5 KB. A member is its id, its
+cluster, 8 bytes of its content hash, its date and its 64 MinHash values as packed bytes, in a
+WITHOUT ROWID table with one index (content key) besides the key. A cluster keeps its
+representative's order key as two integers; the representative's processed JSON (to re-issue it
+when a late copy turns out earlier) is kept zlib-compressed in a table of its own (a rowid table:
+in a WITHOUT ROWID one a row over ~1 KB takes an overflow page of 4 KB), and ``prune_state`` drops it once the
+representative is older than ``REISSUE_DAYS`` (a copy published earlier still arriving later is
+then rare) and drops members older than ``retention.duplicate_days``. A state file of the earlier
+layout is converted on first open.
+
 Speed (issue 4): signatures are datasketch's ``affine32`` MinHash, computed in one numpy
 expression with datasketch's own permutations (bit-identical to ``MinHash.update_batch``, so
 stored state stays comparable); the LSH bands (datasketch's b and r for the threshold) are kept
@@ -16,9 +26,11 @@ per-bucket sets, which cost several times more time and memory per document.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -35,23 +47,32 @@ _CJK_LANGUAGES = ("zh", "ja")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
+SCHEMA_VERSION = 2
+REISSUE_DAYS = 3  # how long a representative's JSON is kept to re-issue it demoted (see prune_state)
+_ZLIB_LEVEL = 6
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
     article_id TEXT PRIMARY KEY,
     cluster_id TEXT NOT NULL,
-    content_hash TEXT,
-    order_key TEXT NOT NULL,
+    content_key INTEGER,
+    dated INTEGER NOT NULL,
     minhash BLOB
-);
-CREATE INDEX IF NOT EXISTS members_by_hash ON members(content_hash);
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS members_by_content ON members(content_key) WHERE content_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS clusters (
     cluster_id TEXT PRIMARY KEY,
     representative_id TEXT NOT NULL,
-    representative_key TEXT NOT NULL,
-    representative_json TEXT,
+    representative_published INTEGER NOT NULL,
+    representative_fetched INTEGER NOT NULL,
     size INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS representatives (
+    cluster_id TEXT PRIMARY KEY,
+    json BLOB NOT NULL
 );
 """
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def shingle_hashes(text: str, language: str) -> np.ndarray:
@@ -80,16 +101,25 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     return grams[distinct][:MAX_SHINGLES]
 
 
-def order_key(article: Article) -> str:
-    """Sorts members by publication time, then fetch time (earliest first)."""
-    return f"{_stamp(article.published_at or article.fetched_at)}|{_stamp(article.fetched_at)}"
+OrderKey = tuple[int, int]
 
 
-def _stamp(value: datetime) -> str:
-    """``%Y-%m-%dT%H:%M:%S.%f`` (isoformat writes the same, faster, from the year 1000 on)."""
-    if value.year >= 1000:
-        return value.isoformat(timespec="microseconds")[:26]
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+def order_key(article: Article) -> OrderKey:
+    """Sorts members by publication time, then fetch time (earliest first): microseconds since 1970."""
+    return (_micros(article.published_at or article.fetched_at), _micros(article.fetched_at))
+
+
+def _micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def content_key(content_hash: str | None) -> int | None:
+    """The exact-duplicate key stored for a content hash: 8 bytes of it, as a signed integer."""
+    if not content_hash:
+        return None
+    return int.from_bytes(hashlib.blake2b(content_hash.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 # fmix32 constants of MurmurHash3, as datasketch applies them before its affine permutations
@@ -199,8 +229,8 @@ class _BandIndex:
 @dataclass
 class _Cluster:
     representative_id: str
-    representative_key: str
-    representative_json: str | None
+    representative_key: OrderKey
+    representative_json: str | bytes | None  # str while pending, zlib bytes once stored
     size: int
 
 
@@ -210,6 +240,7 @@ class Assignment:
     is_representative: bool
     status: str  # new | joined | updated | unchanged
     demoted: Article | None = None  # the former representative, now is_representative=False
+    not_reissued: str | None = None  # a former representative displaced whose JSON was pruned
 
 
 class DuplicateIndex:
@@ -220,29 +251,28 @@ class DuplicateIndex:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.num_perm = num_perm
         self.threshold = threshold
-        self._db = sqlite3.connect(self.path)
-        self._db.executescript(_SCHEMA)
+        self._db = open_state(self.path)
         self._permutations = MinHash(num_perm=num_perm, seed=1, scheme="affine32").permutations
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # only for its optimal b and r
         self._bands = _BandIndex(num_perm, lsh.b, lsh.r)
         # what changed since the last commit: written in one transaction by ``commit``
-        self._members: dict[str, tuple[str, str, str | None, str, bytes | None]] = {}
-        self._hashes: dict[str, list[str]] = {}  # content hash → ids of members stored since
+        self._members: dict[str, tuple[str, str, int | None, int, bytes | None]] = {}
+        self._hashes: dict[int, list[str]] = {}  # content key → ids of members stored since
         self._clusters: dict[str, _Cluster] = {}
-        # every member id, and the Python hashes of every content hash: most documents are new and
-        # unlike any other, and these answer "not there" without asking SQLite
+        # every member id, and every content key: most documents are new and unlike any other, and
+        # these answer "not there" without asking SQLite
         self._known_ids: set[str] = set()
         self._known_hashes: set[int] = set()
         self._load()
 
     def _load(self) -> None:
         ids, clusters, blobs = [], [], []
-        for article_id, cluster_id, content_hash, blob in self._db.execute(
-            "SELECT article_id, cluster_id, content_hash, minhash FROM members"
+        for article_id, cluster_id, key, blob in self._db.execute(
+            "SELECT article_id, cluster_id, content_key, minhash FROM members"
         ):
             self._known_ids.add(article_id)
-            if content_hash:
-                self._known_hashes.add(hash(content_hash))
+            if key is not None:
+                self._known_hashes.add(key)
             if blob is not None and len(blob) == self.num_perm * 4:
                 ids.append(article_id)
                 clusters.append(cluster_id)
@@ -273,53 +303,53 @@ class DuplicateIndex:
         """Put ``article`` (processed, with content_hash) in a cluster and remember it."""
         key = order_key(article)
         values = self.signature(text, article.language)
+        hashed = content_key(article.content_hash)
         member = self._member(article.id) if article.id in self._known_ids else None
         if member is not None:
             cluster_id, old_hash = member
-            status = "unchanged" if old_hash == article.content_hash else "updated"
-            self._store_member(article.id, cluster_id, article.content_hash, key, values)
+            status = "unchanged" if old_hash == hashed else "updated"
+            self._store_member(article.id, cluster_id, hashed, key, values)
             return self._settle(article, cluster_id, key, status, new_member=False)
-        content_hash = article.content_hash
         cluster_id = None
-        if content_hash and hash(content_hash) in self._known_hashes:
-            cluster_id = self._cluster_with_hash(content_hash)
+        if hashed is not None and hashed in self._known_hashes:
+            cluster_id = self._cluster_with_hash(hashed)
         if cluster_id is None and values is not None:
             cluster_id = self._near_cluster(article.id, values)
         status = "joined" if cluster_id else "new"
         cluster_id = cluster_id or article.id
-        self._store_member(article.id, cluster_id, article.content_hash, key, values)
+        self._store_member(article.id, cluster_id, hashed, key, values)
         return self._settle(article, cluster_id, key, status, new_member=True)
 
-    def _member(self, article_id: str) -> tuple[str, str | None] | None:
+    def _member(self, article_id: str) -> tuple[str, int | None] | None:
         pending = self._members.get(article_id)
         if pending is not None:
             return pending[1], pending[2]
         return self._db.execute(
-            "SELECT cluster_id, content_hash FROM members WHERE article_id = ?", (article_id,)
+            "SELECT cluster_id, content_key FROM members WHERE article_id = ?", (article_id,)
         ).fetchone()
 
-    def _cluster_with_hash(self, content_hash: str) -> str | None:
+    def _cluster_with_hash(self, hashed: int) -> str | None:
         for article_id, cluster_id in self._db.execute(
-            "SELECT article_id, cluster_id FROM members WHERE content_hash = ?", (content_hash,)
+            "SELECT article_id, cluster_id FROM members WHERE content_key = ?", (hashed,)
         ):
             pending = self._members.get(article_id)
-            if pending is None or pending[2] == content_hash:  # not since changed in this batch
+            if pending is None or pending[2] == hashed:  # not since changed in this batch
                 return cluster_id
-        for article_id in self._hashes.get(content_hash, ()):
+        for article_id in self._hashes.get(hashed, ()):
             pending = self._members[article_id]
-            if pending[2] == content_hash:
+            if pending[2] == hashed:
                 return pending[1]
         return None
 
     def _store_member(
-        self, article_id: str, cluster_id: str, content_hash: str | None, key: str, values: np.ndarray | None
+        self, article_id: str, cluster_id: str, hashed: int | None, key: OrderKey, values: np.ndarray | None
     ) -> None:
         blob = values.tobytes() if values is not None else None
-        self._members[article_id] = (article_id, cluster_id, content_hash, key, blob)
+        self._members[article_id] = (article_id, cluster_id, hashed, key[0] // 1_000_000, blob)
         self._known_ids.add(article_id)
-        if content_hash:
-            self._known_hashes.add(hash(content_hash))
-            self._hashes.setdefault(content_hash, []).append(article_id)
+        if hashed is not None:
+            self._known_hashes.add(hashed)
+            self._hashes.setdefault(hashed, []).append(article_id)
         if values is not None:
             self._bands.add(article_id, cluster_id, values)
         else:
@@ -329,16 +359,17 @@ class DuplicateIndex:
         cluster = self._clusters.get(cluster_id)
         if cluster is None:
             row = self._db.execute(
-                "SELECT representative_id, representative_key, representative_json, size FROM clusters "
-                "WHERE cluster_id = ?",
+                "SELECT representative_id, representative_published, representative_fetched, json, size "
+                "FROM clusters LEFT JOIN representatives USING (cluster_id) WHERE cluster_id = ?",
                 (cluster_id,),
             ).fetchone()
             if row is not None:
-                cluster = self._clusters[cluster_id] = _Cluster(*row)
+                rep_id, published, fetched, rep_json, size = row
+                cluster = self._clusters[cluster_id] = _Cluster(rep_id, (published, fetched), rep_json, size)
         return cluster
 
     def _settle(
-        self, article: Article, cluster_id: str, key: str, status: str, new_member: bool
+        self, article: Article, cluster_id: str, key: OrderKey, status: str, new_member: bool
     ) -> Assignment:
         """Decide the representative; keep its processed JSON to re-issue it if it is demoted."""
         article.cluster_id = cluster_id
@@ -355,10 +386,14 @@ class DuplicateIndex:
             article.is_representative = True
             cluster.representative_id, cluster.representative_key = article.id, key
             cluster.representative_json = article.to_json()
-            demoted = None
-            if rep_id != article.id and rep_json:
-                demoted = Article.from_json(rep_json)
-                demoted.is_representative = False
+            if rep_id == article.id:
+                return Assignment(cluster_id, True, status)
+            if not rep_json:
+                return Assignment(cluster_id, True, status, not_reissued=rep_id)
+            if isinstance(rep_json, bytes):
+                rep_json = zlib.decompress(rep_json).decode("utf-8")
+            demoted = Article.from_json(rep_json)
+            demoted.is_representative = False
             return Assignment(cluster_id, True, status, demoted)
         article.is_representative = False
         return Assignment(cluster_id, False, status)
@@ -376,8 +411,16 @@ class DuplicateIndex:
             self._db.executemany(
                 "INSERT OR REPLACE INTO clusters VALUES (?, ?, ?, ?, ?)",
                 [
-                    (cid, c.representative_id, c.representative_key, c.representative_json, c.size)
+                    (cid, c.representative_id, *c.representative_key, c.size)
                     for cid, c in self._clusters.items()
+                ],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO representatives VALUES (?, ?)",
+                [
+                    (cid, _packed(c.representative_json))
+                    for cid, c in self._clusters.items()
+                    if isinstance(c.representative_json, str)  # bytes are stored already; None was pruned
                 ],
             )
         self._members.clear()
@@ -387,3 +430,128 @@ class DuplicateIndex:
     def close(self) -> None:
         self.commit()
         self._db.close()
+
+
+def _packed(representative_json: str | bytes | None) -> bytes | None:
+    if isinstance(representative_json, str):
+        return zlib.compress(representative_json.encode("utf-8"), _ZLIB_LEVEL)
+    return representative_json
+
+
+def open_state(path: Path) -> sqlite3.Connection:
+    """The state database, created or converted from the earlier layout (text keys, JSON as text)."""
+    db = sqlite3.connect(path, timeout=60)
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version < SCHEMA_VERSION:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        with db:
+            if "members" in tables:
+                _convert_v1(db)
+            else:
+                _create_tables(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if "members" in tables:
+            db.execute("VACUUM")
+    return db
+
+
+def _create_tables(db: sqlite3.Connection) -> None:
+    """The schema, statement by statement (``executescript`` would commit the open transaction)."""
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _convert_v1(db: sqlite3.Connection) -> None:
+    """The first layout (order keys and content hashes as text, JSON uncompressed) to this one."""
+    db.execute("ALTER TABLE members RENAME TO members_v1")
+    db.execute("ALTER TABLE clusters RENAME TO clusters_v1")
+    db.execute("DROP INDEX IF EXISTS members_by_hash")
+    _create_tables(db)
+    db.executemany(
+        "INSERT INTO members VALUES (?, ?, ?, ?, ?)",
+        (
+            (article_id, cluster_id, content_key(content_hash), _v1_key(key)[0] // 1_000_000, blob)
+            for article_id, cluster_id, content_hash, key, blob in db.execute(
+                "SELECT article_id, cluster_id, content_hash, order_key, minhash FROM members_v1"
+            )
+        ),
+    )
+    db.executemany(
+        "INSERT INTO clusters VALUES (?, ?, ?, ?, ?)",
+        (
+            (cluster_id, rep_id, *_v1_key(key), size)
+            for cluster_id, rep_id, key, size in db.execute(
+                "SELECT cluster_id, representative_id, representative_key, size FROM clusters_v1"
+            )
+        ),
+    )
+    db.executemany(
+        "INSERT INTO representatives VALUES (?, ?)",
+        (
+            (cluster_id, _packed(rep_json))
+            for cluster_id, rep_json in db.execute(
+                "SELECT cluster_id, representative_json FROM clusters_v1 WHERE representative_json IS NOT NULL"
+            )
+        ),
+    )
+    db.execute("DROP TABLE members_v1")
+    db.execute("DROP TABLE clusters_v1")
+
+
+def _v1_key(text: str) -> OrderKey:
+    published, fetched = text.split("|")
+    return (_micros(datetime.fromisoformat(published)), _micros(datetime.fromisoformat(fetched)))
+
+
+@dataclass
+class StatePrune:
+    members: int  # members older than the window (dropped, or to drop)
+    clusters: int  # clusters left without members
+    representatives: int  # representatives' JSON past REISSUE_DAYS
+    bytes_before: int
+    bytes_after: int
+
+
+def prune_state(path: Path, now: datetime, keep_days: int, dry_run: bool = False) -> StatePrune:
+    """Drop members dated more than ``keep_days`` before ``now`` (0: none), clusters left empty,
+    and representatives' JSON older than REISSUE_DAYS; then VACUUM so the file shrinks. A copy of a
+    dropped article is no longer matched to it; everything kept clusters as before."""
+    size = path.stat().st_size if path.exists() else 0
+    if not path.exists():
+        return StatePrune(0, 0, 0, 0, 0)
+    db = open_state(path)
+    try:
+        members_before = int((now - timedelta(days=keep_days)).timestamp()) if keep_days else None
+        json_before = _micros(now - timedelta(days=REISSUE_DAYS))
+        stale_members = (
+            db.execute("SELECT count(*) FROM members WHERE dated < ?", (members_before,)).fetchone()[0]
+            if members_before is not None
+            else 0
+        )
+        empty = (
+            "SELECT cluster_id FROM clusters WHERE cluster_id NOT IN "
+            "(SELECT cluster_id FROM members WHERE dated >= ?)"
+        )
+        stale_clusters = (
+            db.execute(f"SELECT count(*) FROM ({empty})", (members_before,)).fetchone()[0]
+            if members_before is not None
+            else 0
+        )
+        stale = "SELECT cluster_id FROM clusters WHERE representative_published < ?"
+        stale_json = db.execute(
+            f"SELECT count(*) FROM representatives WHERE cluster_id IN ({stale})", (json_before,)
+        ).fetchone()[0]
+        if not dry_run:
+            with db:
+                if members_before is not None:
+                    db.execute(
+                        f"DELETE FROM representatives WHERE cluster_id IN ({empty})", (members_before,)
+                    )
+                    db.execute(f"DELETE FROM clusters WHERE cluster_id IN ({empty})", (members_before,))
+                    db.execute("DELETE FROM members WHERE dated < ?", (members_before,))
+                db.execute(f"DELETE FROM representatives WHERE cluster_id IN ({stale})", (json_before,))
+            db.execute("VACUUM")
+    finally:
+        db.close()
+    return StatePrune(stale_members, stale_clusters, stale_json, size, path.stat().st_size)

@@ -125,6 +125,14 @@ class Processor:
                 "unchanged": "unchanged",
             }[assignment.status]
         )
+        if assignment.not_reissued:  # displaced, but its stored copy was pruned (see prune_state)
+            report.count("representatives_not_reissued")
+            report.warn(
+                f"earlier copy of cluster {assignment.cluster_id}: the former representative "
+                f"{assignment.not_reissued} stays marked representative in the index (its copy was pruned)",
+                a.source_id,
+                a.url,
+            )
         if a.language == UNDETERMINED and (a.title or main_text):
             report.count("language_too_short")
         return a, assignment.demoted

@@ -30,6 +30,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "search": ("whirlpool.commands.search", "search", "Search the index (Lucene/KQL-like query, filters)."),
     "alerts": ("whirlpool.commands.alerts", "alerts", "Evaluate the alert rules and send the emails."),
     "sources": ("whirlpool.commands.sources", "sources", "List every source with its health."),
+    "prune": (
+        "whirlpool.commands.prune",
+        "prune",
+        "Remove stage files, index documents and duplicate state past retention.",
+    ),
     "eval": (
         "whirlpool.commands.evaluate",
         "eval_command",

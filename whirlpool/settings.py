@@ -200,6 +200,15 @@ class AlertSettings(_Section):
     _zone = field_validator("timezone")(lambda value: known_zone(value))
 
 
+class RetentionSettings(_Section):
+    """How long data is kept (``whirlpool prune``, and the daily ``whirlpool_maintenance`` DAG).
+    0 keeps for ever. Ages count from a batch's name (its start time) and an article's date."""
+
+    stage_days: int = Field(14, ge=0)  # raw and processed batch files, once every consumer has read them
+    index_days: int = Field(365, ge=0)  # indexed documents, by published_at: a year stays searchable
+    duplicate_days: int = Field(30, ge=0)  # duplicate-detection state: a copy of older news is not matched
+
+
 class Settings(_Section):
     data_dir: Path = Path("data")
     collect: CollectSettings = Field(default_factory=CollectSettings)
@@ -207,6 +216,7 @@ class Settings(_Section):
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     config_dir: Path = Field(default_factory=default_config_dir)
     config_origin: str = ""  # where config_dir was found (see config_dir()); set by load_settings
 

@@ -14,6 +14,7 @@ done only after their own output is safe, so every stage can be re-run without d
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -39,6 +40,14 @@ def new_batch_name(now: datetime | None = None) -> str:
     """``20261125T085535.123456Z-1a2b3c``: names sort in the order batches were started."""
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%S.%f}Z-{secrets.token_hex(3)}"
+
+
+def batch_started(batch_name: str) -> datetime | None:
+    """When a batch was started, from its name; None for a name not made by ``new_batch_name``."""
+    try:
+        return datetime.strptime(batch_name[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _partition_of(batch_name: str) -> str:
@@ -182,3 +191,34 @@ class StageStore:
             fh.write(self.batch_name(path) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+    # -- retention -------------------------------------------------------------------------------
+    def ledger_consumers(self, stage: str) -> set[str]:
+        """Every consumer that keeps a ledger for ``stage``."""
+        return {path.stem for path in (self.stage_dir(stage) / "_consumed").glob("*.txt")}
+
+    def finished_batches(self, stage: str, before: datetime, consumers: Iterable[str]) -> list[Path]:
+        """Sealed batches started before ``before`` that every consumer has finished: the named
+        ones (which must read every batch) and any other with a ledger. Never a batch still pending."""
+        everyone = set(consumers) | self.ledger_consumers(stage)
+        done = [self.consumed(stage, consumer) for consumer in everyone]
+        finished = []
+        for path in self.batches(stage):
+            name = self.batch_name(path)
+            started = batch_started(name)
+            if started is not None and started < before and all(name in ledger for ledger in done):
+                finished.append(path)
+        return finished
+
+    def remove_batches(self, paths: Iterable[Path]) -> int:
+        """Delete whole batch files (and date folders left empty); returns the bytes freed."""
+        freed = 0
+        for path in paths:
+            try:
+                freed += path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only when empty
+        return freed

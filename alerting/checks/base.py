@@ -57,6 +57,7 @@ class CheckContext:
     # state changes to make once the emails are queued
     on_queued: list[Callable[[], None]] = field(default_factory=list)
     warned_rules: set[str] = field(default_factory=set)  # rules warned about once this run
+    _history: dict[timedelta, datetime | None] = field(default_factory=dict)  # warm-up → start, asked once
 
     def filters(
         self, dimension: str | None, value: str | None, since: datetime, until: datetime, **kw
@@ -131,6 +132,53 @@ class CheckContext:
             return False
         self.report.count("suppressed_cooldown")
         return True
+
+    def warming_up(self, rule_name: str, warm_up: timedelta) -> bool:
+        """True (and said in the run report) while the index holds less than ``warm_up`` of history,
+        counted from its earliest trusted-date document: a spike or a "new" entity on an empty
+        history is noise (issue 13, 10)."""
+        if warm_up <= timedelta(0):
+            return False
+        if warm_up not in self._history:
+            self._history[warm_up] = _history_start(self.backend, self.now, warm_up)
+        start = self._history[warm_up]
+        if start is not None and start <= self.now - warm_up:
+            return False
+        until = (start or self.now) + warm_up
+        since = f"history since {start:%Y-%m-%d %H:%M} UTC" if start else "no history yet"
+        self.report.notes.append(
+            f"rule '{rule_name}': warming up until {until:%Y-%m-%d %H:%M} UTC "
+            f"(needs {_days(warm_up)} of history, {since}); silent until then"
+        )
+        self.report.count("rules_warming_up")
+        return True
+
+
+def _history_start(backend: IndexBackend, now: datetime, warm_up: timedelta) -> datetime | None:
+    """When the index's trusted-date history begins, to within ~5 minutes, as far back as ``now -
+    warm_up`` (older is enough); None when it holds none. Counts halve the span: both backends
+    answer a count cheaply, and a deployment past its warm-up asks one."""
+
+    def any_before(moment: datetime) -> bool:
+        return backend.count(SearchFilters(until=moment, exclude_guessed_dates=True)) > 0
+
+    low, high = now - warm_up, now + timedelta(seconds=1)
+    if any_before(low):
+        return low
+    if not any_before(high):
+        return None
+    while high - low > timedelta(minutes=5):  # something before ``high``, nothing before ``low``
+        middle = low + (high - low) / 2
+        if any_before(middle):
+            high = middle
+        else:
+            low = middle
+    return low
+
+
+def _days(period: timedelta) -> str:
+    days = period / timedelta(days=1)
+    return f"{days:g} day{'s' if days != 1 else ''}" if days >= 1 else f"{period.total_seconds() / 3600:g} h"
 
 
 class RuleCheck(ABC):

@@ -14,6 +14,8 @@ class SpikeCheck(RuleCheck):
 
     def evaluate(self, context: CheckContext) -> Emails:
         rule, now = self.rule, context.now
+        if context.warming_up(rule.name, rule.warm_up_period()):
+            return []
         window, counts = context.window_counts(rule.dimension, rule.window, rule.baseline_windows, rule.query)
         out = []
         keyed = {

@@ -4,7 +4,7 @@ runs the DAG tests again that way on a throwaway PostgreSQL).
 
 Airflow reads its configuration once, when first imported, so the environment is set here, at
 collection time, before any test imports airflow. The session fixture migrates the database and
-checks that ``airflow dags list`` shows the four DAGs with no import errors.
+checks that ``airflow dags list`` shows the five DAGs with no import errors.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "dags"
-WHIRLPOOL_DAGS = {"whirlpool_collect", "whirlpool_process", "whirlpool_index", "whirlpool_alerts"}
+WHIRLPOOL_DAGS = {
+    "whirlpool_collect",
+    "whirlpool_process",
+    "whirlpool_index",
+    "whirlpool_alerts",
+    "whirlpool_maintenance",
+}
 
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="whirlpool-airflow-"))
 atexit.register(shutil.rmtree, AIRFLOW_HOME, True)

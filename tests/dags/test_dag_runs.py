@@ -304,3 +304,24 @@ def test_a_group_whose_every_source_fails_fails_its_task_while_the_other_groups_
     assert tis["collect_group[1]"] == "success" and xcoms["collect_group[1]"]["counts"]["articles_new"] >= 1
     assert tis["announce_raw_batches"] == "success" and len(events) == 1
     assert tis["fail_run_if_a_task_failed"] == "failed"
+
+
+def test_maintenance_dag_prunes_past_retention_and_a_rerun_removes_nothing(pipeline, tmp_path, monkeypatch):
+    """dag.test() of whirlpool_maintenance on a copy of the pipeline's data: the fixture articles
+    (dated up to 2026-11-21) are past a one-day window in the index and the duplicate state."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(pipeline.workspace.data_dir, data)
+    monkeypatch.setenv("WHIRLPOOL_DATA_DIR", str(data))
+    monkeypatch.setenv("WHIRLPOOL__RETENTION__INDEX_DAYS", "1")
+    monkeypatch.setenv("WHIRLPOOL__RETENTION__DUPLICATE_DAYS", "1")
+    state, tis, xcoms, _ = run_dag("whirlpool_maintenance")
+    assert state == "success", tis
+    counts = xcoms["prune_past_retention"]["counts"]
+    assert counts["index_documents_deleted"] == 5 and counts["duplicate_entries_dropped"] == 5
+    assert counts.get("stage_files_removed", 0) == 0  # today's batches are within stage_days
+    state, _, xcoms, _ = run_dag("whirlpool_maintenance")
+    assert (
+        state == "success" and xcoms["prune_past_retention"]["counts"].get("index_documents_deleted", 0) == 0
+    )

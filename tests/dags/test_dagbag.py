@@ -25,7 +25,7 @@ def dagbag(airflow_db):
     return BundleDagBag(dag_folder=str(DAGS_FOLDER), bundle_path=DAGS_FOLDER)
 
 
-def test_airflow_dags_list_shows_the_four_dags_and_no_import_errors(airflow_db):
+def test_airflow_dags_list_shows_every_dag_and_no_import_errors(airflow_db):
     assert {row["dag_id"] for row in airflow_db["dags"]} == WHIRLPOOL_DAGS
     assert airflow_db["import_errors"] == []
 
@@ -105,3 +105,10 @@ def _zone_name(zone) -> str:
 
 def _emits(dag) -> set[str]:
     return {outlet.name for task in dag.tasks for outlet in task.outlets}
+
+
+def test_maintenance_prunes_once_a_day_without_catchup(dagbag):
+    dag = dagbag.dags["whirlpool_maintenance"]
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert dag.timetable.expression == "30 3 * * *"
+    assert [t.task_id for t in dag.tasks] == ["prune_past_retention"]

@@ -399,3 +399,17 @@ def test_bucket_counts_put_a_sub_second_date_in_the_same_bucket_on_both_backends
     start = noon.replace(microsecond=500_000)
     counts = backend.bucket_counts("total", timedelta(seconds=1), start, start + timedelta(seconds=2))
     assert [(b.start, b.count) for b in counts["total"]] == [(noon, 1), (noon + timedelta(seconds=1), 1)]
+
+
+def test_delete_older_than_removes_exactly_the_documents_published_before_the_cutoff(loaded):
+    older = {a.id for a in CORPUS.values() if a.published_at < day(3)}
+    assert older and len(older) < len(CORPUS)
+    assert loaded.delete_older_than(day(3), dry_run=True) == len(older)
+    assert loaded.count() == len(CORPUS)  # a dry run deletes nothing
+
+    assert loaded.delete_older_than(day(3)) == len(older)
+
+    assert loaded.count() == len(CORPUS) - len(older)
+    assert all(loaded.get(article_id) is None for article_id in older)
+    assert found(loaded) == {a.id for a in CORPUS.values()} - older
+    assert loaded.delete_older_than(day(3)) == 0

@@ -1,0 +1,1 @@
+"""Retention benchmark: bytes per document on disk, and what `whirlpool prune` keeps (issue 13, 11)."""
