@@ -1,0 +1,676 @@
+"""Stories across languages: articles about one real-world event, in any language and from any
+outlet, share a ``story_id``; a story keeps its first report (earliest trusted date), its
+languages, sources and source kinds, and a short title in each language.
+
+Evidence is language-independent first: the taxonomy ids the tagger set (people, organisations,
+weapons, places; the sides and themes weigh little), the numbers named in the text (``1,000``,
+``1천``, ``1000 саперов`` are one number), publication-time proximity, and the duplicate cluster
+(copies are one story). Titles in the same language add their word overlap. A person named in
+one title and missing from the other's (Lavrov's visit against Shoigu's) counts against a join.
+
+Bad input stays apart: an article with no taxonomy id, or in a language outside
+``STORY_LANGUAGES``, joins only its duplicate cluster's story; a guessed date never counts as
+proximity, and such an article needs entity evidence beyond the threshold. A story takes members
+only within ``window`` of its first report and up to ``max_size`` members.
+
+State lives in one SQLite file beside the duplicate state: the stories of the last two windows
+are loaded at start (older ones can take no member), and what changed is written at ``commit``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import ahocorasick_rs
+from pydantic import BaseModel, ConfigDict
+
+from whirlpool.article import Article
+from whirlpool.yamlconfig import load_model
+
+STORY_LANGUAGES = frozenset({"ko", "ru", "en", "ja", "zh", "uk"})
+DEFAULT_WINDOW = timedelta(hours=72)
+DEFAULT_MAX_SIZE = 500
+NUMBER_SCAN_CHARS = 1200  # numbers are read from the title, the lead and this much of the body
+MAX_CANDIDATES = 200
+MAX_COMPARED_MEMBERS = 8  # a new article is compared with a story's first members
+
+# Evidence weights (tuned on tests/data/stories/tuning.jsonl only).
+WEIGHTS = {
+    "person": 1.0,
+    "organisation": 0.6,
+    "weapon": 0.9,
+    "place": 0.8,
+    "actor": 0.25,
+    "theme": 0.3,
+    "in_both_titles": 1.5,  # a concept both titles name weighs this much more
+    "number": 1.0,  # a number of 10 or more (not a year)
+    "small_number": 0.25,
+    "title_overlap": 2.5,  # times the share of title words in common (same language)
+    "person_conflict": -1.6,
+    "event": 1.0,  # a kind of event both name
+    "event_conflict": -1.5,  # the titles name different kinds of event
+    "same_day": 0.5,  # both name the same day of the month as a date
+    "day_conflict": -1.0,  # both name days, none in common
+    "missing_title_concept": -0.4,  # times the weight of what one title names and the other text lacks
+    "per_day_apart": -0.6,
+}
+MAX_NUMBER_SCORE = 3.0
+MAX_EVENT_SCORE = 1.2
+MAX_THEME_SCORE = 0.6
+MAX_MISSING_PENALTY = -1.6
+CONTEXT_EVENTS = frozenset({"event.anniversary"})  # the occasion, not what happened
+RARITY_DECAY = 0.5
+JOIN_SCORE = 1.4
+GUESSED_DATE_EXTRA = 1.0  # an article with a guessed date needs this much more
+
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:[,  ]\d{3})+|\d+(?:[.,]\d+)?)\s?"
+    r"(천|만|억|千|万|萬|億|тыс\w*|млн\w*|млрд\w*|thousand|million|billion|mln|bln)?",
+    re.IGNORECASE,
+)
+_MULTIPLIERS = {
+    "천": 1e3, "千": 1e3, "тыс": 1e3, "thousand": 1e3,
+    "만": 1e4, "万": 1e4, "萬": 1e4,
+    "억": 1e8, "億": 1e8,
+    "млн": 1e6, "million": 1e6, "mln": 1e6,
+    "млрд": 1e9, "billion": 1e9, "bln": 1e9,
+}  # fmt: skip
+_MONTHS_RU = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+_MONTHS_UK = "січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
+_MONTHS_EN = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_DAY = re.compile(
+    r"(?<!\d)(\d{1,2})\s?(?:일(?!간|째)|日(?!間)|号)"
+    rf"|(?<!\d)(\d{{1,2}})\s(?:{_MONTHS_RU}|{_MONTHS_UK})"
+    rf"|\b(?:{_MONTHS_EN})[a-z]*\.?\s(\d{{1,2}})(?!\d)"
+    rf"|(?<!\d)(\d{{1,2}})\s(?:{_MONTHS_EN})[a-z]*\b",
+    re.IGNORECASE,
+)
+_GROUPED = re.compile(r"\d{1,3}(?:[,  ]\d{3})+")
+_SEPARATOR = re.compile(r"[,  ]")
+_TITLE_WORD = re.compile(r"[^\W\d_]{3,}")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_STEM = 5  # Latin and Cyrillic title words compare by their first letters (inflections differ)
+
+
+STORY_TERMS_FILE = Path(__file__).resolve().parent / "models" / "story_terms.yaml"
+_LETTER_START = re.compile(r"[a-zа-яіїєґ]")
+
+
+class StoryTermsFile(BaseModel):
+    """``processing/models/story_terms.yaml``: term lists by name, in four groups."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    people: dict[str, list[str]]
+    places: dict[str, list[str]]
+    weapons: dict[str, list[str]]
+    events: dict[str, list[str]]
+
+
+class StoryTerms:
+    """One Aho–Corasick pass finds the people, places and kinds of event a text names."""
+
+    def __init__(self, terms: StoryTermsFile):
+        patterns, self._ids, self._whole = [], [], []
+        groups = (
+            (terms.people, "person"),
+            (terms.places, "place"),
+            (terms.weapons, "weapon"),
+            (terms.events, "event"),
+        )
+        for group, prefix in groups:
+            for name, aliases in group.items():
+                for alias in aliases:
+                    whole = alias.endswith("=")
+                    patterns.append(unicodedata.normalize("NFKC", alias.rstrip("=")).lower())
+                    self._ids.append(f"{prefix}.{name}")
+                    self._whole.append(whole)
+        self._automaton = ahocorasick_rs.AhoCorasick(
+            patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        )
+        self._patterns = patterns
+
+    def find(self, text: str) -> set[str]:
+        lowered = unicodedata.normalize("NFKC", text).lower()
+        found = set()
+        for index, start, end in self._automaton.find_matches_as_indexes(lowered):
+            if _LETTER_START.match(self._patterns[index]):
+                if start > 0 and lowered[start - 1].isalpha():
+                    continue
+                if self._whole[index] and end < len(lowered) and lowered[end].isalpha():
+                    continue
+            found.add(self._ids[index])
+        return found
+
+
+def load_story_terms(path: Path = STORY_TERMS_FILE) -> StoryTerms:
+    return StoryTerms(load_model(path, StoryTermsFile))
+
+
+@dataclass(frozen=True)
+class StoryEvidence:
+    """What one article offers for joining a story."""
+
+    concepts: frozenset[str]  # taxonomy ids and story terms' people and places, in the title or lead
+    title_concepts: frozenset[str]  # those the title names
+    themes: frozenset[str]
+    title_people: frozenset[str]  # people named in the title
+    events: frozenset[str]  # kinds of event the title and lead name (story terms)
+    title_events: frozenset[str]  # kinds of event the title names
+    numbers: frozenset[float]
+    days: frozenset[int]  # days of the month named as dates
+    title_words: frozenset[str]
+    language: str
+    time: datetime
+    trusted_time: bool
+
+    @property
+    def joinable(self) -> bool:
+        return any(_is_specific(c) for c in self.concepts) and self.language in STORY_LANGUAGES
+
+    def to_state(self) -> dict:
+        return {
+            "concepts": sorted(self.concepts),
+            "title_concepts": sorted(self.title_concepts),
+            "themes": sorted(self.themes),
+            "title_people": sorted(self.title_people),
+            "events": sorted(self.events),
+            "title_events": sorted(self.title_events),
+            "numbers": sorted(self.numbers),
+            "days": sorted(self.days),
+            "title_words": sorted(self.title_words),
+            "language": self.language,
+            "time": self.time.isoformat(),
+            "trusted_time": self.trusted_time,
+        }
+
+    @classmethod
+    def from_state(cls, data: dict) -> StoryEvidence:
+        sets = {k: frozenset(v) for k, v in data.items() if isinstance(v, list)}
+        return cls(
+            **sets,
+            language=data["language"],
+            time=datetime.fromisoformat(data["time"]),
+            trusted_time=data["trusted_time"],
+        )
+
+
+def numbers_in(text: str) -> set[float]:
+    """The numbers named in ``text``: digits read with their thousands separators and the unit
+    words of each language (``1천``, ``5 тысяч``, ``2万``), so one amount reads alike everywhere."""
+    found: set[float] = set()
+    for match in _NUMBER.finditer(unicodedata.normalize("NFKC", text)):
+        digits, unit = match.group(1), match.group(2)
+        if _GROUPED.fullmatch(digits):
+            value = float(_SEPARATOR.sub("", digits))
+        else:
+            value = float(digits.replace(",", "."))
+        if unit:
+            unit = unit.lower()
+            for prefix, multiplier in _MULTIPLIERS.items():
+                if unit.startswith(prefix):
+                    value *= multiplier
+                    break
+        found.add(value)
+    return found
+
+
+def days_in(text: str) -> set[int]:
+    """Days of the month the text names as dates (``23일``, ``23日``, ``23 августа``, ``Aug. 23``)."""
+    days = set()
+    for match in _DAY.finditer(unicodedata.normalize("NFKC", text)):
+        day = int(next(group for group in match.groups() if group))
+        if 1 <= day <= 31:
+            days.add(day)
+    return days
+
+
+def _is_year(value: float) -> bool:
+    return value.is_integer() and 1900 <= value <= 2100
+
+
+def title_words(title: str) -> frozenset[str]:
+    """Words to compare titles of one language: stems of Latin and Cyrillic words, and
+    two-character runs of Hangul, kana and Han (no spaces to split on, particles glued on)."""
+    text = unicodedata.normalize("NFKC", title).lower()
+    words = {word[:_STEM] for word in _TITLE_WORD.findall(_CJK_RUN.sub(" ", text))}
+    for run in _CJK_RUN.findall(text):
+        words.update(run[i : i + 2] for i in range(len(run) - 1))
+    return frozenset(words)
+
+
+def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEvidence:
+    """The evidence of a processed article (tags, story terms, numbers, time, title words).
+
+    Taxonomy ids count where the title or the lead names them (the body's background mentions
+    would tie every story to every other); without a lead, the body's first part stands in."""
+    lead = article.summary or article.body[:NUMBER_SCAN_CHARS]
+    text = f"{article.title}\n{lead}\n{article.body[:NUMBER_SCAN_CHARS] if article.summary else ''}"
+    numbers = frozenset(value for value in numbers_in(text) if not _is_year(value) and value > 1)
+    lead_fields = ("title", "summary") if article.summary else ("title", "body")
+    concepts = {e.concept for e in article.evidence if e.field in lead_fields and e.kind != "theme"}
+    in_title = {e.concept for e in article.evidence if e.field == "title" and e.kind != "theme"}
+    events: set[str] = set()
+    title_events: set[str] = set()
+    if terms is not None:
+        title_terms = terms.find(article.title)
+        lead_terms = terms.find(lead[:NUMBER_SCAN_CHARS])
+        concepts |= {t for t in title_terms | lead_terms if not t.startswith("event.")}
+        in_title |= {t for t in title_terms if not t.startswith("event.")}
+        events = {t for t in title_terms | lead_terms if t.startswith("event.")}
+        title_events = {t for t in title_terms if t.startswith("event.")}
+    trusted = article.published_at is not None and not article.date_is_guessed
+    return StoryEvidence(
+        concepts=frozenset(concepts),
+        title_concepts=frozenset(in_title),
+        themes=frozenset(article.themes),
+        title_people=frozenset(c for c in in_title if c.startswith("person.")),
+        events=frozenset(events),
+        title_events=frozenset(title_events),
+        numbers=numbers,
+        days=frozenset(days_in(f"{article.title}\n{lead[:NUMBER_SCAN_CHARS]}")),
+        title_words=title_words(article.title),
+        language=article.language,
+        time=article.published_at if trusted and article.published_at else article.fetched_at,
+        trusted_time=trusted,
+    )
+
+
+_KIND_WEIGHTS = {"person": "person", "org": "organisation", "weapon": "weapon", "place": "place"}
+
+
+def _concept_weight(concept: str) -> float:
+    return WEIGHTS[_KIND_WEIGHTS.get(concept.split(".", 1)[0], "actor")]
+
+
+def _is_specific(concept: str) -> bool:
+    """People, organisations, weapons and places; not the sides (actor.*)."""
+    return concept.split(".", 1)[0] in _KIND_WEIGHTS
+
+
+def _rarity(df: int) -> float:
+    """The weight left to evidence that ``df`` open stories share (1 for one story's own)."""
+    return 1.0 / (1.0 + RARITY_DECAY * max(df - 1, 0))
+
+
+def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> float:
+    """How strongly two articles' evidence says they report one event (higher: more).
+    ``df``: how many open stories name each concept and number; what many share counts less.
+    Minus infinity when they share no person, organisation, weapon or place."""
+    df = df or {}
+    shared = a.concepts & b.concepts
+    if not any(_is_specific(c) for c in shared):
+        return -math.inf  # sides alone (Russia, North Korea) never make one event
+    both_titles = a.title_concepts & b.title_concepts
+    score = sum(
+        _concept_weight(c) * _rarity(df.get(c, 1)) * (WEIGHTS["in_both_titles"] if c in both_titles else 1.0)
+        for c in shared
+    )
+    score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
+    number_score = sum(
+        (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
+        for n in a.numbers & b.numbers
+    )
+    score += min(number_score, MAX_NUMBER_SCORE)
+    score += min(WEIGHTS["event"] * len(a.title_events & b.title_events - CONTEXT_EVENTS), MAX_EVENT_SCORE)
+    events_a, events_b = a.title_events - CONTEXT_EVENTS, b.title_events - CONTEXT_EVENTS
+    if events_a and events_b and not events_a & events_b:
+        score += WEIGHTS["event_conflict"]
+    if a.days and b.days:
+        score += WEIGHTS["same_day"] if a.days & b.days else WEIGHTS["day_conflict"]
+    missing = sum(_concept_weight(c) for c in a.title_concepts - b.concepts if _is_specific(c))
+    missing += sum(_concept_weight(c) for c in b.title_concepts - a.concepts if _is_specific(c))
+    score += max(WEIGHTS["missing_title_concept"] * missing, MAX_MISSING_PENALTY)
+    if a.language == b.language and a.title_words and b.title_words:
+        overlap = len(a.title_words & b.title_words) / len(a.title_words | b.title_words)
+        score += WEIGHTS["title_overlap"] * overlap
+    people_a, people_b = a.title_people, b.title_people
+    if people_a - people_b and people_b - people_a:
+        score += WEIGHTS["person_conflict"]
+    if a.trusted_time and b.trusted_time:
+        score += WEIGHTS["per_day_apart"] * abs((a.time - b.time).total_seconds()) / 86400
+    else:
+        score -= GUESSED_DATE_EXTRA  # a guessed date says nothing of proximity
+    return score
+
+
+@dataclass
+class Story:
+    """A story: who reported it first, its languages and sources, a title in each language, and
+    the evidence of its first members (what a new article is compared with)."""
+
+    story_id: str
+    first_seen: datetime  # earliest member time (trusted when any member's is)
+    last_seen: datetime
+    size: int = 0
+    trusted: bool = False
+    first_source: str = ""
+    first_source_kind: str = ""
+    languages: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    source_kinds: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)  # a short title in each language
+    members: list[StoryEvidence] = field(default_factory=list)  # the first MAX_COMPARED_MEMBERS
+    joinable: bool = True
+
+    def keys(self) -> set:
+        """The concepts and numbers its compared members name (for the open-story counts)."""
+        found: set = set()
+        for member in self.members:
+            found |= member.concepts | member.numbers
+        return found
+
+    def add(self, article: Article, evidence: StoryEvidence) -> None:
+        self.size += 1
+        time = evidence.time
+        earlier = (evidence.trusted_time and (not self.trusted or time < self.first_seen)) or (
+            not self.trusted and not evidence.trusted_time and time < self.first_seen
+        )
+        if self.size == 1 or earlier:
+            self.first_seen = time
+            self.first_source = article.source_name or article.source_id
+            self.first_source_kind = article.source_kind
+            self.trusted = self.trusted or evidence.trusted_time
+        self.last_seen = max(self.last_seen, time)
+        _append_new(self.languages, article.language)
+        _append_new(self.sources, article.source_name or article.source_id)
+        _append_new(self.source_kinds, article.source_kind)
+        if article.title and article.language not in self.titles:
+            self.titles[article.language] = article.title[:160]
+        if len(self.members) < MAX_COMPARED_MEMBERS:
+            self.members.append(evidence)
+
+    def score(self, evidence: StoryEvidence, df: dict | None = None) -> float:
+        """The best pair score between the evidence and a compared member."""
+        return max((pair_score(evidence, member, df) for member in self.members), default=-math.inf)
+
+    def to_state(self) -> str:
+        return json.dumps(
+            {
+                "titles": self.titles,
+                "trusted": self.trusted,
+                "joinable": self.joinable,
+                "members": [m.to_state() for m in self.members],
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Story:
+        (
+            story_id,
+            first_seen,
+            last_seen,
+            size,
+            first_source,
+            first_kind,
+            languages,
+            sources,
+            kinds,
+            state,
+        ) = row
+        data = json.loads(state)
+        return cls(
+            story_id=story_id,
+            first_seen=datetime.fromisoformat(first_seen),
+            last_seen=datetime.fromisoformat(last_seen),
+            size=size,
+            trusted=data["trusted"],
+            first_source=first_source,
+            first_source_kind=first_kind,
+            languages=json.loads(languages),
+            sources=json.loads(sources),
+            source_kinds=json.loads(kinds),
+            titles=data["titles"],
+            members=[StoryEvidence.from_state(m) for m in data["members"]],
+            joinable=data["joinable"],
+        )
+
+
+def _append_new(values: list[str], value: str) -> None:
+    if value and value not in values:
+        values.append(value)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    first_source TEXT NOT NULL,
+    first_source_kind TEXT NOT NULL,
+    languages TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    source_kinds TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stories_by_first_seen ON stories(first_seen);
+CREATE TABLE IF NOT EXISTS cluster_stories (
+    cluster_id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL
+);
+"""
+
+
+@dataclass
+class StoryAssignment:
+    story: Story
+    status: str  # new | joined | copy (joined through its duplicate cluster)
+
+
+class StoryIndex:
+    """Assigns each processed article to a story; the state persists in ``path``."""
+
+    def __init__(
+        self,
+        path: Path,
+        window: timedelta = DEFAULT_WINDOW,
+        max_size: int = DEFAULT_MAX_SIZE,
+        terms: StoryTerms | None = None,
+    ):
+        self.path = Path(path)
+        self.terms = terms if terms is not None else load_story_terms()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.window = window
+        self.max_size = max_size
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript(_SCHEMA)
+        self._open: dict[str, Story] = {}  # stories that may still take members
+        self._postings: dict[str, list[str]] = {}  # specific concept -> open story ids, oldest first
+        self._df: dict = {}  # concept or number -> how many open stories name it
+        self._changed: dict[str, Story] = {}
+        self._clusters: dict[str, str] = {}  # cluster id -> story id, since the last commit
+        self._latest: datetime | None = None
+        self._load()
+
+    def _load(self) -> None:
+        row = self._db.execute("SELECT max(first_seen) FROM stories").fetchone()
+        if row is None or row[0] is None:
+            return
+        since = (datetime.fromisoformat(row[0]) - 2 * self.window).isoformat()
+        for found in self._db.execute(
+            "SELECT story_id, first_seen, last_seen, size, first_source, first_source_kind, languages, "
+            "sources, source_kinds, state FROM stories WHERE first_seen >= ? ORDER BY first_seen",
+            (since,),
+        ):
+            story = Story.from_row(found)
+            if story.joinable:
+                self._open_story(story)
+
+    def _open_story(self, story: Story) -> None:
+        self._open[story.story_id] = story
+        self._index(story, story.keys())
+
+    def _index(self, story: Story, keys: Iterable) -> None:
+        """Count the new concepts and numbers of an open story, and list it under its concepts."""
+        df = self._df
+        for key in keys:
+            df[key] = df.get(key, 0) + 1
+            if isinstance(key, str) and _is_specific(key):
+                self._postings.setdefault(key, []).append(story.story_id)
+
+    def assign(self, article: Article, cluster_status: str) -> StoryAssignment:
+        """Put a processed article (with its duplicate cluster) in a story, and set its story fields.
+        ``cluster_status`` is the duplicate index's: new | joined | updated | unchanged."""
+        evidence = story_evidence(article, self.terms)
+        self._advance(evidence.time)
+        status = "joined"
+        story = None
+        if cluster_status != "new" and article.cluster_id:
+            story = self._story_of_cluster(article.cluster_id)
+            status = "copy"
+            if story is not None and story.size >= self.max_size and cluster_status == "joined":
+                story = None
+        if story is None and evidence.joinable:
+            story = self._best_story(evidence)
+            status = "joined"
+        if story is None:
+            story = Story(article.id, evidence.time, evidence.time, joinable=evidence.joinable)
+            status = "new"
+            if evidence.joinable:
+                self._open_story(story)
+        if status != "copy" or cluster_status == "joined":
+            before = story.keys() if story.members else set()
+            story.add(article, evidence)
+            if story.story_id in self._open:
+                self._index(story, story.keys() - before)
+        self._changed[story.story_id] = story
+        if article.cluster_id:
+            self._clusters.setdefault(article.cluster_id, story.story_id)
+        set_story_fields(article, story)
+        return StoryAssignment(story, status)
+
+    def _best_story(self, evidence: StoryEvidence) -> Story | None:
+        candidates: dict[str, None] = {}
+        for concept in evidence.concepts:
+            if _is_specific(concept):
+                for story_id in reversed(self._postings.get(concept, ())):
+                    candidates[story_id] = None
+        threshold = JOIN_SCORE
+        best, best_score = None, -math.inf
+        for story_id in list(candidates)[:MAX_CANDIDATES]:
+            story = self._open.get(story_id)
+            if story is None or story.size >= self.max_size:
+                continue
+            if abs(evidence.time - story.first_seen) > self.window:
+                continue
+            score = story.score(evidence, self._df)
+            if score >= threshold and score > best_score:
+                best, best_score = story, score
+        return best
+
+    def _story_of_cluster(self, cluster_id: str) -> Story | None:
+        story_id = self._clusters.get(cluster_id)
+        if story_id is None:
+            row = self._db.execute(
+                "SELECT story_id FROM cluster_stories WHERE cluster_id = ?", (cluster_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            story_id = row[0]
+        story = self._open.get(story_id) or self._changed.get(story_id)
+        if story is None:
+            row = self._db.execute(
+                "SELECT story_id, first_seen, last_seen, size, first_source, first_source_kind, languages, "
+                "sources, source_kinds, state FROM stories WHERE story_id = ?",
+                (story_id,),
+            ).fetchone()
+            story = Story.from_row(row) if row else None
+        return story
+
+    def _advance(self, time: datetime) -> None:
+        """Close the stories too old to take members once time has moved two windows past them."""
+        if self._latest is not None and time <= self._latest:
+            return
+        previous, self._latest = self._latest, time
+        if previous is not None and time - previous < self.window / 4:
+            return
+        horizon = time - 2 * self.window
+        closed = [story_id for story_id, story in self._open.items() if story.first_seen < horizon]
+        if not closed:
+            return
+        df = self._df
+        for story_id in closed:
+            story = self._open.pop(story_id)
+            for key in story.keys():
+                left = df.get(key, 0) - 1
+                if left > 0:
+                    df[key] = left
+                else:
+                    df.pop(key, None)
+        for concept, ids in list(self._postings.items()):
+            kept = [story_id for story_id in ids if story_id in self._open]
+            if kept:
+                self._postings[concept] = kept
+            else:
+                del self._postings[concept]
+
+    def story(self, story_id: str) -> Story | None:
+        return self._open.get(story_id) or self._changed.get(story_id) or self._stored(story_id)
+
+    def _stored(self, story_id: str) -> Story | None:
+        row = self._db.execute(
+            "SELECT story_id, first_seen, last_seen, size, first_source, first_source_kind, languages, "
+            "sources, source_kinds, state FROM stories WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        return Story.from_row(row) if row else None
+
+    def commit(self) -> None:
+        """Write what changed since the last commit, in one transaction."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        s.story_id,
+                        s.first_seen.isoformat(),
+                        s.last_seen.isoformat(),
+                        s.size,
+                        s.first_source,
+                        s.first_source_kind,
+                        json.dumps(s.languages),
+                        json.dumps(s.sources),
+                        json.dumps(s.source_kinds),
+                        s.to_state(),
+                    )
+                    for s in self._changed.values()
+                ],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO cluster_stories VALUES (?, ?)", self._clusters.items()
+            )
+        self._changed.clear()
+        self._clusters.clear()
+
+    def open_stories(self) -> int:
+        return len(self._open)
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()
+
+
+def set_story_fields(article: Article, story: Story) -> None:
+    article.story_id = story.story_id
+    article.story_first_source = story.first_source
+    article.story_first_source_kind = story.first_source_kind
+    article.story_first_seen = story.first_seen if story.trusted else None
+    article.story_languages = list(story.languages)
+
+
+def stories_of(articles: Iterable[Article]) -> dict[str, list[Article]]:
+    """Articles grouped by story id (first seen first)."""
+    grouped: dict[str, list[Article]] = {}
+    for article in articles:
+        grouped.setdefault(article.story_id or article.id, []).append(article)
+    return grouped
