@@ -133,12 +133,16 @@ class StoryTerms:
                     patterns.append(unicodedata.normalize("NFKC", alias.rstrip("=")).lower())
                     self._ids.append(f"{prefix}.{name}")
                     self._whole.append(whole)
-        self._automaton = ahocorasick_rs.AhoCorasick(
-            patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            if patterns
+            else None
         )
         self._patterns = patterns
 
     def find(self, text: str) -> set[str]:
+        if self._automaton is None:
+            return set()
         lowered = unicodedata.normalize("NFKC", text).lower()
         found = set()
         for index, start, end in self._automaton.find_matches_as_indexes(lowered):
