@@ -672,9 +672,53 @@ def set_story_fields(article: Article, story: Story) -> None:
     article.story_languages = list(story.languages)
 
 
-def stories_of(articles: Iterable[Article]) -> dict[str, list[Article]]:
-    """Articles grouped by story id (first seen first)."""
+@dataclass
+class StoryLine:
+    """One story among some articles (search hits): what ``search --group story`` prints."""
+
+    story_id: str
+    title: str  # of its first article among the hits
+    articles: list[Article]
+    languages: list[str]
+    first_source: str
+    first_source_kind: str
+    first_seen: datetime | None
+
+    def as_dict(self) -> dict:
+        return {
+            "story_id": self.story_id,
+            "title": self.title,
+            "articles": [a.id for a in self.articles],
+            "languages": self.languages,
+            "first_source": self.first_source,
+            "first_source_kind": self.first_source_kind,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+        }
+
+
+def story_lines(articles: Iterable[Article]) -> list[StoryLine]:
+    """The articles grouped by story, in the order their stories first appear; each story's
+    languages are those of its articles here and those the story had when they were processed."""
     grouped: dict[str, list[Article]] = {}
     for article in articles:
         grouped.setdefault(article.story_id or article.id, []).append(article)
-    return grouped
+    lines = []
+    for story_id, members in grouped.items():
+        languages: list[str] = []
+        for article in members:
+            for language in (*article.story_languages, article.language):
+                _append_new(languages, language)
+        latest = max(members, key=lambda a: a.processed_at or a.fetched_at)  # knows the most members
+        first = min(members, key=lambda a: a.published_at or a.fetched_at)
+        lines.append(
+            StoryLine(
+                story_id=story_id,
+                title=members[0].title,
+                articles=members,
+                languages=languages,
+                first_source=latest.story_first_source or first.source_name or first.source_id,
+                first_source_kind=latest.story_first_source_kind or first.source_kind,
+                first_seen=latest.story_first_seen or first.published_at,
+            )
+        )
+    return lines
