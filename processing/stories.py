@@ -38,9 +38,10 @@ from whirlpool.yamlconfig import load_model
 STORY_LANGUAGES = frozenset({"ko", "ru", "en", "ja", "zh", "uk"})
 DEFAULT_WINDOW = timedelta(hours=72)
 DEFAULT_MAX_SIZE = 500
-NUMBER_SCAN_CHARS = 1200  # numbers are read from the title, the lead and this much of the body
-MAX_CANDIDATES = 200
-MAX_COMPARED_MEMBERS = 8  # a new article is compared with a story's first members
+NUMBER_SCAN_CHARS = 400  # the lead: the summary, or this much of the body
+MAX_POSTINGS = 40  # candidates taken from each concept's newest open stories
+MAX_SCORED = 4  # candidates scored in full
+MAX_COMPARED_MEMBERS = 4  # a new article is compared with a story's first members
 
 # Evidence weights (tuned on tests/data/stories/tuning.jsonl only).
 WEIGHTS = {
@@ -71,10 +72,10 @@ RARITY_DECAY = 0.5
 JOIN_SCORE = 1.4
 GUESSED_DATE_EXTRA = 1.0  # an article with a guessed date needs this much more
 
-_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[,  ]\d{3})+|\d+(?:[.,]\d+)?)\s?"
-    r"(천|만|억|千|万|萬|億|тыс\w*|млн\w*|млрд\w*|thousand|million|billion|mln|bln)?",
-    re.IGNORECASE,
+_DIGIT_RUN = re.compile(r"\d+")
+_NUMBER_AT = re.compile(  # matched where a run of digits starts, on lower-case text
+    r"(\d{1,3}(?:[,  ]\d{3})+|\d+(?:[.,]\d+)?)\s?"
+    r"(천|만|억|千|万|萬|億|тыс\w*|млн\w*|млрд\w*|thousand|million|billion|mln|bln)?"
 )
 _MULTIPLIERS = {
     "천": 1e3, "千": 1e3, "тыс": 1e3, "thousand": 1e3,
@@ -86,13 +87,10 @@ _MULTIPLIERS = {
 _MONTHS_RU = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
 _MONTHS_UK = "січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня"
 _MONTHS_EN = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
-_DAY = re.compile(
-    r"(?<!\d)(\d{1,2})\s?(?:일(?!간|째)|日(?!間)|号)"
-    rf"|(?<!\d)(\d{{1,2}})\s(?:{_MONTHS_RU}|{_MONTHS_UK})"
-    rf"|\b(?:{_MONTHS_EN})[a-z]*\.?\s(\d{{1,2}})(?!\d)"
-    rf"|(?<!\d)(\d{{1,2}})\s(?:{_MONTHS_EN})[a-z]*\b",
-    re.IGNORECASE,
+_DAY_AFTER = re.compile(  # after a day's digits: 23일, 23日, 23号, 23 августа, 23 серпня, 23 august
+    rf"\s?(?:일(?!간|째)|日(?!間)|号)|\s(?:{_MONTHS_RU}|{_MONTHS_UK}|(?:{_MONTHS_EN})[a-z]*\b)"
 )
+_DAY_BEFORE = re.compile(rf"\b(?:{_MONTHS_EN})[a-z]*\.?\s$")  # before a day's digits: aug. 23
 _GROUPED = re.compile(r"\d{1,3}(?:[,  ]\d{3})+")
 _SEPARATOR = re.compile(r"[,  ]")
 _TITLE_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -138,21 +136,23 @@ class StoryTerms:
             if patterns
             else None
         )
-        self._patterns = patterns
+        self._letter_start = [bool(_LETTER_START.match(p)) for p in patterns]
 
-    def find(self, text: str) -> set[str]:
-        if self._automaton is None:
-            return set()
-        lowered = unicodedata.normalize("NFKC", text).lower()
-        found = set()
-        for index, start, end in self._automaton.find_matches_as_indexes(lowered):
-            if _LETTER_START.match(self._patterns[index]):
-                if start > 0 and lowered[start - 1].isalpha():
-                    continue
-                if self._whole[index] and end < len(lowered) and lowered[end].isalpha():
-                    continue
-            found.add(self._ids[index])
-        return found
+    def find(self, text: str, split: int | None = None) -> set[str] | tuple[set[str], set[str]]:
+        """The term ids named in ``text``; with ``split``, those before that offset and those after
+        it, apart (the title and the lead, read in one pass)."""
+        before: set[str] = set()
+        after: set[str] = set()
+        if self._automaton is not None:
+            lowered = unicodedata.normalize("NFKC", text).lower()
+            for index, start, end in self._automaton.find_matches_as_indexes(lowered):
+                if self._letter_start[index]:
+                    if start > 0 and lowered[start - 1].isalpha():
+                        continue
+                    if self._whole[index] and end < len(lowered) and lowered[end].isalpha():
+                        continue
+                (before if split is None or start < split else after).add(self._ids[index])
+        return before if split is None else (before, after)
 
 
 def load_story_terms(path: Path = STORY_TERMS_FILE) -> StoryTerms:
@@ -207,34 +207,54 @@ class StoryEvidence:
         )
 
 
-def numbers_in(text: str) -> set[float]:
-    """The numbers named in ``text``: digits read with their thousands separators and the unit
-    words of each language (``1천``, ``5 тысяч``, ``2万``), so one amount reads alike everywhere."""
-    found: set[float] = set()
-    for match in _NUMBER.finditer(unicodedata.normalize("NFKC", text)):
+def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
+    """The numbers named in ``text``, read with their thousands separators and the unit words of
+    each language (``1천``, ``5 тысяч``, ``2万``, so one amount reads alike everywhere), and the days
+    of the month named as dates (``23일``, ``23日``, ``23 августа``, ``Aug. 23``). Only the places
+    where digits start are examined (a scan of every position costs ten times more)."""
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    numbers: set[float] = set()
+    days: set[int] = set()
+    consumed = -1
+    for run in _DIGIT_RUN.finditer(lowered):
+        start = run.start()
+        if start < consumed:
+            continue  # the rest of a number read already (1,000; 7.6)
+        before = lowered[start - 1] if start else " "
+        if len(run.group()) <= 2:
+            day = int(run.group())
+            if 1 <= day <= 31 and (
+                (before != "박" and _DAY_AFTER.match(lowered, run.end()))
+                or _DAY_BEFORE.search(lowered, max(0, start - 12), start)
+            ):
+                days.add(day)
+        if before.isalnum() or before in "_.,":
+            continue
+        match = _NUMBER_AT.match(lowered, start)
+        if match is None:
+            continue
+        consumed = match.end(1)
         digits, unit = match.group(1), match.group(2)
-        if _GROUPED.fullmatch(digits):
-            value = float(_SEPARATOR.sub("", digits))
-        else:
-            value = float(digits.replace(",", "."))
+        value = (
+            float(_SEPARATOR.sub("", digits))
+            if _GROUPED.fullmatch(digits)
+            else float(digits.replace(",", "."))
+        )
         if unit:
-            unit = unit.lower()
             for prefix, multiplier in _MULTIPLIERS.items():
                 if unit.startswith(prefix):
                     value *= multiplier
                     break
-        found.add(value)
-    return found
+        numbers.add(value)
+    return numbers, days
+
+
+def numbers_in(text: str) -> set[float]:
+    return numbers_and_days(text)[0]
 
 
 def days_in(text: str) -> set[int]:
-    """Days of the month the text names as dates (``23일``, ``23日``, ``23 августа``, ``Aug. 23``)."""
-    days = set()
-    for match in _DAY.finditer(unicodedata.normalize("NFKC", text)):
-        day = int(next(group for group in match.groups() if group))
-        if 1 <= day <= 31:
-            days.add(day)
-    return days
+    return numbers_and_days(text)[1]
 
 
 def _is_year(value: float) -> bool:
@@ -256,22 +276,32 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
 
     Taxonomy ids count where the title or the lead names them (the body's background mentions
     would tie every story to every other); without a lead, the body's first part stands in."""
-    lead = article.summary or article.body[:NUMBER_SCAN_CHARS]
-    text = f"{article.title}\n{lead}\n{article.body[:NUMBER_SCAN_CHARS] if article.summary else ''}"
-    numbers = frozenset(value for value in numbers_in(text) if not _is_year(value) and value > 1)
-    lead_fields = ("title", "summary") if article.summary else ("title", "body")
-    concepts = {e.concept for e in article.evidence if e.field in lead_fields and e.kind != "theme"}
+    lead = (article.summary or article.body)[:NUMBER_SCAN_CHARS]
+    lead_field = "summary" if article.summary else "body"
+    concepts = {
+        e.concept
+        for e in article.evidence
+        if e.kind != "theme"
+        and (e.field == "title" or (e.field == lead_field and e.start < NUMBER_SCAN_CHARS))
+    }
     in_title = {e.concept for e in article.evidence if e.field == "title" and e.kind != "theme"}
     events: set[str] = set()
     title_events: set[str] = set()
     if terms is not None:
-        title_terms = terms.find(article.title)
-        lead_terms = terms.find(lead[:NUMBER_SCAN_CHARS])
+        title_terms, lead_terms = terms.find(f"{article.title}\n{lead}", split=len(article.title))
         concepts |= {t for t in title_terms | lead_terms if not t.startswith("event.")}
         in_title |= {t for t in title_terms if not t.startswith("event.")}
         events = {t for t in title_terms | lead_terms if t.startswith("event.")}
         title_events = {t for t in title_terms if t.startswith("event.")}
     trusted = article.published_at is not None and not article.date_is_guessed
+    numbers: frozenset[float] = frozenset()
+    days: set[int] = set()
+    words: frozenset[str] = frozenset()
+    if any(_is_specific(c) for c in concepts) and article.language in STORY_LANGUAGES:
+        # what only a joinable article needs (most news names none of the taxonomy's entities)
+        found_numbers, days = numbers_and_days(f"{article.title}\n{lead}")
+        numbers = frozenset(value for value in found_numbers if not _is_year(value) and value > 1)
+        words = title_words(article.title)
     return StoryEvidence(
         concepts=frozenset(concepts),
         title_concepts=frozenset(in_title),
@@ -280,8 +310,8 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
         events=frozenset(events),
         title_events=frozenset(title_events),
         numbers=numbers,
-        days=frozenset(days_in(f"{article.title}\n{lead[:NUMBER_SCAN_CHARS]}")),
-        title_words=title_words(article.title),
+        days=frozenset(days),
+        title_words=words,
         language=article.language,
         time=article.published_at if trusted and article.published_at else article.fetched_at,
         trusted_time=trusted,
@@ -292,12 +322,15 @@ _KIND_WEIGHTS = {"person": "person", "org": "organisation", "weapon": "weapon", 
 
 
 def _concept_weight(concept: str) -> float:
-    return WEIGHTS[_KIND_WEIGHTS.get(concept.split(".", 1)[0], "actor")]
+    return WEIGHTS[_KIND_WEIGHTS.get(concept.partition(".")[0], "actor")]
+
+
+_SPECIFIC_PREFIXES = tuple(f"{kind}." for kind in _KIND_WEIGHTS)
 
 
 def _is_specific(concept: str) -> bool:
     """People, organisations, weapons and places; not the sides (actor.*)."""
-    return concept.split(".", 1)[0] in _KIND_WEIGHTS
+    return concept.startswith(_SPECIFIC_PREFIXES)
 
 
 def _rarity(df: int) -> float:
@@ -311,13 +344,14 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> fl
     Minus infinity when they share no person, organisation, weapon or place."""
     df = df or {}
     shared = a.concepts & b.concepts
-    if not any(_is_specific(c) for c in shared):
+    if not any(c.startswith(_SPECIFIC_PREFIXES) for c in shared):
         return -math.inf  # sides alone (Russia, North Korea) never make one event
     both_titles = a.title_concepts & b.title_concepts
-    score = sum(
-        _concept_weight(c) * _rarity(df.get(c, 1)) * (WEIGHTS["in_both_titles"] if c in both_titles else 1.0)
-        for c in shared
-    )
+    in_both, decay = WEIGHTS["in_both_titles"], RARITY_DECAY
+    score = 0.0
+    for c in shared:
+        weight = _concept_weight(c) / (1.0 + decay * max(df.get(c, 1) - 1, 0))
+        score += weight * in_both if c in both_titles else weight
     score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
     number_score = sum(
         (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
@@ -389,7 +423,7 @@ class Story:
         _append_new(self.source_kinds, article.source_kind)
         if article.title and article.language not in self.titles:
             self.titles[article.language] = article.title[:160]
-        if len(self.members) < MAX_COMPARED_MEMBERS:
+        if self.joinable and len(self.members) < MAX_COMPARED_MEMBERS:
             self.members.append(evidence)
 
     def score(self, evidence: StoryEvidence, df: dict | None = None) -> float:
@@ -554,21 +588,33 @@ class StoryIndex:
         return StoryAssignment(story, status)
 
     def _best_story(self, evidence: StoryEvidence) -> Story | None:
-        candidates: dict[str, None] = {}
+        """The open story this evidence joins, if any. Candidates come from the postings of its
+        specific concepts, newest first and at most MAX_POSTINGS each (a name in every story of the
+        week finds the latest ones); they are ranked by the weight of the concepts they share, and
+        only the first MAX_SCORED are scored in full."""
+        bound: dict[str, float] = {}
+        earliest = evidence.time - self.window
+        df = self._df
         for concept in evidence.concepts:
-            if _is_specific(concept):
-                for story_id in reversed(self._postings.get(concept, ())):
-                    candidates[story_id] = None
-        threshold = JOIN_SCORE
+            if not _is_specific(concept):
+                continue
+            postings = self._postings.get(concept)
+            if not postings:
+                continue
+            weight = _concept_weight(concept) * _rarity(df.get(concept, 1))
+            for story_id in postings[: -MAX_POSTINGS - 1 : -1]:
+                bound[story_id] = bound.get(story_id, 0.0) + weight
+        if not bound:
+            return None
         best, best_score = None, -math.inf
-        for story_id in list(candidates)[:MAX_CANDIDATES]:
+        for story_id in sorted(bound, key=bound.__getitem__, reverse=True)[:MAX_SCORED]:
             story = self._open.get(story_id)
             if story is None or story.size >= self.max_size:
                 continue
-            if abs(evidence.time - story.first_seen) > self.window:
+            if story.first_seen < earliest or story.first_seen - evidence.time > self.window:
                 continue
-            score = story.score(evidence, self._df)
-            if score >= threshold and score > best_score:
+            score = story.score(evidence, df)
+            if score >= JOIN_SCORE and score > best_score:
                 best, best_score = story, score
         return best
 
