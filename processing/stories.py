@@ -182,15 +182,15 @@ class StoryEvidence:
 
     def to_state(self) -> dict:
         return {
-            "concepts": sorted(self.concepts),
-            "title_concepts": sorted(self.title_concepts),
-            "themes": sorted(self.themes),
-            "title_people": sorted(self.title_people),
-            "events": sorted(self.events),
-            "title_events": sorted(self.title_events),
-            "numbers": sorted(self.numbers),
-            "days": sorted(self.days),
-            "title_words": sorted(self.title_words),
+            "concepts": list(self.concepts),
+            "title_concepts": list(self.title_concepts),
+            "themes": list(self.themes),
+            "title_people": list(self.title_people),
+            "events": list(self.events),
+            "title_events": list(self.title_events),
+            "numbers": list(self.numbers),
+            "days": list(self.days),
+            "title_words": list(self.title_words),
             "language": self.language,
             "time": self.time.isoformat(),
             "trusted_time": self.trusted_time,
@@ -398,6 +398,7 @@ class Story:
     titles: dict[str, str] = field(default_factory=dict)  # a short title in each language
     members: list[StoryEvidence] = field(default_factory=list)  # the first MAX_COMPARED_MEMBERS
     joinable: bool = True
+    _member_json: list[str] = field(default_factory=list, repr=False)  # each member's state, written once
 
     def keys(self) -> set:
         """The concepts and numbers its compared members name (for the open-story counts)."""
@@ -425,21 +426,17 @@ class Story:
             self.titles[article.language] = article.title[:160]
         if self.joinable and len(self.members) < MAX_COMPARED_MEMBERS:
             self.members.append(evidence)
+            self._member_json.append(json.dumps(evidence.to_state(), ensure_ascii=False))
 
     def score(self, evidence: StoryEvidence, df: dict | None = None) -> float:
         """The best pair score between the evidence and a compared member."""
         return max((pair_score(evidence, member, df) for member in self.members), default=-math.inf)
 
     def to_state(self) -> str:
-        return json.dumps(
-            {
-                "titles": self.titles,
-                "trusted": self.trusted,
-                "joinable": self.joinable,
-                "members": [m.to_state() for m in self.members],
-            },
-            ensure_ascii=False,
+        head = json.dumps(
+            {"titles": self.titles, "trusted": self.trusted, "joinable": self.joinable}, ensure_ascii=False
         )
+        return f'{head[:-1]}, "members": [{", ".join(self._member_json)}]}}'
 
     @classmethod
     def from_row(cls, row: tuple) -> Story:
@@ -470,6 +467,7 @@ class Story:
             titles=data["titles"],
             members=[StoryEvidence.from_state(m) for m in data["members"]],
             joinable=data["joinable"],
+            _member_json=[json.dumps(m, ensure_ascii=False) for m in data["members"]],
         )
 
 
