@@ -525,7 +525,7 @@ class StoryIndex:
         self._df: dict = {}  # concept or number -> how many open stories name it
         self._changed: dict[str, Story] = {}
         self._clusters: dict[str, str] = {}  # cluster id -> story id, since the last commit
-        self._latest: datetime | None = None
+        self._pruned_at: datetime | None = None
         self._load()
 
     def _load(self) -> None:
@@ -636,12 +636,13 @@ class StoryIndex:
         return story
 
     def _advance(self, time: datetime) -> None:
-        """Close the stories too old to take members once time has moved two windows past them."""
-        if self._latest is not None and time <= self._latest:
+        """Close the stories too old to take members once time has moved two windows past them
+        (looked at every quarter window of article time)."""
+        if self._pruned_at is None:
+            self._pruned_at = time
+        if time - self._pruned_at < self.window / 4:
             return
-        previous, self._latest = self._latest, time
-        if previous is not None and time - previous < self.window / 4:
-            return
+        self._pruned_at = time
         horizon = time - 2 * self.window
         closed = [story_id for story_id, story in self._open.items() if story.first_seen < horizon]
         if not closed:

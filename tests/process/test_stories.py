@@ -197,3 +197,28 @@ def test_eval_stories_meets_its_goals_on_the_held_out_part():
     assert heldout["set"] == "held-out" and heldout["stories"] >= 20
     assert heldout["bcubed"]["f1"] >= 0.85 and heldout["pairwise"]["precision"] >= 0.90
     assert "en–ko" in heldout["by_language_pair"]
+
+
+def test_stories_two_windows_old_leave_memory_in_a_steady_stream(taxonomy, tmp_path):
+    early = story("russia-day-message-2025-06-12")
+    lavrov = story("lavrov-wonsan-2025-07-12")[0]
+    start = max(i.published_at for i in early)
+    # a report every 12 hours for 8 days after the early story: time never jumps
+    stream = [
+        StoryItem(
+            **{
+                **lavrov.__dict__,
+                "url": f"https://example.org/{n}",
+                "published_at": start + timedelta(hours=12 * n),
+            }
+        )
+        for n in range(1, 17)
+    ]
+    stories = StoryIndex(tmp_path / "s.sqlite3")
+    processor = Processor(taxonomy, DuplicateIndex(tmp_path / "d.sqlite3"), ProcessSettings(), stories)
+    processed = list(processor.process([as_article(i) for i in early + stream], StageReport("process")))
+    first = processed[0].story_id
+    assert first not in {a.story_id for a in processed[len(early) :]}
+    assert stories.open_stories() < len({a.story_id for a in processed})  # the June 12 story left memory
+    assert stories.story(first).size == len(early)  # and is still stored
+    processor.close()
