@@ -42,6 +42,7 @@ NUMBER_SCAN_CHARS = 400  # the lead: the summary, or this much of the body
 MAX_POSTINGS = 40  # candidates taken from each concept's newest open stories
 MAX_SCORED = 4  # candidates scored in full
 MAX_COMPARED_MEMBERS = 4  # a new article is compared with a story's first members
+MAX_OPEN_STORIES = 20_000  # in memory at most; the oldest close first
 
 # Evidence weights (tuned on tests/data/stories/tuning.jsonl only).
 WEIGHTS = {
@@ -637,14 +638,21 @@ class StoryIndex:
 
     def _advance(self, time: datetime) -> None:
         """Close the stories too old to take members once time has moved two windows past them
-        (looked at every quarter window of article time)."""
+        (looked at every quarter window of article time), and the oldest when more than
+        MAX_OPEN_STORIES are open (a backlog fetched in one hour has one time: its dates guessed)."""
+        if len(self._open) > MAX_OPEN_STORIES:
+            by_age = sorted(self._open, key=lambda story_id: self._open[story_id].first_seen)
+            self._close(by_age[: len(by_age) - MAX_OPEN_STORIES * 3 // 4])
         if self._pruned_at is None:
             self._pruned_at = time
         if time - self._pruned_at < self.window / 4:
             return
         self._pruned_at = time
         horizon = time - 2 * self.window
-        closed = [story_id for story_id, story in self._open.items() if story.first_seen < horizon]
+        self._close([story_id for story_id, story in self._open.items() if story.first_seen < horizon])
+
+    def _close(self, closed: list[str]) -> None:
+        """Take stories out of memory (they stay stored; copies still find them)."""
         if not closed:
             return
         df = self._df

@@ -222,3 +222,25 @@ def test_stories_two_windows_old_leave_memory_in_a_steady_stream(taxonomy, tmp_p
     assert stories.open_stories() < len({a.story_id for a in processed})  # the June 12 story left memory
     assert stories.story(first).size == len(early)  # and is still stored
     processor.close()
+
+
+def test_a_backlog_with_guessed_dates_keeps_at_most_the_open_story_cap(taxonomy, tmp_path, monkeypatch):
+    import processing.stories as stories_module
+
+    monkeypatch.setattr(stories_module, "MAX_OPEN_STORIES", 4)
+    names = ("russia-day-message-2025-06-12", "lavrov-wonsan-2025-07-12", "kim-awards-kursk-2025-08-22")
+    names += (
+        "matsegora-death-2025-12-08",
+        "tumen-bridge-construction-2025-04-30",
+        "volodin-pyongyang-2025-08-14",
+    )
+    items = [item for name in names for item in story(name)]
+    stories = StoryIndex(tmp_path / "s.sqlite3")
+    processor = Processor(taxonomy, DuplicateIndex(tmp_path / "d.sqlite3"), ProcessSettings(), stories)
+    articles = [as_article(i) for i in items]
+    for article in articles:  # all fetched in one run, no date found: one time for all
+        article.published_at_source = DateSource.GUESSED
+    processed = list(processor.process(articles, StageReport("process")))
+    processor.close()
+    assert len({a.story_id for a in processed}) > 4
+    assert stories.open_stories() <= 4
