@@ -524,7 +524,8 @@ class StoryIndex:
         self._open: dict[str, Story] = {}  # stories that may still take members
         self._postings: dict[str, list[str]] = {}  # specific concept -> open story ids, oldest first
         self._df: dict = {}  # concept or number -> how many open stories name it
-        self._changed: dict[str, Story] = {}
+        self._changed: dict[str, Story] = {}  # stored at the next commit
+        self._unstored: dict[str, Story] = {}  # stories of no-entity articles, until the next commit
         self._clusters: dict[str, str] = {}  # cluster id -> story id, since the last commit
         self._pruned_at: datetime | None = None
         self._load()
@@ -557,12 +558,16 @@ class StoryIndex:
 
     def assign(self, article: Article, cluster_status: str) -> StoryAssignment:
         """Put a processed article (with its duplicate cluster) in a story, and set its story fields.
-        ``cluster_status`` is the duplicate index's: new | joined | updated | unchanged."""
+        ``cluster_status`` is the duplicate index's: new | joined | updated | unchanged.
+
+        Only stories that can take members by evidence are stored: an article naming no entity
+        makes a story of its duplicate cluster (its id the cluster's), kept until the next commit."""
         evidence = story_evidence(article, self.terms)
         self._advance(evidence.time)
         status = "joined"
         story = None
-        if cluster_status != "new" and article.cluster_id:
+        copy = cluster_status != "new" and bool(article.cluster_id)
+        if copy:
             story = self._story_of_cluster(article.cluster_id)
             status = "copy"
             if story is not None and story.size >= self.max_size and cluster_status == "joined":
@@ -571,7 +576,8 @@ class StoryIndex:
             story = self._best_story(evidence)
             status = "joined"
         if story is None:
-            story = Story(article.id, evidence.time, evidence.time, joinable=evidence.joinable)
+            story_id = article.cluster_id if copy and article.cluster_id else article.id
+            story = Story(story_id, evidence.time, evidence.time, joinable=evidence.joinable)
             status = "new"
             if evidence.joinable:
                 self._open_story(story)
@@ -580,8 +586,11 @@ class StoryIndex:
             story.add(article, evidence)
             if story.story_id in self._open:
                 self._index(story, story.keys() - before)
-        self._changed[story.story_id] = story
-        if article.cluster_id:
+        if story.joinable:
+            self._changed[story.story_id] = story
+        else:
+            self._unstored[story.story_id] = story
+        if article.cluster_id and article.cluster_id != story.story_id:
             self._clusters.setdefault(article.cluster_id, story.story_id)
         set_story_fields(article, story)
         return StoryAssignment(story, status)
@@ -618,23 +627,20 @@ class StoryIndex:
         return best
 
     def _story_of_cluster(self, cluster_id: str) -> Story | None:
+        """The story of a duplicate cluster: the one its first member joined (stored when that is
+        another story than the cluster's own id), else the story named after the cluster."""
         story_id = self._clusters.get(cluster_id)
         if story_id is None:
             row = self._db.execute(
                 "SELECT story_id FROM cluster_stories WHERE cluster_id = ?", (cluster_id,)
             ).fetchone()
-            if row is None:
-                return None
-            story_id = row[0]
-        story = self._open.get(story_id) or self._changed.get(story_id)
-        if story is None:
-            row = self._db.execute(
-                "SELECT story_id, first_seen, last_seen, size, first_source, first_source_kind, languages, "
-                "sources, source_kinds, state FROM stories WHERE story_id = ?",
-                (story_id,),
-            ).fetchone()
-            story = Story.from_row(row) if row else None
-        return story
+            story_id = row[0] if row else cluster_id
+        return (
+            self._open.get(story_id)
+            or self._changed.get(story_id)
+            or self._unstored.get(story_id)
+            or self._stored(story_id)
+        )
 
     def _advance(self, time: datetime) -> None:
         """Close the stories too old to take members once time has moved two windows past them
@@ -707,6 +713,7 @@ class StoryIndex:
                 "INSERT OR IGNORE INTO cluster_stories VALUES (?, ?)", self._clusters.items()
             )
         self._changed.clear()
+        self._unstored.clear()
         self._clusters.clear()
 
     def open_stories(self) -> int:

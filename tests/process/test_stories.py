@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from processing.duplicates import DuplicateIndex
@@ -100,20 +101,22 @@ def test_articles_without_entities_do_not_join_on_date_alone(taxonomy, tmp_path)
     assert len(ids(found, quake)) == len(quake)
 
 
-def test_a_copy_joins_its_story_through_its_duplicate_cluster(taxonomy, tmp_path):
+@pytest.mark.parametrize("named", [True, False], ids=["naming-a-place", "naming-no-entity"])
+def test_a_copy_joins_its_story_through_its_duplicate_cluster(taxonomy, tmp_path, named):
     quake = story("aomori-earthquake-2025-12-08", "en")[0]
     copy = StoryItem(
         **{**quake.__dict__, "id": "copy", "url": "https://example.org/copy", "source": "copier"}
     )
+    terms = None if named else StoryTerms(StoryTermsFile(people={}, places={}, weapons={}, events={}))
+    stories = StoryIndex(tmp_path / "s.sqlite3", terms=terms)
+    processor = Processor(taxonomy, DuplicateIndex(tmp_path / "d.sqlite3"), ProcessSettings(), stories)
     found = {}
-    settings = ProcessSettings()
-    processor = Processor(
-        taxonomy, DuplicateIndex(tmp_path / "d.sqlite3"), settings, StoryIndex(tmp_path / "s.sqlite3")
-    )
-    for article in processor.process([as_article(quake), as_article(copy)], StageReport("process")):
-        found[article.url] = article.story_id
+    for item in (quake, copy):  # two runs: the copy comes after the original's story was committed
+        for article in processor.process([as_article(item)], StageReport("process")):
+            found[article.url] = article
     processor.close()
-    assert found[copy.url] == found[quake.url]
+    assert found[copy.url].story_id == found[quake.url].story_id
+    assert found[copy.url].story_first_source == ("tass" if named else "copier")
 
 
 def test_a_guessed_date_is_no_evidence_of_proximity(taxonomy, tmp_path):
