@@ -91,6 +91,8 @@ _MONTHS_EN = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _DAY_AFTER = re.compile(  # after a day's digits: 23일, 23日, 23号, 23 августа, 23 серпня, 23 august
     rf"\s?(?:일(?!간|째)|日(?!間)|号)|\s(?:{_MONTHS_RU}|{_MONTHS_UK}|(?:{_MONTHS_EN})[a-z]*\b)"
 )
+_MONTH_END = frozenset("abcdefghijklmnopqrstuvwxyz.")  # what ends "aug." or "august" before a day
+MAX_DIGIT_RUNS = 40  # numbers read per article at most
 _DAY_BEFORE = re.compile(rf"\b(?:{_MONTHS_EN})[a-z]*\.?\s$")  # before a day's digits: aug. 23
 _GROUPED = re.compile(r"\d{1,3}(?:[,  ]\d{3})+")
 _SEPARATOR = re.compile(r"[,  ]")
@@ -217,16 +219,25 @@ def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
     numbers: set[float] = set()
     days: set[int] = set()
     consumed = -1
+    runs = 0
     for run in _DIGIT_RUN.finditer(lowered):
         start = run.start()
         if start < consumed:
             continue  # the rest of a number read already (1,000; 7.6)
         before = lowered[start - 1] if start else " "
-        if len(run.group()) <= 2:
+        runs += 1
+        if runs > MAX_DIGIT_RUNS:
+            break
+        if run.end() - start <= 2:
             day = int(run.group())
             if 1 <= day <= 31 and (
                 (before != "박" and _DAY_AFTER.match(lowered, run.end()))
-                or _DAY_BEFORE.search(lowered, max(0, start - 12), start)
+                or (
+                    before == " "
+                    and start > 1
+                    and lowered[start - 2] in _MONTH_END
+                    and _DAY_BEFORE.search(lowered, max(0, start - 12), start)
+                )
             ):
                 days.add(day)
         if before.isalnum() or before in "_.,":
