@@ -36,10 +36,11 @@ from whirlpool.article import Article
 
 ANALYZED_VARIANTS = {"": "default", "_en": "en_stem", "_ru": "whirlpool_ru", "_cjk": "whirlpool_cjk"}
 KEYWORDS = ("language", "source_id", "source_kind", "themes", "entities", "places")
+STORY_KEYWORDS = ("story_id", "story_first_source", "story_languages")  # processing.stories
 CJK_OR_WORD = (
     r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[^\s\p{P}\p{S}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+"
 )
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the story keywords
 
 
 def _schema() -> tantivy.Schema:
@@ -49,7 +50,7 @@ def _schema() -> tantivy.Schema:
     for base in ("title", "body"):
         for suffix, tokenizer in ANALYZED_VARIANTS.items():
             builder.add_text_field(base + suffix, tokenizer_name=tokenizer)
-    for name in KEYWORDS:
+    for name in KEYWORDS + STORY_KEYWORDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
     builder.add_boolean_field("relevant", indexed=True, fast=True)
     builder.add_boolean_field("is_representative", indexed=True, fast=True)
@@ -114,7 +115,7 @@ class EmbeddedBackend(IndexBackend):
         for suffix in ANALYZED_VARIANTS:
             doc.add_text("title" + suffix, article.title)
             doc.add_text("body" + suffix, body)
-        for name in KEYWORDS:
+        for name in KEYWORDS + STORY_KEYWORDS:
             value = getattr(article, name)
             for item in dict.fromkeys(value if isinstance(value, list) else [value]):
                 if item:  # each value once: a trend count counts an article once per value

@@ -1,4 +1,4 @@
-"""The process step: clean, detect language, tag, score relevance, cluster duplicates.
+"""The process step: clean, detect language, tag, score relevance, cluster duplicates, join stories.
 
 ``Processor.process`` is a generator over Articles: one bad document becomes an outcome in the
 report and the run goes on. A demoted representative (a late copy turned out to be earlier) is
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.language import UNDETERMINED, detect_language
 from processing.relevance import LinearModel, Relevance, score_relevance
+from processing.stories import StoryIndex, set_story_fields
 from processing.tagging import Tags, tag_fields
 from whirlpool.article import Article, article_id, utcnow
 from whirlpool.report import StageReport
@@ -23,6 +25,7 @@ from whirlpool.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.urls import canonical_url
 
 DUPLICATE_STATE_FILE = "duplicates.sqlite3"
+STORY_STATE_FILE = "stories.sqlite3"
 MAX_SUMMARY_CHARS = 5000
 COMMIT_EVERY = 500
 
@@ -31,12 +34,18 @@ class Processor:
     """Holds what is built once (taxonomy matcher, duplicate state) for a whole run."""
 
     def __init__(
-        self, taxonomy: Taxonomy, duplicates: DuplicateIndex, settings: ProcessSettings | None = None
+        self,
+        taxonomy: Taxonomy,
+        duplicates: DuplicateIndex,
+        settings: ProcessSettings | None = None,
+        stories: StoryIndex | None = None,
     ):
         self.taxonomy = taxonomy
         self.duplicates = duplicates
         self.settings = settings or ProcessSettings()
         self.model = relevance_model_for(self.settings)
+        # without a stored index, stories last as long as this processor
+        self.stories = stories or StoryIndex(Path(":memory:"), **story_limits(self.settings))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Processor:
@@ -46,7 +55,8 @@ class Processor:
             num_perm=settings.process.minhash_permutations,
             threshold=settings.process.near_duplicate_threshold,
         )
-        return cls(taxonomy, duplicates, settings.process)
+        stories = StoryIndex(Path(settings.state_dir) / STORY_STATE_FILE, **story_limits(settings.process))
+        return cls(taxonomy, duplicates, settings.process, stories)
 
     def process(self, articles: Iterable[Article], report: StageReport) -> Iterator[Article]:
         """Process each article; yields processed articles (and demoted representatives)."""
@@ -69,8 +79,10 @@ class Processor:
                     yield demoted
                 if number % COMMIT_EVERY == 0:
                     self.duplicates.commit()
+                    self.stories.commit()
         finally:
             self.duplicates.commit()
+            self.stories.commit()
 
     def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
         """Process one article; returns it and, when it displaced one, the demoted representative."""
@@ -135,10 +147,22 @@ class Processor:
             )
         if a.language == UNDETERMINED and (a.title or main_text):
             report.count("language_too_short")
+        story = self.stories.assign(a, assignment.status)
+        report.count({"new": "new_stories", "joined": "joined_stories", "copy": "story_copies"}[story.status])
+        if assignment.demoted is not None:  # a copy of this article: the same story
+            set_story_fields(assignment.demoted, story.story)
         return a, assignment.demoted
 
     def close(self) -> None:
         self.duplicates.close()
+        self.stories.close()
+
+
+def story_limits(settings: ProcessSettings) -> dict:
+    return {
+        "window": timedelta(hours=settings.story_window_hours),
+        "max_size": settings.story_max_size,
+    }
 
 
 @dataclass

@@ -106,13 +106,21 @@ class Article(BaseModel):
     is_representative: bool = True  # the earliest member of its cluster
     content_hash: str | None = None  # hash of normalised title+body, for exact duplicates
 
+    # the story: articles about one event, in any language (processing.stories); as the story
+    # stood when this article was processed
+    story_id: str | None = None
+    story_first_source: str = ""  # the source that reported it first (earliest trusted date)
+    story_first_source_kind: str = ""
+    story_first_seen: datetime | None = None  # None while no member has a trusted date
+    story_languages: list[str] = Field(default_factory=list)
+
     extraction_method: ExtractionMethod = ExtractionMethod.NONE
 
     # Canonical URLs the crawl reached this article by (a feed link before its redirect): marked seen
     # with it, so the link is not fetched again. Not a field: never stored or indexed.
     _reached_by: list[str] = PrivateAttr(default_factory=list)
 
-    @field_validator("published_at", "fetched_at", "processed_at")
+    @field_validator("published_at", "fetched_at", "processed_at", "story_first_seen")
     @classmethod
     def _aware_utc(cls, value: datetime | None) -> datetime | None:
         """All datetimes are timezone-aware UTC; naive ones are taken as UTC."""

@@ -150,6 +150,10 @@ class ProcessSettings(_Section):
     near_duplicate_threshold: float = Field(0.7, gt=0, le=1)
     minhash_permutations: int = Field(64, ge=16)
     max_body_chars: int = Field(200_000, ge=1000)  # longer bodies are truncated (and say so)
+    # stories (processing.stories): a story takes members this long after its first report, up to
+    # this many
+    story_window_hours: float = Field(72.0, gt=0)
+    story_max_size: int = Field(500, ge=1)
 
 
 class ElasticsearchSettings(_Section):

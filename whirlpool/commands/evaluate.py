@@ -37,7 +37,8 @@ def eval_command(
     sets: str,
 ) -> None:
     """Measure language accuracy (lingua test sets) and article extraction F1 (Zyte benchmark);
-    ``whirlpool eval relevance`` measures relevance and themes on labelled news."""
+    ``whirlpool eval relevance`` measures relevance and themes on labelled news, ``whirlpool eval
+    stories`` the stories across languages."""
     if ctx.invoked_subcommand is not None:
         return
     from rich.table import Table
@@ -159,6 +160,76 @@ def eval_relevance_command(data_dir: Path | None, as_json_output: bool, misses: 
         )
         return
     _print_relevance(results, misses, console)
+
+
+@eval_command.command("stories")
+@json_option
+@click.option("--mistakes", is_flag=True, help="List the pairs joined or split wrongly.")
+@click.option(
+    "--tuning", is_flag=True, help="Also report the tuning part (what the joining was adjusted on)."
+)
+def eval_stories_command(as_json_output: bool, mistakes: bool, tuning: bool) -> None:
+    """Stories across languages: pairwise precision and recall (overall and per language pair) and
+    B-cubed F1 of the story ids the process step gives the held-out part of tests/data/stories."""
+    import json
+
+    from processing.story_evaluation import evaluate_stories
+    from whirlpool.settings import default_config_dir
+    from whirlpool.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(default_config_dir() / "taxonomy.yaml")
+    results = evaluate_stories(["held-out", "tuning"] if tuning else ["held-out"], taxonomy)
+    if as_json_output:
+        click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    from processing.story_evaluation import GOALS
+    from whirlpool.console import console
+
+    table = Table(
+        title=f"Stories (goals: B-cubed F1 ≥ {GOALS['f1']}, pairwise precision ≥ {GOALS['precision']})"
+    )
+    for column in (
+        "set",
+        "items",
+        "stories",
+        "found",
+        "pair P",
+        "pair R",
+        "pair F1",
+        "B³ P",
+        "B³ R",
+        "B³ F1",
+    ):
+        table.add_column(column)
+    for r in results:
+        ok = r.meets()
+        table.add_row(
+            r.name,
+            str(r.items),
+            str(r.stories),
+            str(r.predicted_stories),
+            f"{r.pairs.precision:.3f} " + ("ok" if ok["precision"] else "MISSED"),
+            f"{r.pairs.recall:.3f}",
+            f"{r.pairs.f1:.3f}",
+            f"{r.bcubed_precision:.3f}",
+            f"{r.bcubed_recall:.3f}",
+            f"{r.bcubed_f1:.3f} " + ("ok" if ok["f1"] else "MISSED"),
+        )
+    console.print(table)
+    for r in results:
+        pairs = Table(title=f"{r.name}: pairs per language pair")
+        for column in ("languages", "same story", "joined right", "joined wrongly", "precision", "recall"):
+            pairs.add_column(column)
+        for key, c in sorted(r.by_language_pair.items()):
+            pairs.add_row(
+                key, str(c.tp + c.fn), str(c.tp), str(c.fp), f"{c.precision:.3f}", f"{c.recall:.3f}"
+            )
+        console.print(pairs)
+        if mistakes:
+            for m in r.mistakes:
+                console.print(f"  {m.kind:<6} {m.first[:70]}  ~  {m.second[:70]}", markup=False)
 
 
 def _print_relevance(results, show_misses: bool, console) -> None:

@@ -25,6 +25,11 @@ from whirlpool.console import common_options, console, fail, load_cli_settings
 @click.option("--exact", is_flag=True, help="No cross-script expansion of taxonomy names.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit (JSON lines).")
 @click.option(
+    "--group",
+    type=click.Choice(["story"]),
+    help="One line per story among the hits (--limit counts hits), with its languages and first report.",
+)
+@click.option(
     "--backend", type=click.Choice(["embedded", "elasticsearch"]), help="Override the configured backend."
 )
 @common_options
@@ -70,6 +75,9 @@ def search(query: str, **options) -> None:
         fail(f"index unavailable: {exc}", code=1)
     finally:
         backend.close()
+    if options["group"] == "story":
+        _print_stories(result, options["as_json"])
+        return
     if options["as_json"]:
         for hit in result.hits:
             record = {"score": hit.score, "highlights": hit.highlights, **hit.article.model_dump(mode="json")}
@@ -91,6 +99,28 @@ def _print_table(result, table_class) -> None:
         snippet = hit.highlights[0] if hit.highlights else ""
         text = article.title + (f"\n[dim]{_marked(snippet)}[/]" if snippet else "")
         table.add_row(when, article.language, article.source_id, text)
+    console.print(table)
+
+
+def _print_stories(result, as_json: bool) -> None:
+    from processing.stories import story_lines
+
+    lines = story_lines(hit.article for hit in result.hits)
+    if as_json:
+        for line in lines:
+            click.echo(json.dumps(line.as_dict(), ensure_ascii=False))
+        return
+    table = Table(
+        title=f"{len(lines)} stor{'y' if len(lines) == 1 else 'ies'} among {len(result.hits)} hit(s)"
+    )
+    for name in ("first reported", "by", "languages", "articles", "title"):
+        table.add_column(name)
+    for line in lines:
+        when = line.first_seen.strftime("%Y-%m-%d %H:%M") if line.first_seen else "?"
+        by = line.first_source + (
+            f" ({line.first_source_kind.replace('_', ' ')})" if line.first_source_kind else ""
+        )
+        table.add_row(when, by, " ".join(line.languages), str(len(line.articles)), line.title)
     console.print(table)
 
 
