@@ -22,6 +22,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from indexing.backend import IndexUnavailable
 from indexing.elasticsearch_backend import ElasticsearchBackend
+from whirlpool.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -37,14 +38,13 @@ class LifecyclePlan:
         return f"{self.alias}-policy"
 
 
-def retention_days(settings: Any) -> int | None:
-    """Days to keep an index after rollover: ``retention.index_days`` when that section exists."""
-    retention = getattr(settings, "retention", None)
-    days = getattr(retention, "index_days", None) if retention is not None else None
-    return int(days) if days else None
+def retention_days(settings: Settings) -> int | None:
+    """Days to keep an index after rollover: ``retention.index_days`` (0 keeps it for ever). ILM
+    deletes whole indices, a coarse backstop beside ``whirlpool prune``'s delete by date."""
+    return settings.retention.index_days or None
 
 
-def plan_from_settings(settings: Any) -> LifecyclePlan:
+def plan_from_settings(settings: Settings) -> LifecyclePlan:
     es = settings.elasticsearch
     return LifecyclePlan(
         alias=es.index_prefix,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -135,11 +134,11 @@ def test_lifecycle_plan_reads_replicas_rollover_and_the_retention_section_when_p
     )
     plan = plan_from_settings(settings)
     assert (plan.replicas, plan.max_age, plan.max_primary_shard_size) == (0, "7d", "50gb")
-    assert plan.delete_after_days is None  # no retention section on this branch: indices are kept
-    with_retention = SimpleNamespace(
-        elasticsearch=settings.elasticsearch, retention=SimpleNamespace(index_days=90)
-    )
-    assert plan_from_settings(with_retention).delete_after_days == 90
+    assert plan.delete_after_days == 365  # retention.index_days, default a year
+    ninety = load_settings(tmp_path, environ={"WHIRLPOOL__RETENTION__INDEX_DAYS": "90"})
+    assert plan_from_settings(ninety).delete_after_days == 90
+    forever = load_settings(tmp_path, environ={"WHIRLPOOL__RETENTION__INDEX_DAYS": "0"})
+    assert plan_from_settings(forever).delete_after_days is None
 
 
 def test_setup_puts_the_policy_then_a_template_that_uses_it_with_the_write_alias(tmp_path):
