@@ -9,17 +9,16 @@ article:published_time, author), so the real collector and extractor run against
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from whirlpool.loopback import LoopbackSite, Request, Response
 from whirlpool.yamlconfig import load_model
 
 
@@ -168,7 +167,7 @@ class SampleSite:
         self.spec = spec
         self.url = ""
         self.requests: list[str] = []  # paths requested, for tests that check what was fetched
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackSite | None = None
 
     def page(self, path: str) -> tuple[int, str, str]:
         if path in ("/robots.txt",):
@@ -202,35 +201,19 @@ class SampleSite:
         ]
         return yaml.safe_dump({"sources": sources}, allow_unicode=True, sort_keys=False)
 
+    def _respond(self, request: Request) -> Response:
+        self.requests.append(request.path)
+        status, content_type, text = self.page(request.path)
+        return Response(status, {"Content-Type": content_type}, text.encode("utf-8"))
+
     def start(self) -> SampleSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                path = self.path.split("?", 1)[0]
-                site.requests.append(path)
-                status, content_type, text = site.page(path)
-                data = text.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:  # quiet
-                return None
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        threading.Thread(target=self._server.serve_forever, name="sample-site", daemon=True).start()
+        self._server = LoopbackSite(self._respond, name="sample-site").start()
+        self.url = self._server.url
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
 

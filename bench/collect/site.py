@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import gzip
 import random
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from whirlpool.loopback import LoopbackSite, Request, Response
 
 SENTENCES = {
     "en": [
@@ -86,11 +86,6 @@ def feed(base: str, paths: list[str]) -> bytes:
     ).encode()
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 512
-    daemon_threads = True
-
-
 class BenchSite:
     """Pages are held in memory, so serving is a dictionary lookup (never the bottleneck). A page
     stored gzipped is sent as ``Content-Encoding: gzip`` to clients that accept it, as news sites do."""
@@ -101,8 +96,8 @@ class BenchSite:
         self.gzipped = gzipped
         self.pages = len(pages)
         self.bodies = dict(pages)
-        self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = LoopbackSite(self._respond, name="bench-site").start()
+        self.base = self.server.url
         paths = list(pages)
         for index, first in enumerate(range(0, len(paths), per_feed)):
             self.bodies[f"/feed/{index}.xml"] = feed(self.base, paths[first : first + per_feed])
@@ -131,42 +126,26 @@ class BenchSite:
     def feed_urls(self) -> list[str]:
         return [f"{self.base}{path}" for path in self.bodies if path.startswith("/feed/")]
 
-    def _handler(self):
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                return None
-
-            def do_GET(self) -> None:  # noqa: N802
-                body = site.bodies.get(self.path)
-                status = 200 if body is not None else 404
-                body = body if body is not None else b"not found"
-                feed_or_robots = self.path.endswith(".xml") or self.path == "/robots.txt"
-                if feed_or_robots:
-                    kind = "application/rss+xml" if self.path.endswith(".xml") else "text/plain"
-                else:
-                    # Real pages declare their charset in <meta>; generated ones are UTF-8.
-                    kind = "text/html" if site.gzipped else "text/html; charset=utf-8"
-                compressed = status == 200 and site.gzipped and not feed_or_robots
-                if compressed and "gzip" not in self.headers.get("Accept-Encoding", ""):
-                    body, compressed = gzip.decompress(body), False
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                if compressed:
-                    self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
+    def _respond(self, request: Request) -> Response:
+        body = self.bodies.get(request.path)
+        status = 200 if body is not None else 404
+        body = body if body is not None else b"not found"
+        feed_or_robots = request.path.endswith(".xml") or request.path == "/robots.txt"
+        if feed_or_robots:
+            kind = "application/rss+xml" if request.path.endswith(".xml") else "text/plain"
+        else:
+            # Real pages declare their charset in <meta>; generated ones are UTF-8.
+            kind = "text/html" if self.gzipped else "text/html; charset=utf-8"
+        headers = {"Content-Type": kind}
+        compressed = status == 200 and self.gzipped and not feed_or_robots
+        if compressed and "gzip" not in request.headers.get("Accept-Encoding", ""):
+            body, compressed = gzip.decompress(body), False
+        if compressed:
+            headers["Content-Encoding"] = "gzip"
+        return Response(status, headers, body)
 
     def start(self) -> BenchSite:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
+        return self  # serving since it was made (the feeds need its address)
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()

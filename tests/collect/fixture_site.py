@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from whirlpool.loopback import LoopbackSite, Request, Response
 from whirlpool.sources import Source
 
 PARAGRAPH = {
@@ -72,25 +71,21 @@ def rss(items: list[tuple[str, str, str, str | None]], encoding: str = "utf-8") 
     )
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 256  # the default 5 drops connections when a crawl opens many at once
-    daemon_threads = True
-
-
 class FixtureSite:
-    """Routes: path -> (status, headers, body bytes) or a callable handler."""
+    """Routes: path -> (status, headers, body bytes), plus the misbehaving paths below; served by the
+    one loopback server (``whirlpool.loopback.LoopbackSite``)."""
 
     def __init__(self) -> None:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.hits: dict[str, int] = {}
         self.robots = "User-agent: *\nDisallow: /private/\n"
         self.slow_seconds = 3.0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LoopbackSite | None = None
 
     @property
     def base(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.url
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -101,66 +96,47 @@ class FixtureSite:
         self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, data)
         return self.url(path)
 
+    def _slow_body(self) -> Response:
+        """Headers and half the body at once, the rest ``slow_seconds`` later."""
+        body = article_html(900).encode()
+
+        def chunks():
+            yield body[: len(body) // 2]
+            time.sleep(self.slow_seconds)
+            yield body[len(body) // 2 :]
+
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(body))}
+        return Response(200, headers, chunks())
+
+    def _respond(self, request: Request) -> Response:
+        path = request.path
+        self.hits[path] = self.hits.get(path, 0) + 1
+        if path == "/robots.txt":
+            return Response(200, {"Content-Type": "text/plain"}, self.robots.encode())
+        if path.startswith("/loop/"):
+            step = int(path.rsplit("/", 1)[-1] or 0)
+            return Response(302, {"Location": f"/loop/{(step + 1) % 2}"})
+        if path.startswith("/slow-body"):
+            return self._slow_body()
+        if path.startswith("/slow"):
+            time.sleep(self.slow_seconds)
+            return Response(200, {"Content-Type": "application/rss+xml"}, rss([]).encode())
+        if path.startswith("/etag-feed"):
+            status, headers, body = self.routes[path]
+            if request.headers.get("If-None-Match") == headers.get("ETag"):
+                return Response(304, {"ETag": headers["ETag"]})
+            return Response(status, headers, body)
+        if path in self.routes:
+            return Response(*self.routes[path])
+        return Response(404, {"Content-Type": "text/plain"}, b"not found")
+
     def start(self) -> FixtureSite:
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                return None
-
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            def do_GET(self) -> None:  # noqa: N802
-                path = self.path.split("?", 1)[0]
-                site.hits[path] = site.hits.get(path, 0) + 1
-                if path == "/robots.txt":
-                    return self._send(200, {"Content-Type": "text/plain"}, site.robots.encode())
-                if path.startswith("/loop/"):
-                    step = int(path.rsplit("/", 1)[-1] or 0)
-                    return self._send(302, {"Location": f"/loop/{(step + 1) % 2}"}, b"")
-                if path.startswith("/slow-body"):  # headers and half the body at once, the rest late
-                    body = article_html(900).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body[: len(body) // 2])
-                    self.wfile.flush()
-                    time.sleep(site.slow_seconds)
-                    self.wfile.write(body[len(body) // 2 :])
-                    return None
-                if path.startswith("/slow"):
-                    time.sleep(site.slow_seconds)
-                    return self._send(200, {"Content-Type": "application/rss+xml"}, rss([]).encode())
-                if path.startswith("/etag-feed"):
-                    status, headers, body = site.routes[path]
-                    if self.headers.get("If-None-Match") == headers.get("ETag"):
-                        return self._send(304, {"ETag": headers["ETag"]}, b"")
-                    return self._send(status, headers, body)
-                if path in site.routes:
-                    return self._send(*site.routes[path])
-                return self._send(404, {"Content-Type": "text/plain"}, b"not found")
-
-            do_HEAD = do_GET
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LoopbackSite(self._respond, name="fixture-site").start()
         return self
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
 
 
 def rfc822(dt: datetime) -> str:
