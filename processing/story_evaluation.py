@@ -19,6 +19,7 @@ from pathlib import Path
 
 from processing.duplicates import DuplicateIndex
 from processing.pipeline import Processor, story_limits
+from processing.relevance_evaluation import Counts
 from processing.stories import StoryIndex
 from whirlpool.article import Article, DateSource, article_id
 from whirlpool.report import StageReport
@@ -110,23 +111,8 @@ def assign_stories(
 
 
 @dataclass
-class PairCounts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+class PairCounts(Counts):
+    """Pairs of items: tp put together rightly, fp joined wrongly, fn split wrongly."""
 
     def as_dict(self) -> dict:
         return {
