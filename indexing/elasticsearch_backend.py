@@ -37,7 +37,10 @@ from indexing.buckets import (
 )
 from indexing.mapping import (
     CJK_UNIGRAM_SUBFIELD,
+    FILTER_FIELDS,
     LANGUAGE_SUBFIELDS,
+    QUERY_TEXT_FIELDS,
+    TRUSTED_DATE_SOURCES,
     article_from_source,
     index_document,
     index_template,
@@ -45,15 +48,6 @@ from indexing.mapping import (
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
 from whirlpool.article import Article, utcnow
-
-QUERY_TEXT_FIELDS = {"title": ("title",), "body": ("summary", "body")}
-FILTER_FIELDS = {
-    "languages": "language",
-    "themes": "themes",
-    "entities": "entities",
-    "source_ids": "source_id",
-    "source_kinds": "source_kind",
-}
 
 
 @dataclass
@@ -321,7 +315,7 @@ class ElasticsearchBackend(IndexBackend):
         if filters.representatives_only:
             clauses.append({"term": {"is_representative": True}})
         if filters.exclude_guessed_dates:
-            clauses.append({"terms": {"published_at_source": ["page", "feed"]}})
+            clauses.append({"terms": {"published_at_source": list(TRUSTED_DATE_SOURCES)}})
         if filters.since or filters.until:
             bounds = {}
             if filters.since:

@@ -23,20 +23,8 @@ from typing import Any
 
 from indexing.backend import SearchFilters
 from indexing.expansion import expand
-from indexing.mapping import LANGUAGE_SUBFIELDS
+from indexing.mapping import FILTER_FIELDS, LANGUAGE_SUBFIELDS, QUERY_TEXT_FIELDS, TRUSTED_DATE_SOURCES
 from indexing.query import And, Keyword, MatchAll, Node, Not, Or, Text, parse_query
-
-# Query text field -> the index fields it searches (as elasticsearch_backend.QUERY_TEXT_FIELDS).
-TEXT_TARGETS = {"title": ("title",), "body": ("summary", "body")}
-# SearchFilters list attribute -> index field (as elasticsearch_backend.FILTER_FIELDS).
-FILTER_FIELDS = {
-    "languages": "language",
-    "themes": "themes",
-    "entities": "entities",
-    "source_ids": "source_id",
-    "source_kinds": "source_kind",
-}
-TRUSTED_DATE_SOURCES = ("page", "feed")
 
 _UNQUOTED_SPECIAL = re.compile(r'[\\():<>"*\s]')
 
@@ -57,7 +45,7 @@ def _any_of(clauses: list[str]) -> str:
 
 def text_fields(node: Text) -> list[str]:
     """The index fields a text leaf searches: base fields, and their language sub-fields unless a prefix."""
-    bases = [field for name in (node.fields or ("title", "body")) for field in TEXT_TARGETS[name]]
+    bases = [field for name in (node.fields or ("title", "body")) for field in QUERY_TEXT_FIELDS[name]]
     if node.prefix:
         return bases
     return [base + suffix for base in bases for suffix in ["", *(f".{key}" for key in LANGUAGE_SUBFIELDS)]]

@@ -27,6 +27,18 @@ from whirlpool.article import Article
 TEXT_FIELDS = ("title", "summary", "body")
 LANGUAGE_SUBFIELDS = {"en": "english", "ru": "russian", "uk": "whirlpool_ukrainian", "cjk": "cjk"}
 NOT_INDEXED = ("evidence",)
+# The roles of the fields in searching, declared once for the Elasticsearch query builder and the
+# KQL of Kibana links: a query's text field -> the index fields it searches; a SearchFilters list
+# attribute -> the keyword field it filters; the date sources trusted for trends.
+QUERY_TEXT_FIELDS: dict[str, tuple[str, ...]] = {"title": ("title",), "body": ("summary", "body")}
+FILTER_FIELDS = {
+    "languages": "language",
+    "themes": "themes",
+    "entities": "entities",
+    "source_ids": "source_id",
+    "source_kinds": "source_kind",
+}
+TRUSTED_DATE_SOURCES = ("page", "feed")
 DERIVED_FIELDS: dict[str, dict[str, Any]] = {
     "entity_labels": {"type": "keyword", "ignore_above": 256},
     "place_labels": {"type": "keyword", "ignore_above": 256},
