@@ -13,7 +13,9 @@ Environment variables:
   ``WHIRLPOOL_ES_CA_CERTS``: the Elasticsearch cluster; unset URL means the embedded index.
 - ``WHIRLPOOL_SMTP_HOST``, ``WHIRLPOOL_SMTP_PORT``, ``WHIRLPOOL_SMTP_USERNAME``, ``WHIRLPOOL_SMTP_PASSWORD``.
 - ``WHIRLPOOL_KIBANA_URL``.
-- Any field by path: ``WHIRLPOOL__<SECTION>__<FIELD>`` (e.g. ``WHIRLPOOL__PROCESS__RELEVANCE_THRESHOLD=0.6``).
+- Any field by path: ``WHIRLPOOL__<SECTION>__<FIELD>`` (e.g. ``WHIRLPOOL__PROCESS__RELEVANCE_THRESHOLD=0.6``;
+  a whole section as JSON: ``WHIRLPOOL__ALERTS__SMTP='{"port": 2525}'``), read by pydantic-settings; a
+  name that is no setting is an error, not silently ignored.
 
 Secrets (passwords, API keys) come only from the environment or Airflow connections.
 """
@@ -22,11 +24,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import EnvSettingsSource
 
 from whirlpool.timetext import known_zone
 from whirlpool.yamlconfig import ConfigError, load_model, read_yaml
@@ -264,26 +268,54 @@ _ENV_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _set_path(data: dict[str, Any], path: tuple[str, ...], value: str) -> None:
-    node = data
-    for key in path[:-1]:
-        child = node.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            node[key] = child
-        node = child
-    node[path[-1]] = value
+class _EnvironmentOverlay(EnvSettingsSource):
+    """pydantic-settings' reading of ``WHIRLPOOL__SECTION__FIELD`` variables (nested by ``__``, any case,
+    JSON for whole sections), from a given environment rather than ``os.environ`` only."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(Settings, case_sensitive=False, env_prefix="WHIRLPOOL__", env_nested_delimiter="__")
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._environ.items()}
+
+
+def _merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overlay.items():
+        below = merged.get(key)
+        merged[key] = _merge(below, value) if isinstance(below, dict) and isinstance(value, Mapping) else value
+    return merged
+
+
+def _found(overlay: Mapping[str, Any], path: list[str]) -> bool:
+    node: Any = overlay
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return False
+        node = node[key]
+    return True
 
 
 def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
-    for name, value in environ.items():
-        if name.startswith("WHIRLPOOL__"):
-            path = tuple(part.lower() for part in name[len("WHIRLPOOL__") :].split("__") if part)
-            if path:
-                _set_path(data, path, value)
+    overlay = _EnvironmentOverlay(environ)()
+    unknown = [
+        name
+        for name in environ
+        if name.upper().startswith("WHIRLPOOL__")
+        and not _found(overlay, [part.lower() for part in name[len("WHIRLPOOL__") :].split("__") if part])
+    ]
+    if unknown:  # a misspelt variable would otherwise change nothing, silently
+        raise ConfigError(f"environment: {', '.join(sorted(unknown))}: no such setting (WHIRLPOOL__SECTION__FIELD)")
+    data = _merge(data, overlay)
     for name, path in _ENV_ALIASES.items():
         if environ.get(name):
-            _set_path(data, path, environ[name])
+            node = data
+            for key in path[:-1]:
+                if not isinstance(node.get(key), dict):
+                    node[key] = {}
+                node = node[key]
+            node[path[-1]] = environ[name]
     return data
 
 

@@ -131,3 +131,14 @@ def test_run_checks_every_config_file_before_any_stage(tmp_path):
     assert any("alerts.yaml:" in line and "spikes" in line for line in lines), result.stderr
     assert "Traceback" not in result.stderr
     assert not (ws.data_dir / "stages").exists()
+
+
+def test_a_misspelt_environment_setting_is_an_error_not_ignored(tmp_path):
+    with pytest.raises(ConfigError, match="WHIRLPOOL__PROCES__RELEVANCE_THRESHOLD: no such setting"):
+        load_settings(tmp_path, environ={"WHIRLPOOL__PROCES__RELEVANCE_THRESHOLD": "0.6"})
+
+
+def test_a_whole_section_can_come_from_the_environment_as_json(tmp_path):
+    write(tmp_path, "settings.yaml", "alerts:\n  smtp:\n    host: mail.example.org\n")
+    settings = load_settings(tmp_path, environ={"WHIRLPOOL__ALERTS__SMTP": '{"port": 2525}'})
+    assert (settings.alerts.smtp.host, settings.alerts.smtp.port) == ("mail.example.org", 2525)
