@@ -35,6 +35,7 @@ FILTER_FIELDS = {
     "entities": "entities",
     "source_ids": "source_id",
     "source_kinds": "source_kind",
+    "story_ids": "story_id",
 }
 TRUSTED_DATE_SOURCES = ("page", "feed")
 
