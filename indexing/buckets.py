@@ -13,9 +13,10 @@ aggregation returns its ``size`` most frequent values and reports the rest as
 Counting stories (``unit="stories"``): per bucket, a ``cardinality`` of ``story_id`` (answered by
 both engines from the keyword's doc values, no document read) plus the representatives with no
 ``story_id`` (indexed before stories existed), each its own story: ``doc_count`` minus a
-``value_count`` of ``story_id``. ``cardinality`` is exact below its ``precision_threshold`` on
+``value_count`` of ``story_id``. ``cardinality`` is near-exact below its ``precision_threshold`` on
 Elasticsearch (3,000 by default, far above the stories of one value in one bucket) and a
-HyperLogLog++ estimate on tantivy, exact in its sparse range at these sizes.
+HyperLogLog++ estimate on tantivy: exact in all 720 daily theme buckets of 60,000 synthetic
+articles (up to 97 stories a bucket), 19,954 for 20,000 distinct ids in one bucket (-0.2 %).
 
 The embedded index keeps dates to the second (tantivy's date fields), Elasticsearch to the
 millisecond: window bounds and bucket edges are whole seconds (``start``/``end`` rounded down), so
