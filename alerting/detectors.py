@@ -37,11 +37,11 @@ class SpikeDecision:
     dispersion: float = 0.0  # phi used: variance = mean + phi × mean²
     excluded: int = 0  # baseline windows left out as earlier spikes
 
-    def reason(self) -> str:
+    def reason(self, unit: str = "clusters") -> str:
         extra = f", {self.excluded} earlier spike window(s) left out of the baseline" if self.excluded else ""
         model = f"overdispersion {self.dispersion:.2f}" if self.dispersion else "Poisson-like noise"
         return (
-            f"{self.current} clusters against a baseline mean of {self.baseline_mean:.1f} "
+            f"{self.current} {unit} against a baseline mean of {self.baseline_mean:.1f} "
             f"({self.ratio:.1f}×, p={self.p_value:.2g} under {model}{extra})"
         )
 

@@ -24,7 +24,9 @@ _text_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False)
 
 @dataclass
 class Story:
-    """One story cluster: its first report, and how many copies it has."""
+    """One story, shown once: the article listed for it, how many articles it has (copies and
+    other outlets), and its first report (``processing.stories``) with the outlets and languages
+    that followed."""
 
     id: str
     title: str
@@ -32,8 +34,27 @@ class Story:
     language: str
     published_at: datetime | None
     url: str
-    copies: int = 1
+    copies: int = 1  # of the listed article (its duplicate cluster)
     snippet: str = ""
+    first_source: str = ""
+    first_source_kind: str = ""  # state_media, wire, independent…
+    first_seen: datetime | None = None
+    outlets: int = 1  # distinct sources
+    languages: list[str] = field(default_factory=list)
+
+    def first_report(self, zone: str = "UTC") -> str:
+        """``First reported by KCNA (state media) at 2026-03-04 06:10 KST; then 5 outlets in 4
+        languages``: empty when the first source is unknown or the story has one outlet (its
+        listed article says it all)."""
+        if not self.first_source or self.outlets < 2:
+            return ""
+        kind = f" ({self.first_source_kind.replace('_', ' ')})" if self.first_source_kind else ""
+        line = f"First reported by {self.first_source}{kind} at {local_time(self.first_seen, zone)}"
+        others = self.outlets - 1
+        if others > 0:
+            k = len(self.languages)
+            line += f"; then {others} outlet{'s' if others != 1 else ''} in {k} language{'s' if k != 1 else ''}"
+        return line
 
 
 @dataclass
@@ -97,7 +118,12 @@ def render_email(alert: AlertEmail, sender: str, timezone: str = "UTC") -> Email
             cid = make_msgid(idstring=f"chart{number}", domain="whirlpool.alerts")
             section.chart_cid = cid[1:-1]
             charts.append((cid, render_bar_chart(section.series)))
-    context = {"alert": alert, "sections": alert.sections, "local": lambda value: local_time(value, timezone)}
+    context = {
+        "alert": alert,
+        "sections": alert.sections,
+        "local": lambda value: local_time(value, timezone),
+        "first_report": lambda story: story.first_report(timezone),
+    }
     message = EmailMessage()
     message["Subject"] = alert.subject
     message["From"] = sender

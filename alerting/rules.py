@@ -13,6 +13,9 @@ from whirlpool.timetext import known_zone, parse_duration  # noqa: F401 - the ru
 from whirlpool.yamlconfig import ConfigError, _node_line, read_yaml
 
 SeriesDimension = Literal["themes", "entities", "source_kind", "source_id", "language", "total"]
+# What spike, new_entity and digest rules count: stories (one event in any language and from any
+# outlet once, processing.stories) or duplicate clusters (copies of one text once).
+CountUnit = Literal["stories", "clusters"]
 
 
 def _check_warm_up(value: str | None) -> str | None:
@@ -30,9 +33,10 @@ class _Rule(BaseModel):
 
 
 class SpikeRule(_Rule):
-    """Fire when the clusters in the current window are unusually many against previous windows."""
+    """Fire when the stories (or clusters) in the current window are unusually many against previous windows."""
 
     type: Literal["spike"]
+    count: CountUnit = "stories"
     dimension: SeriesDimension = "themes"
     values: list[str] = Field(default_factory=list)  # empty: every value seen
     query: str | None = None  # a saved query instead of (or narrowing) a dimension
@@ -74,11 +78,12 @@ class NewEntityRule(_Rule):
     """An entity or term (nearly) absent from the baseline and now frequent."""
 
     type: Literal["new_entity"]
+    count: CountUnit = "stories"
     dimension: Literal["entities", "places", "themes"] = "entities"
     window: str = "1d"
     baseline_windows: int = Field(14, ge=1)
     min_count: int = Field(3, ge=1)
-    max_baseline_total: int = Field(1, ge=0)  # at most this many clusters over the whole baseline
+    max_baseline_total: int = Field(1, ge=0)  # at most this many stories (clusters) over the whole baseline
     cooldown: str = "7d"
     warm_up: str | None = None  # as for spike rules: default the baseline, window x baseline_windows
 
@@ -111,6 +116,7 @@ class DigestRule(_Rule):
     """A daily summary at a set hour and time zone."""
 
     type: Literal["digest"]
+    count: CountUnit = "stories"
     hour: int = Field(7, ge=0, le=23)
     timezone: str | None = None  # None: the alerts.timezone setting
     top_per_theme: int = Field(3, ge=1, le=20)

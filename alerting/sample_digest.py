@@ -1,7 +1,9 @@
 """Make the sample digest under ``docs/``: realistic stories through the real engine and a local SMTP server.
 
 ``python -m alerting.sample_digest [docs/]`` writes ``sample-digest.eml`` and ``sample-digest.html`` (the
-HTML part with its chart inlined, for the screenshot; see docs/README.md). Nothing leaves 127.0.0.1.
+HTML part with its chart inlined, for the screenshot; see docs/README.md), and the spike email of the
+same run as ``sample-spike.eml``: both list one story reported in five languages once, with its first
+report. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -146,6 +148,16 @@ STORIES = [
 ]
 
 
+# (source id, source name, kind, language, title): one event as processing.stories joins it
+KURSK_STORY = [
+    ("kcna", "KCNA", "state_media", "ko", "김정은 동지, 쿠르스크 해방작전 참전 부대에 국가표창 수여"),
+    ("tass", "TASS", "state_media", "ru", "Ким Чен Ын наградил участников освобождения Курской области"),
+    ("reuters", "Reuters", "wire", "en", "Kim Jong Un decorates units that fought in Russia's Kursk region"),
+    ("nhk", "NHK", "state_media", "ja", "金正恩総書記　クルスク派遣部隊に国家表彰"),
+    ("xinhua", "Xinhua", "state_media", "zh", "金正恩向参加库尔斯克作战部队授予国家奖励"),
+]
+
+
 def _article(n: int, at: datetime, source_id: str, source_name: str, language: str, themes: list[str],
              title: str, summary: str, cluster_of: str | None = None) -> Article:  # fmt: skip
     url = f"https://{source_id}.example.org/2026/03/{n}"
@@ -183,6 +195,16 @@ def build_articles() -> list[Article]:
         n += 1
         articles.append(_article(n, NOW - timedelta(hours=12 + k), "reuters", "Reuters", "en", ["troop_deployment"],
                                  f"Report {k + 1}: DPRK units rotate through Kursk region", "Wire report."))  # fmt: skip
+    first_seen = NOW - timedelta(hours=13)
+    for k, (source_id, name, kind, language, title) in enumerate(KURSK_STORY):  # one story, five languages
+        n += 1
+        article = _article(n, first_seen + timedelta(minutes=50 * k), source_id, name, language,
+                           ["troop_deployment"], title, "One event, reported in five languages.")  # fmt: skip
+        articles.append(article.model_copy(update={
+            "source_kind": kind, "story_id": "story-kursk-award", "story_first_source": "KCNA",
+            "story_first_source_kind": "state_media", "story_first_seen": first_seen,
+            "story_languages": [lang for *_, lang, _ in KURSK_STORY[: k + 1]],
+        }))  # fmt: skip
     return articles
 
 
@@ -221,7 +243,9 @@ def make_sample(out_dir: Path) -> Path:
     finally:
         controller.stop()
     digest = next(raw for raw in received if b"Subject: Daily digest" in raw)
+    spike = next(raw for raw in received if b"Subject: Spike" in raw)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "sample-spike.eml").write_bytes(spike)
     eml = out_dir / "sample-digest.eml"
     eml.write_bytes(digest)
     message = message_from_bytes(digest, policy=policy.default)

@@ -15,6 +15,9 @@ from whirlpool.article import Article
 
 # Dimensions trend counts can be split by.
 Dimension = Literal["themes", "entities", "places", "source_id", "source_kind", "language", "total"]
+# What trend counts count: duplicate clusters (copies once), or stories (one event in any language
+# once; an article indexed before stories existed is its cluster's story).
+CountUnit = Literal["clusters", "stories"]
 
 
 class IndexUnavailable(Exception):
@@ -40,6 +43,7 @@ class SearchFilters:
     source_kinds: list[str] = field(default_factory=list)
     relevant_only: bool = False
     representatives_only: bool = False  # one hit per duplicate cluster
+    story_ids: list[str] = field(default_factory=list)
     exclude_guessed_dates: bool = False
 
 
@@ -79,7 +83,7 @@ class BulkResult:
 @dataclass
 class BucketCount:
     start: datetime
-    count: int  # clusters, not copies
+    count: int  # clusters (or stories), not copies
 
 
 class IndexBackend(abc.ABC):
@@ -113,8 +117,9 @@ class IndexBackend(abc.ABC):
         end: datetime,
         query: str | None = None,
         filters: SearchFilters | None = None,
+        unit: CountUnit = "clusters",
     ) -> dict[str, list[BucketCount]]:
-        """Clusters per time bucket per value of ``dimension`` (every bucket in [start, end), zeros
+        """Clusters (or with ``unit="stories"``, stories) per time bucket per value of ``dimension`` (every bucket in [start, end), zeros
         included; buckets aligned to ``start``; bounds and ``interval`` in whole seconds, ``start``
         and ``end`` rounded down to the second). Counts cluster representatives only, so copies of
         one story count once; ``filters.exclude_guessed_dates`` leaves out guessed dates. For

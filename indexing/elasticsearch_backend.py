@@ -22,6 +22,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 from indexing.backend import (
     BucketCount,
     BulkResult,
+    CountUnit,
     Dimension,
     Hit,
     IndexBackend,
@@ -290,6 +291,7 @@ class ElasticsearchBackend(IndexBackend):
         end: datetime,
         query: str | None = None,
         filters: SearchFilters | None = None,
+        unit: CountUnit = "clusters",
     ) -> dict[str, list[BucketCount]]:
         """Counted by Elasticsearch: ``size: 0`` and a terms + date_histogram aggregation."""
         es_query = self._filtered(parse_query(query or ""), window_filters(filters, start, end))
@@ -299,9 +301,9 @@ class ElasticsearchBackend(IndexBackend):
             query=es_query,
             size=0,
             track_total_hits=False,
-            aggs=trend_aggregation(dimension, interval, start),
+            aggs=trend_aggregation(dimension, interval, start, unit),
         )
-        return read_trend_aggregation(found["aggregations"], dimension, interval, start, end)
+        return read_trend_aggregation(found["aggregations"], dimension, interval, start, end, unit)
 
     # -- translation -----------------------------------------------------------------------
     def _filtered(self, node: Node, filters: SearchFilters) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import tantivy
 from indexing.backend import (
     BucketCount,
     BulkResult,
+    CountUnit,
     Dimension,
     Hit,
     IndexBackend,
@@ -215,14 +216,15 @@ class EmbeddedBackend(IndexBackend):
         end: datetime,
         query: str | None = None,
         filters: SearchFilters | None = None,
+        unit: CountUnit = "clusters",
     ) -> dict[str, list[BucketCount]]:
         """Counted by tantivy's aggregations over fast fields: no stored document is read."""
         window = window_filters(filters, start, end)
         tantivy_query = self._filtered(parse_query(query or ""), window)
         response = self.index.searcher().aggregate(
-            tantivy_query, trend_aggregation(dimension, interval, start)
+            tantivy_query, trend_aggregation(dimension, interval, start, unit)
         )
-        return read_trend_aggregation(response, dimension, interval, start, end)
+        return read_trend_aggregation(response, dimension, interval, start, end, unit)
 
     # -- translation -----------------------------------------------------------------------
     def _filtered(self, node: Node, filters: SearchFilters, text_query: tantivy.Query | None = None):
@@ -234,6 +236,7 @@ class EmbeddedBackend(IndexBackend):
             ("entities", filters.entities),
             ("source_id", filters.source_ids),
             ("source_kind", filters.source_kinds),
+            ("story_id", filters.story_ids),
         ):
             if values:
                 must.append(tantivy.Query.term_set_query(schema, field, list(values)))

@@ -3,8 +3,9 @@
 Objects, in the saved-object format of the pinned Kibana (``KIBANA_VERSION``, the image in
 docker-compose.yml): a data view over the write alias; a saved search per theme and the latest
 relevant stories; Lens visualisations (story clusters per day by theme, by language and by source
-kind; top entities and top sources by name; relevant clusters); a map of places; a dashboard of
-them all. Every object carries ``coreMigrationVersion`` and ``typeMigrationVersion``.
+kind; top entities and top sources by name; relevant clusters; a stories table — one row per
+``story_id`` with its first source, languages and articles — and first reports per day by the
+first source's kind); a map of places; a dashboard of them all. Every object carries ``coreMigrationVersion`` and ``typeMigrationVersion``.
 ``python -m indexing.kibana [PREFIX] [THEME ...]`` prints them as NDJSON.
 """
 
@@ -49,6 +50,8 @@ PANEL_VERSION = "8.8.0"  # the embeddable version dashboards write into their pa
 # What the panels count: story clusters (one per duplicate cluster), as the alerts count them.
 CLUSTERS = "is_representative : true"
 RECORDS = "___records___"  # Lens's source field for a document count
+# Articles that belong to a story (processing.stories): what the story panels read.
+IN_A_STORY = "story_id : *"
 
 
 class KibanaError(Exception):
@@ -168,6 +171,25 @@ def _terms_column(field: str, label: str, size: int, order_by: str) -> dict[str,
     }
 
 
+def _metric_column(operation: str, field: str, label: str, data_type: str = "number") -> dict[str, Any]:
+    """A metric over ``field``: ``unique_count`` (distinct values), or ``last_value`` (the value of
+    the newest-processed document: the one that knew its story best)."""
+    column = {
+        "label": label,
+        "customLabel": True,
+        "dataType": data_type,
+        "operationType": operation,
+        "isBucketed": False,
+        "scale": "ratio" if data_type == "number" else "ordinal",
+        "sourceField": field,
+        "params": {"emptyAsNull": True},
+    }
+    if operation == "last_value":
+        column["params"] = {"sortField": "processed_at", "showArrayValues": False}
+        column["filter"] = {"query": f"{field} : *", "language": "kuery"}
+    return column
+
+
 def lens(
     prefix: str,
     object_id: str,
@@ -250,6 +272,60 @@ def lens_top(
         "sorting": {"columnId": "count", "direction": "desc"},
     }
     return lens(prefix, object_id, title, "lnsDatatable", columns, visualization)
+
+
+def lens_stories(prefix: str, object_id: str, size: int = 50) -> dict[str, Any]:
+    """The stories table: one row per ``story_id`` (the ``size`` with most articles), with its first
+    source and its kind (as the newest-processed article knew them), how many languages and
+    articles it has in the time range."""
+    layer = f"{object_id}-layer"
+    columns = {
+        "story": _terms_column("story_id", "Story", size, "articles"),
+        "first_source": _metric_column("last_value", "story_first_source", "First reported by", "string"),
+        "first_kind": _metric_column("last_value", "story_first_source_kind", "Source kind", "string"),
+        "languages": _metric_column("unique_count", "language", "Languages"),
+        "articles": _count_column("Articles"),
+    }
+    visualization = {
+        "layerId": layer,
+        "layerType": "data",
+        "columns": [{"columnId": column, "isTransposed": False} for column in columns],
+        "sorting": {"columnId": "articles", "direction": "desc"},
+    }
+    return lens(prefix, object_id, "Stories", "lnsDatatable", columns, visualization, IN_A_STORY,
+                "One row per story across languages: who reported it first, in how many languages")  # fmt: skip
+
+
+def lens_first_reports(prefix: str, object_id: str) -> dict[str, Any]:
+    """Stories per day of their first report, stacked by the kind of the source that reported them
+    first (state media, wire, independent…)."""
+    layer = f"{object_id}-layer"
+    day = {**_day_column(), "label": "First reported", "sourceField": "story_first_seen"}
+    columns = {
+        "day": day,
+        "split": _terms_column("story_first_source_kind", "First source kind", 10, "stories"),
+        "stories": _metric_column("unique_count", "story_id", "Stories"),
+    }
+    visualization = {
+        "legend": {"isVisible": True, "position": "right"},
+        "valueLabels": "hide",
+        "fittingFunction": "None",
+        "preferredSeriesType": "bar_stacked",
+        "axisTitlesVisibilitySettings": {"x": False, "yLeft": True, "yRight": True},
+        "layers": [
+            {
+                "layerId": layer,
+                "layerType": "data",
+                "seriesType": "bar_stacked",
+                "xAccessor": "day",
+                "splitAccessor": "split",
+                "accessors": ["stories"],
+                "palette": {"type": "palette", "name": "default"},
+            }
+        ],
+    }
+    return lens(prefix, object_id, "First reports per day by source kind", "lnsXY", columns, visualization,
+                IN_A_STORY, "Stories by the day of their first report and who reported them first")  # fmt: skip
 
 
 def lens_metric(prefix: str, object_id: str, title: str, kuery: str) -> dict[str, Any]:
@@ -367,6 +443,8 @@ def saved_objects(prefix: str, themes: Iterable[str] = DEFAULT_THEMES) -> list[d
         lens_top(prefix, f"{prefix}-lens-entities", "Top entities", "entity_labels", "Entity"),
         lens_top(prefix, f"{prefix}-lens-sources", "Top sources", "source_name", "Source"),
         places_map(prefix, f"{prefix}-map-places"),
+        lens_stories(prefix, f"{prefix}-lens-stories"),
+        lens_first_reports(prefix, f"{prefix}-lens-first-reports"),
     ]  # fmt: skip
     objects.extend(panels)
     objects.append(dashboard(prefix, [*panels, latest]))
@@ -374,7 +452,7 @@ def saved_objects(prefix: str, themes: Iterable[str] = DEFAULT_THEMES) -> list[d
 
 
 # (width, height) of each panel on the dashboard's 48-column grid, in the order saved_objects gives them
-_PANEL_SIZES = [(12, 8), (36, 14), (24, 14), (24, 14), (24, 16), (24, 16), (48, 18), (48, 16)]
+_PANEL_SIZES = [(12, 8), (36, 14), (24, 14), (24, 14), (24, 16), (24, 16), (48, 18), (28, 18), (20, 18), (48, 16)]
 
 
 def dashboard(prefix: str, panel_objects: list[dict[str, Any]]) -> dict[str, Any]:
@@ -401,7 +479,7 @@ def dashboard(prefix: str, panel_objects: list[dict[str, Any]]) -> dict[str, Any
     attributes = {
         "title": "Whirlpool: Russia–DPRK coverage",
         "description": "Story clusters per day by theme, language and source kind; top entities and "
-        "sources; places; latest relevant stories",
+        "sources; places; stories across languages and their first reports; latest relevant stories",
         "panelsJSON": json.dumps(panels),
         "optionsJSON": json.dumps({"useMargins": True, "syncColors": False, "hidePanelTitles": False}),
         "timeRestore": True,

@@ -37,6 +37,7 @@ FILTER_FIELDS = {
     "entities": "entities",
     "source_ids": "source_id",
     "source_kinds": "source_kind",
+    "story_ids": "story_id",
 }
 TRUSTED_DATE_SOURCES = ("page", "feed")
 DERIVED_FIELDS: dict[str, dict[str, Any]] = {

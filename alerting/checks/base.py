@@ -18,7 +18,7 @@ from alerting.detectors import should_refire
 from alerting.emails import AlertEmail, Story, kibana_discover_link
 from alerting.rules import AlertsConfig, parse_duration
 from alerting.state import AlertState, FiredAlert
-from indexing.backend import BucketCount, IndexBackend, SearchFilters, SearchRequest
+from indexing.backend import BucketCount, CountUnit, IndexBackend, SearchFilters, SearchRequest
 from indexing.kibana import data_view_id
 from indexing.kql import quoted, search_kql
 from whirlpool.article import Article
@@ -26,6 +26,7 @@ from whirlpool.report import StageReport
 from whirlpool.settings import Settings
 
 CHART_DAYS = 14
+STORY_SCAN = 200  # hits read to find an email's newest stories
 
 # Which SearchFilters field narrows a search to one value of a count dimension.
 _FILTER_FIELD = {
@@ -68,13 +69,40 @@ class CheckContext:
         return filters
 
     def top_stories(self, query: str | None, filters: SearchFilters, limit: int = 5) -> list[Story]:
+        """The ``limit`` stories with the most clusters among the hits (the newest first among
+        equals), each once (an article without a story id is its duplicate cluster's story): the
+        story's earliest article in the window is listed, with its first report and the outlets and
+        languages of the whole story in the index."""
         filters.representatives_only = True
         result = self.backend.search(
-            SearchRequest(query=query or "", filters=filters, sort="date", limit=limit, highlight=False)
+            SearchRequest(query=query or "", filters=filters, sort="date", limit=STORY_SCAN, highlight=False)
         )
-        reps = [hit.article for hit in result.hits]
+        grouped: dict[str, list[Article]] = {}
+        for hit in result.hits:
+            grouped.setdefault(story_key(hit.article), []).append(hit.article)
+        top = sorted(grouped.values(), key=len, reverse=True)[:limit]  # stable: newest first among equals
+        grouped = {story_key(reps[0]): reps for reps in top}
+        members = self._story_members([a.story_id for reps in grouped.values() for a in reps[:1] if a.story_id])
         copies = self._copies(query, filters)
-        return [story_of(a, copies.get(a.cluster_id or a.id, 1)) for a in reps]
+        stories = []
+        for reps in grouped.values():
+            listed = min(reps, key=lambda a: (a.published_at or a.fetched_at, a.id))
+            story = members.get(listed.story_id or "", reps)
+            stories.append(story_of(listed, copies.get(listed.cluster_id or listed.id, 1), story))
+        return stories
+
+    def _story_members(self, story_ids: list[str]) -> dict[str, list[Article]]:
+        """Every indexed article of these stories (a story holds at most a few hundred)."""
+        if not story_ids:
+            return {}
+        result = self.backend.search(
+            SearchRequest(filters=SearchFilters(story_ids=story_ids), sort="date", limit=STORY_SCAN * 5,
+                          highlight=False)
+        )  # fmt: skip
+        members: dict[str, list[Article]] = {}
+        for hit in result.hits:
+            members.setdefault(hit.article.story_id or "", []).append(hit.article)
+        return members
 
     def _copies(self, query: str | None, filters: SearchFilters) -> Counter:
         all_filters = SearchFilters(**{**filters.__dict__, "representatives_only": False})
@@ -84,22 +112,30 @@ class CheckContext:
         return Counter(hit.article.cluster_id or hit.article.id for hit in result.hits)
 
     def window_counts(
-        self, dimension: str, window_text: str, baseline_windows: int, query: str | None = None
+        self,
+        dimension: str,
+        window_text: str,
+        baseline_windows: int,
+        query: str | None = None,
+        unit: CountUnit = "stories",
     ) -> tuple[timedelta, dict[str, list[BucketCount]]]:
-        """Clusters per window of ``dimension`` over the baseline windows and the current one (trusted
-        dates only): what spike and new-entity rules compare."""
+        """Stories (or clusters) per window of ``dimension`` over the baseline windows and the current
+        one (trusted dates only): what spike and new-entity rules compare."""
         window = parse_duration(window_text)
         start = self.now - window * (baseline_windows + 1)
         counts = self.backend.bucket_counts(
-            dimension, window, start, self.now, query=query, filters=SearchFilters(exclude_guessed_dates=True)
-        )
+            dimension, window, start, self.now, query=query,
+            filters=SearchFilters(exclude_guessed_dates=True), unit=unit,
+        )  # fmt: skip
         return window, counts
 
-    def daily_series(self, dimension: str, value: str, query: str | None) -> list[int]:
+    def daily_series(
+        self, dimension: str, value: str, query: str | None, unit: CountUnit = "stories"
+    ) -> list[int]:
         start = self.now - timedelta(days=CHART_DAYS)
         counts = self.backend.bucket_counts(
             dimension, timedelta(days=1), start, self.now, query=query,
-            filters=SearchFilters(exclude_guessed_dates=True),
+            filters=SearchFilters(exclude_guessed_dates=True), unit=unit,
         )  # fmt: skip
         return [b.count for b in counts.get(value, [])] or [0] * CHART_DAYS
 
@@ -192,9 +228,35 @@ class RuleCheck(ABC):
         """The emails to send now, each with the alerts it reports; [] when nothing fires."""
 
 
-def story_of(article: Article, copies: int = 1) -> Story:
+def story_key(article: Article) -> str:
+    """The story an article counts in: its story id, else its duplicate cluster (indexed before
+    stories existed)."""
+    return article.story_id or article.cluster_id or article.id
+
+
+def story_of(article: Article, copies: int = 1, members: list[Article] | None = None) -> Story:
+    """``article`` listed for its story; ``members`` (the story's articles in the index, or the
+    article alone) give the first report, the outlets and the languages."""
+    members = members or [article]
+    languages: list[str] = []
+    for member in members:
+        for language in (*member.story_languages, member.language):
+            if language and language not in languages:
+                languages.append(language)
+    # each member knows the story's first report as it stood then: the earliest of them is the
+    # earliest known; before stories (or with no trusted date) the earliest trusted member
+    known = [m for m in members if m.story_first_seen is not None and m.story_first_source]
+    if known:
+        first = min(known, key=lambda m: m.story_first_seen)
+        source, kind, seen = first.story_first_source, first.story_first_source_kind, first.story_first_seen
+    else:
+        trusted = [m for m in members if m.published_at is not None and not m.date_is_guessed]
+        first = min(trusted, key=lambda m: m.published_at) if trusted else None
+        source = (first.source_name or first.source_id) if first else ""
+        kind, seen = (first.source_kind, first.published_at) if first else ("", None)
     snippet = (article.summary or article.body)[:240]
     return Story(
         article.id, article.title or article.url, article.source_name or article.source_id, article.language,
-        article.published_at, article.url, copies, snippet,
+        article.published_at, article.url, copies, snippet, source, kind, seen,
+        len({m.source_id for m in members}), languages,
     )  # fmt: skip

@@ -37,7 +37,7 @@ class DigestCheck(RuleCheck):
 
 
 def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: str) -> AlertEmail:
-    """The day's spikes, top clusters per theme, watch hits held for the digest, and coverage gaps."""
+    """The day's spikes, top stories per theme, watch hits held for the digest, and coverage gaps."""
     now, backend, config = context.now, context.backend, context.config
     sections: list[Section] = []
     earlier = context.state.fired_between(since, now + timedelta(seconds=1))
@@ -46,7 +46,7 @@ def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: 
     if spikes:
         sections.append(Section(
             heading="Alerts of the day",
-            lines=[f"{f.rule}: {f.series_key}, {f.count} clusters (baseline {f.baseline:.1f}) at "
+            lines=[f"{f.rule}: {f.series_key}, {_unit(_rule(config, f.rule), f.count)} (baseline {f.baseline:.1f}) at "
                    f"{local_time(f.fired_at, context.settings.alerts.timezone)}" for f in spikes],
         ))  # fmt: skip
     gaps = []
@@ -65,7 +65,7 @@ def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: 
         )
     theme_counts = backend.bucket_counts(
         "themes", timedelta(days=1), now - timedelta(days=CHART_DAYS), now,
-        filters=SearchFilters(exclude_guessed_dates=True, relevant_only=True),
+        filters=SearchFilters(exclude_guessed_dates=True, relevant_only=True), unit=rule.count,
     )  # fmt: skip
     ranked = sorted(theme_counts.items(), key=lambda kv: -(kv[1][-1].count if kv[1] else 0))
     for theme, buckets in ranked:
@@ -81,14 +81,15 @@ def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: 
             series_label=theme,
             kibana_link=context.kibana(None, listed),
         ))  # fmt: skip
-    # a story tagged with three themes is one story: count the relevant clusters once, not per theme
+    # a story tagged with three themes is one story: count the relevant stories once, not per theme
     total = backend.bucket_counts(
         "total", timedelta(days=1), now - timedelta(days=1), now,
-        filters=SearchFilters(exclude_guessed_dates=True, relevant_only=True),
+        filters=SearchFilters(exclude_guessed_dates=True, relevant_only=True), unit=rule.count,
     ).get("total", [])  # fmt: skip
     total_today = total[-1].count if total else 0
+    unit = "story" if rule.count == "stories" else "story cluster"
     subject = (
-        f"Daily digest {day}: {_plural(total_today, 'story cluster')}, {_plural(len(spikes), 'alert')}, "
+        f"Daily digest {day}: {_plural(total_today, unit)}, {_plural(len(spikes), 'alert')}, "
         f"{_plural(len(gaps), 'coverage gap')}"
     )
     return AlertEmail(rule.name, f"digest|{day}", subject, config.recipients(rule), sections, now)
@@ -98,5 +99,12 @@ def _rule(config: AlertsConfig, name: str):
     return next((r for r in config.rules if r.name == name), None)
 
 
+def _unit(rule, n: int) -> str:
+    """``12 stories`` or ``12 clusters``: as the rule that fired counts."""
+    return _plural(n, "story" if getattr(rule, "count", "stories") == "stories" else "cluster")
+
+
 def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"

@@ -16,7 +16,10 @@ class NewEntityCheck(RuleCheck):
         rule, now = self.rule, context.now
         if context.warming_up(rule.name, rule.warm_up_period()):
             return []
-        window, counts = context.window_counts(rule.dimension, rule.window, rule.baseline_windows)
+        window, counts = context.window_counts(
+            rule.dimension, rule.window, rule.baseline_windows, unit=rule.count
+        )
+        unit = "stories" if rule.count == "stories" else "story clusters"
         sections, fired = [], []
         for key, buckets in sorted(counts.items()):
             series = [b.count for b in buckets]
@@ -30,8 +33,8 @@ class NewEntityCheck(RuleCheck):
             stories = context.top_stories(None, listed)
             sections.append(
                 Section(
-                    heading=f"New: {key} ({series[-1]} story clusters in the last {rule.window})",
-                    reason=f"{sum(series[:-1])} cluster(s) in the previous {rule.baseline_windows} windows, "
+                    heading=f"New: {key} ({series[-1]} {unit} in the last {rule.window})",
+                    reason=f"{sum(series[:-1])} {unit} in the previous {rule.baseline_windows} windows, "
                     f"{series[-1]} now (threshold {rule.min_count})",
                     stories=stories,
                     kibana_link=context.kibana(None, listed, rule.dimension, key),

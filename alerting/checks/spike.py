@@ -1,4 +1,4 @@
-"""``spike``: the clusters in the current window are unusually many against the previous windows."""
+"""``spike``: the stories (or duplicate clusters, ``count: clusters``) in the current window are unusually many against the previous windows."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ class SpikeCheck(RuleCheck):
         rule, now = self.rule, context.now
         if context.warming_up(rule.name, rule.warm_up_period()):
             return []
-        window, counts = context.window_counts(rule.dimension, rule.window, rule.baseline_windows, rule.query)
+        window, counts = context.window_counts(
+            rule.dimension, rule.window, rule.baseline_windows, rule.query, rule.count
+        )
         out = []
         keyed = {
             key: [b.count for b in buckets]
@@ -41,15 +43,17 @@ class SpikeCheck(RuleCheck):
             listed = context.filters(rule.dimension, key, now - window, now, exclude_guessed_dates=True)
             stories = context.top_stories(rule.query, listed)
             label = key if rule.dimension != "total" else (rule.query or "all coverage")
+            unit = "stories" if rule.count == "stories" else "story clusters"
             subject = (
-                f"Spike: {label} {decision.current} stories in {rule.window}, {decision.ratio:.0f}× baseline"
+                f"Spike: {label} {decision.current} {unit} in {rule.window}, {decision.ratio:.0f}× baseline"
             )
+            counted = "one event in any language counted once" if rule.count == "stories" else "copies counted once"
             section = Section(
-                heading=f"{label}: {decision.current} story clusters in the last {rule.window}",
-                reason=f"{decision.reason()}; threshold p={p_value:.2g}; baseline = previous "
-                f"{rule.baseline_windows} windows of {rule.window}, copies counted once, guessed dates left out",
+                heading=f"{label}: {decision.current} {unit} in the last {rule.window}",
+                reason=f"{decision.reason(unit)}; threshold p={p_value:.2g}; baseline = previous "
+                f"{rule.baseline_windows} windows of {rule.window}, {counted}, guessed dates left out",
                 stories=stories,
-                series=context.daily_series(rule.dimension, key, rule.query),
+                series=context.daily_series(rule.dimension, key, rule.query, rule.count),
                 series_label=label,
                 kibana_link=context.kibana(rule.query, listed, rule.dimension, key),
             )

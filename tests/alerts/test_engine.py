@@ -225,7 +225,7 @@ def test_digest_counts_a_story_with_several_themes_once(tmp_path, smtp_server):
     run_alert_rules(settings, now=NOW + timedelta(hours=4))  # 16:00 in Moscow: after the digest hour
 
     digests = [m[1]["Subject"] for m in smtp_server.messages if m[1]["Subject"].startswith("Daily digest")]
-    assert digests == ["Daily digest 2026-03-20: 1 story cluster, 0 alerts, 1 coverage gap"]
+    assert digests == ["Daily digest 2026-03-20: 1 story, 0 alerts, 1 coverage gap"]
 
 
 def test_digest_lists_a_spike_that_fires_in_the_same_run_even_when_the_digest_rule_comes_first(
@@ -249,7 +249,7 @@ def test_digest_lists_a_spike_that_fires_in_the_same_run_even_when_the_digest_ru
     digests = [m for m in smtp_server.messages if m[1]["Subject"].startswith("Daily digest")]
     assert len(digests) == 2 and all(", 1 alert," in m[1]["Subject"] for m in digests)
     text = " ".join(digests[0][1].get_body(("plain",)).get_content().split())
-    assert "Alerts of the day" in text and "theme-spike: troop_deployment, 12 clusters" in text
+    assert "Alerts of the day" in text and "theme-spike: troop_deployment, 12 stories" in text
 
 
 def test_first_day_sends_no_gap_for_sources_never_polled_and_no_empty_digest(tmp_path, smtp_server):

@@ -126,7 +126,8 @@ def ids(*names: str) -> set[str]:
 
 def trend_corpus(count: int = 240, seed: int = 14) -> list[Article]:
     """Seeded articles for trend counts: several values per field, copies of a story, guessed and
-    clamped dates, and dates on bucket edges (every sixth article is published on the hour)."""
+    clamped dates, and dates on bucket edges (every sixth article is published on the hour); four
+    in five belong to one of 30 stories, the rest have no story id (indexed before stories existed)."""
     rng = random.Random(seed)
     values = {
         "themes": ["theme.sanctions", "theme.diplomacy", "theme.troops_ukraine", "theme.arms"],
@@ -154,6 +155,7 @@ def trend_corpus(count: int = 240, seed: int = 14) -> list[Article]:
                 relevant=rng.random() < 0.6,
                 is_representative=not copy,
                 cluster_id=f"cluster-{number - 1}" if copy else None,
+                story_id=f"story-{rng.randrange(30)}" if number % 5 else None,
                 **{field: rng.sample(options, k=rng.randint(0, 3)) for field, options in values.items()},
             )
         )

@@ -314,14 +314,18 @@ TREND_COUNTS = {
 }
 
 
-def expected_trend(dimension, interval, start, end, query, filters) -> dict[str, list[int]]:
-    """The counts worked out from the articles themselves (the cases' queries are keyword ORs)."""
+def expected_trend(
+    dimension, interval, start, end, query, filters, unit="clusters"
+) -> dict[str, list[int]]:
+    """The counts worked out from the articles themselves (the cases' queries are keyword ORs);
+    counting stories, an article without a story id is its own story."""
     wanted = [tuple(part.split(":")) for part in query.split(" OR ")] if query else []
     fields = {"theme": "themes", "entity": "entities"}
     since = max(start, filters.since or start)
     until = min(end, filters.until or end)
     slots = -(-(end - start) // interval)
     counts: dict[str, list[int]] = {"total": [0] * slots} if dimension == "total" else {}
+    seen: dict[str, list[set[str]]] = {}
     for article in TREND:
         if not article.is_representative or not (since <= article.published_at < until):
             continue
@@ -335,7 +339,12 @@ def expected_trend(dimension, interval, start, end, query, filters) -> dict[str,
             continue
         value = getattr(article, dimension, None) if dimension != "total" else "total"
         for item in set(value if isinstance(value, list) else [value]):
-            counts.setdefault(str(item), [0] * slots)[(article.published_at - start) // interval] += 1
+            slot = (article.published_at - start) // interval
+            stories = seen.setdefault(str(item), [set() for _ in range(slots)])[slot]
+            if unit == "stories" and article.story_id in stories:
+                continue
+            stories.add(article.story_id or article.id)
+            counts.setdefault(str(item), [0] * slots)[slot] += 1
     return counts
 
 
@@ -380,6 +389,34 @@ def test_bucket_counts_are_the_same_on_both_backends_and_counted_in_the_engine(
             [b.start for b in buckets] == [start + interval * i for i in range(len(buckets))]
             for buckets in counts.values()
         )
+
+
+@pytest.mark.parametrize(
+    "case", ["themes by day", "entities by 12 h, trusted dates", "total by 5 h from an odd start"]
+)
+def test_bucket_counts_of_stories_count_each_story_once_alike_on_both_backends(
+    trend_backends, no_document_reads, case
+):
+    """Counting stories: the distinct story ids per bucket (``cardinality``) and each representative
+    without one; both engines answer from doc values, and fewer than clusters where stories join."""
+    dimension, interval, start, end, query, filters = TREND_COUNTS[case]
+    expected = expected_trend(dimension, interval, start, end, query, filters, "stories")
+    clusters = expected_trend(dimension, interval, start, end, query, filters)
+    assert sum(map(sum, expected.values())) < sum(map(sum, clusters.values()))
+    for backend in trend_backends:
+        counts = backend.bucket_counts(
+            dimension, interval, start, end, query=query, filters=filters, unit="stories"
+        )
+        assert {key: [b.count for b in buckets] for key, buckets in counts.items()} == expected, backend.name
+
+
+def test_search_filters_narrow_to_story_ids(backend):
+    articles = [
+        make_article(f"https://x.example/{n}", title=f"t{n}", story_id=f"s{n % 2}") for n in range(4)
+    ]
+    backend.upsert(articles)
+    hits = found(backend, filters=SearchFilters(story_ids=["s1"]))
+    assert hits == {articles[1].id, articles[3].id}
 
 
 def test_bucket_counts_put_a_sub_second_date_in_the_same_bucket_on_both_backends(backend):

@@ -78,7 +78,7 @@ def test_saved_objects_include_the_data_view_searches_and_dashboard_with_resolva
         for reference in obj["references"]:
             assert reference["id"] in by_id, f"{obj['id']} refers to missing {reference['id']}"
     panels = json.loads(by_id["whirlpool-articles-dashboard"]["attributes"]["panelsJSON"])
-    assert len(panels) == 8
+    assert len(panels) == 10
 
 
 def test_the_shipped_ndjson_matches_what_the_generator_makes():

@@ -28,7 +28,12 @@ SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 JSON_STRINGS = ("fieldFormatMap", "panelsJSON", "optionsJSON", "mapStateJSON", "layerListJSON", "uiStateJSON")
 LENS_TYPES = {"lnsXY", "lnsDatatable", "lnsMetric"}
 # Which field types each Lens operation reads (Kibana refuses a column on another type).
-OPERATION_FIELD_TYPES = {"date_histogram": {"date"}, "terms": {"keyword"}}
+OPERATION_FIELD_TYPES = {
+    "date_histogram": {"date"},
+    "terms": {"keyword"},
+    "unique_count": {"keyword"},
+    "last_value": {"keyword"},
+}
 
 
 def ids(objects):
@@ -121,6 +126,8 @@ def test_lens_layers_columns_accessors_and_references_agree(obj):
             assert {"label", "dataType", "operationType", "isBucketed", "sourceField"} <= set(column), (
                 column_id
             )
+            if column["operationType"] == "last_value":
+                assert field_type(column["params"]["sortField"]) == "date"
             if column["operationType"] == "count":
                 assert column["sourceField"] == "___records___" and not column["isBucketed"]
                 continue
@@ -153,12 +160,36 @@ def test_the_lens_panels_cover_time_by_theme_language_and_source_kind_and_name_e
         (layer,) = attributes["state"]["datasourceStates"]["formBased"]["layers"].values()
         fields = {c["sourceField"] for c in layer["columns"].values()}
         if attributes["visualizationType"] == "lnsXY":
-            assert "published_at" in fields
-            split_fields |= fields - {"published_at", "___records___"}
+            dates = {f for f in fields if f != "___records___" and field_type(f) == "date"}
+            assert dates
+            split_fields |= fields - dates - {"___records___"}
         if attributes["visualizationType"] == "lnsDatatable":
             table_fields |= fields - {"___records___"}
-    assert split_fields == {"themes", "language", "source_kind"}
-    assert table_fields == {"entity_labels", "source_name"}  # names, not ids
+    assert split_fields == {"themes", "language", "source_kind", "story_first_source_kind", "story_id"}
+    # names, not ids; and the stories table: a row per story, its first source and languages
+    assert table_fields == {
+        "entity_labels", "source_name", "story_id", "story_first_source", "story_first_source_kind", "language"
+    }  # fmt: skip
+
+
+def test_the_stories_table_has_a_row_per_story_with_first_source_languages_and_articles():
+    (table,) = [o for o in OBJECTS if o["id"].endswith("-lens-stories")]
+    state = table["attributes"]["state"]
+    (layer,) = state["datasourceStates"]["formBased"]["layers"].values()
+    columns = layer["columns"]
+    rows = [c for c in columns.values() if c["isBucketed"]]
+    assert [(c["operationType"], c["sourceField"]) for c in rows] == [("terms", "story_id")]
+    metrics = {(c["operationType"], c["sourceField"]) for c in columns.values() if not c["isBucketed"]}
+    assert metrics == {("last_value", "story_first_source"), ("last_value", "story_first_source_kind"),
+                       ("unique_count", "language"), ("count", "___records___")}  # fmt: skip
+    assert state["query"]["query"] == "story_id : *"
+    (first_reports,) = [o for o in OBJECTS if o["id"].endswith("-lens-first-reports")]
+    (layer,) = first_reports["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()
+    used = {(c["operationType"], c["sourceField"]) for c in layer["columns"].values()}
+    assert used == {("date_histogram", "story_first_seen"), ("terms", "story_first_source_kind"),
+                    ("unique_count", "story_id")}  # fmt: skip
+    dashboard = next(o for o in OBJECTS if o["type"] == "dashboard")
+    assert {table["id"], first_reports["id"]} <= {r["id"] for r in dashboard["references"]}
 
 
 def test_the_map_draws_place_locations_from_the_data_view():
@@ -191,7 +222,7 @@ def test_dashboard_panels_point_at_their_references_on_a_48_column_grid():
         reference = references[f"{panel['panelIndex']}:{panel['panelRefName']}"]
         assert reference["type"] == panel["type"]
     kinds = sorted(panel["type"] for panel in panels)
-    assert kinds == ["lens"] * 6 + ["map", "search"]
+    assert kinds == ["lens"] * 8 + ["map", "search"]
     boxes = [(p["gridData"]["x"], p["gridData"]["y"], p["gridData"]["w"], p["gridData"]["h"]) for p in panels]
     for n, (x, y, w, h) in enumerate(boxes):
         for x2, y2, w2, h2 in boxes[n + 1 :]:
