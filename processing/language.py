@@ -121,6 +121,24 @@ def _letter_class(letters) -> re.Pattern[str]:
 _BE_LETTER = _letter_class(BE_ONLY)
 _KK_MN_OR_SOUTH_SLAVIC_LETTER = _letter_class(KK_MN_ONLY | SOUTH_SLAVIC_ONLY)
 _LATIN_I_IN_CYRILLIC = re.compile(r"(?<=[а-яіїєґ])i|i(?=[а-яіїєґ])")
+_CYRILLIC_LOWER = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяіїєґ")  # the class in the regex above
+
+
+def _cyrillic_i(lowered: str) -> str:
+    """``_LATIN_I_IN_CYRILLIC.sub("і", lowered)``: a Latin i beside a Cyrillic letter becomes the
+    Cyrillic one. Only the i's are looked at (the regex tries its look-behind at every position)."""
+    chars = None
+    last = len(lowered) - 1
+    at = lowered.find("i")
+    while at != -1:
+        if (at > 0 and lowered[at - 1] in _CYRILLIC_LOWER) or (
+            at < last and lowered[at + 1] in _CYRILLIC_LOWER
+        ):
+            if chars is None:
+                chars = list(lowered)
+            chars[at] = "і"
+        at = lowered.find("i", at + 1)
+    return lowered if chars is None else "".join(chars)
 
 
 @dataclass(frozen=True)
@@ -229,7 +247,7 @@ def _cyrillic_language(text: str, seed: int) -> str:
     if _KK_MN_OR_SOUTH_SLAVIC_LETTER.search(lowered):
         return _langdetect(text, seed)
     if "i" in lowered:
-        lowered = _LATIN_I_IN_CYRILLIC.sub("і", lowered)
+        lowered = _cyrillic_i(lowered)
     uk_letters = sum(lowered.count(ch) for ch in UK_ONLY)
     ru_letters = sum(lowered.count(ch) for ch in RU_ONLY)
     if uk_letters and not ru_letters:

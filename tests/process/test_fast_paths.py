@@ -77,3 +77,25 @@ def test_letter_searches_find_what_set_intersections_find():
     for letter in BE_ONLY | KK_MN_ONLY | SOUTH_SLAVIC_ONLY | _FOREIGN_LATIN:  # each letter alone
         found = _BE_LETTER, _KK_MN_OR_SOUTH_SLAVIC_LETTER, _FOREIGN_LATIN_LETTER
         assert any(pattern.search(f"a {letter} b") for pattern in found)
+
+
+def test_latin_i_beside_cyrillic_is_replaced_as_the_regex_replaces_it():
+    from processing.language import _LATIN_I_IN_CYRILLIC, _cyrillic_i
+
+    texts = [
+        *SAMPLES,
+        "i",
+        "іi",
+        "ii",
+        "вiд iPhone i Київ",
+        "Кiїв",
+        "xi ai ia",
+        "аi",
+        "iа",
+        "ёi",
+        "iё",
+        "ґii",
+    ]
+    for text in texts:
+        lowered = text.lower()
+        assert _cyrillic_i(lowered) == _LATIN_I_IN_CYRILLIC.sub("і", lowered)
