@@ -49,7 +49,7 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 
 SCHEMA_VERSION = 2
 REISSUE_DAYS = 3  # how long a representative's JSON is kept to re-issue it demoted (see prune_state)
-_ZLIB_LEVEL = 6
+_ZLIB_LEVEL = 3  # deflate's fast path: 30–40 % less CPU than 6 for 3 % more bytes (issue 11)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
     article_id TEXT PRIMARY KEY,

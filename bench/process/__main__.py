@@ -1,7 +1,7 @@
 """Process benchmark: documents per second on one core for the whole step, and peak memory.
 
 ``python -m bench.process [--docs N] [--no-parts]``. Pinned to one core, it runs the whole step
-(clean + language + duplicates + tags + relevance) over N documents of realistic length and
+(clean + language + duplicates + tags + relevance + stories) over N documents of realistic length and
 prints: documents per second of wall time and per second of the process's own CPU time (the
 figure that does not depend on what else the machine runs), the load average around the run,
 resident memory at each quarter of the run and its peak (it must not grow beyond the cluster
@@ -29,8 +29,9 @@ from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
 from processing.language import detect_language, load_profiles
-from processing.pipeline import MAX_SUMMARY_CHARS, Processor
+from processing.pipeline import MAX_SUMMARY_CHARS, Processor, _themes, story_limits
 from processing.relevance import score_relevance
+from processing.stories import StoryIndex
 from processing.tagging import tag_fields
 from whirlpool.korean import load_analyser
 from whirlpool.report import StageReport
@@ -168,10 +169,11 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
 
     taxonomy = load_taxonomy(settings.config_path("taxonomy.yaml"))
     process = settings.process
-    parts = dict.fromkeys(("clean", "language", "tags", "relevance", "hash", "duplicates"), 0.0)
+    parts = dict.fromkeys(("clean", "language", "tags", "relevance", "hash", "duplicates", "stories"), 0.0)
     clock = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
         index = DuplicateIndex(Path(tmp) / "state.sqlite3", process.minhash_permutations)
+        stories = StoryIndex(Path(tmp) / "stories.sqlite3", **story_limits(process))
         for number, doc in enumerate(docs, 1):
             t0 = clock()
             title = clean_title(doc.title)
@@ -184,23 +186,37 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
             texts = {"title": title, "summary": summary, "body": body}
             tags = tag_fields(taxonomy, texts)
             strong = tags.strong()
-            tags.evidence(texts)
+            evidence = tags.evidence(texts)
             t3 = clock()
-            score_relevance(texts, strong)
+            relevance = score_relevance(texts, strong)
             t4 = clock()
             digest = content_hash(title, main_text)
             t5 = clock()
-            index.assign(
-                doc.model_copy(update={"language": language, "content_hash": digest}), main_text or title
+            article = doc.model_copy(
+                update={
+                    "title": title,
+                    "summary": summary,
+                    "body": body,
+                    "language": language,
+                    "content_hash": digest,
+                    "evidence": evidence,
+                    "themes": _themes(strong, relevance.themes_in_tied_sentences),
+                }
             )
+            assignment = index.assign(article, main_text or title)
             if number % 500 == 0:
                 index.commit()
             t6 = clock()
+            stories.assign(article, assignment.status)
+            if number % 500 == 0:
+                stories.commit()
+            t7 = clock()
             for name, seconds in zip(
-                parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True
+                parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6), strict=True
             ):
                 parts[name] += seconds
         index.close()
+        stories.close()
     print("where the time goes (CPU, the same work part by part):")
     for name, seconds in parts.items():
         print(f"  {name:<11} {seconds:6.2f} s  {seconds / len(docs) * 1e6:6.0f} µs/doc")

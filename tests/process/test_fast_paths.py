@@ -53,3 +53,49 @@ def test_collapsing_spaces_equals_the_general_regex_for_every_kind_of_whitespace
     for space in spaces:
         for text in (f"a{space}b", f"a {space} b\n  c", f"{space}{space}x{space}\n", "a  b   c"):
             assert collapse_spaces(text) == _SPACES.sub(" ", text), repr(space)
+
+
+def test_letter_searches_find_what_set_intersections_find():
+    from processing.language import (
+        _BE_LETTER,
+        _FOREIGN_LATIN,
+        _FOREIGN_LATIN_LETTER,
+        _KK_MN_OR_SOUTH_SLAVIC_LETTER,
+        BE_ONLY,
+        KK_MN_ONLY,
+        SOUTH_SLAVIC_ONLY,
+    )
+
+    texts = [*SAMPLES, "Мінск ў", "Қазақстан", "Београд је", "Praha řekla", "İstanbul ılık", "đường"]
+    for text in texts:
+        lowered = text.lower()
+        assert bool(_BE_LETTER.search(lowered)) == bool(set(lowered) & BE_ONLY)
+        assert bool(_KK_MN_OR_SOUTH_SLAVIC_LETTER.search(lowered)) == bool(
+            set(lowered) & (KK_MN_ONLY | SOUTH_SLAVIC_ONLY)
+        )
+        assert bool(_FOREIGN_LATIN_LETTER.search(lowered)) == (not _FOREIGN_LATIN.isdisjoint(lowered))
+    for letter in BE_ONLY | KK_MN_ONLY | SOUTH_SLAVIC_ONLY | _FOREIGN_LATIN:  # each letter alone
+        found = _BE_LETTER, _KK_MN_OR_SOUTH_SLAVIC_LETTER, _FOREIGN_LATIN_LETTER
+        assert any(pattern.search(f"a {letter} b") for pattern in found)
+
+
+def test_latin_i_beside_cyrillic_is_replaced_as_the_regex_replaces_it():
+    from processing.language import _LATIN_I_IN_CYRILLIC, _cyrillic_i
+
+    texts = [
+        *SAMPLES,
+        "i",
+        "іi",
+        "ii",
+        "вiд iPhone i Київ",
+        "Кiїв",
+        "xi ai ia",
+        "аi",
+        "iа",
+        "ёi",
+        "iё",
+        "ґii",
+    ]
+    for text in texts:
+        lowered = text.lower()
+        assert _cyrillic_i(lowered) == _LATIN_I_IN_CYRILLIC.sub("і", lowered)
