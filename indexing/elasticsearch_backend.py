@@ -36,12 +36,16 @@ from indexing.buckets import (
     trend_aggregation,
     window_filters,
 )
-from indexing.mapping import (
-    CJK_UNIGRAM_SUBFIELD,
+from indexing.fields import (
+    DATE_SOURCE_FIELD,
     FILTER_FIELDS,
-    LANGUAGE_SUBFIELDS,
+    FLAG_FILTERS,
     QUERY_TEXT_FIELDS,
     TRUSTED_DATE_SOURCES,
+)
+from indexing.mapping import (
+    CJK_UNIGRAM_SUBFIELD,
+    LANGUAGE_SUBFIELDS,
     article_from_source,
     index_document,
     index_template,
@@ -312,12 +316,11 @@ class ElasticsearchBackend(IndexBackend):
             values = getattr(filters, attribute)
             if values:
                 clauses.append({"terms": {field: list(values)}})
-        if filters.relevant_only:
-            clauses.append({"term": {"relevant": True}})
-        if filters.representatives_only:
-            clauses.append({"term": {"is_representative": True}})
+        for attribute, flag in FLAG_FILTERS.items():
+            if getattr(filters, attribute):
+                clauses.append({"term": {flag: True}})
         if filters.exclude_guessed_dates:
-            clauses.append({"terms": {"published_at_source": list(TRUSTED_DATE_SOURCES)}})
+            clauses.append({"terms": {DATE_SOURCE_FIELD: list(TRUSTED_DATE_SOURCES)}})
         if filters.since or filters.until:
             bounds = {}
             if filters.since:
@@ -335,7 +338,7 @@ def translate(node: Node) -> dict[str, Any]:
     if isinstance(node, Keyword):
         return {"term": {node.field: node.value}}
     if isinstance(node, Text):
-        bases = [f for name in (node.fields or ("title", "body")) for f in QUERY_TEXT_FIELDS[name]]
+        bases = [f for name in (node.fields or QUERY_TEXT_FIELDS) for f in QUERY_TEXT_FIELDS[name]]
         if node.prefix:
             should = [{"prefix": {base: node.text.lower()}} for base in bases]
         else:

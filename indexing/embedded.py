@@ -9,6 +9,7 @@ tree and prefixes become regex queries.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -31,32 +32,44 @@ from indexing.backend import (
     SearchResult,
 )
 from indexing.buckets import read_trend_aggregation, trend_aggregation, window_filters
+from indexing.fields import (
+    DATE_SOURCE_FIELD,
+    FILTER_FIELDS,
+    FLAG_FILTERS,
+    QUERY_TEXT_FIELDS,
+    TRUSTED_DATE_SOURCES,
+    Role,
+    named,
+)
 from indexing.query import And, Keyword, MatchAll, Node, Not, Text, parse_query
 from indexing.searching import prepare_query
 from whirlpool.article import Article
 
 ANALYZED_VARIANTS = {"": "default", "_en": "en_stem", "_ru": "whirlpool_ru", "_cjk": "whirlpool_cjk"}
-KEYWORDS = ("language", "source_id", "source_kind", "themes", "entities", "places")
-STORY_KEYWORDS = ("story_id", "story_first_source", "story_languages")  # processing.stories
 CJK_OR_WORD = (
     r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[^\s\p{P}\p{S}\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+"
 )
-SCHEMA_VERSION = 2  # 2: the story keywords
+# 2: the story keywords; 3: the schema derived from indexing.fields (published_at_source replaces
+# a date_guessed flag). An index of an older version is copied into the new one when first opened.
+SCHEMA_VERSION = 3
+log = logging.getLogger(__name__)
 
 
 def _schema() -> tantivy.Schema:
+    """One analysed field per text query name and variant (``title_en``, ``body_cjk``: the summary
+    and body are searched together as ``body``), and one fast field per keyword, flag and date."""
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_bytes_field("doc", stored=True, indexed=False)
-    for base in ("title", "body"):
+    for base in QUERY_TEXT_FIELDS:
         for suffix, tokenizer in ANALYZED_VARIANTS.items():
             builder.add_text_field(base + suffix, tokenizer_name=tokenizer)
-    for name in KEYWORDS + STORY_KEYWORDS:
+    for name in named(Role.KEYWORD):
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
-    builder.add_boolean_field("relevant", indexed=True, fast=True)
-    builder.add_boolean_field("is_representative", indexed=True, fast=True)
-    builder.add_boolean_field("date_guessed", indexed=True, fast=True)
-    builder.add_date_field("published_at", indexed=True, fast=True)
+    for name in named(Role.FLAG):
+        builder.add_boolean_field(name, indexed=True, fast=True)
+    for name in named(Role.DATE):
+        builder.add_date_field(name, indexed=True, fast=True)
     return builder.build()
 
 
@@ -68,6 +81,11 @@ def _register_tokenizers(index: tantivy.Index) -> None:
     )
     cjk = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(CJK_OR_WORD)).filter(tantivy.Filter.lowercase())
     index.register_tokenizer("whirlpool_cjk", cjk.build())
+
+
+def _searched_text(article: Article, base: str) -> str:
+    """The text the ``base`` query name searches: its fields' values, one paragraph each."""
+    return "\n".join(part for part in (getattr(article, name) for name in QUERY_TEXT_FIELDS[base]) if part)
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -98,11 +116,48 @@ class EmbeddedBackend(IndexBackend):
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            is_new = not tantivy.Index.exists(str(self.directory))
             index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         except (OSError, ValueError) as exc:
             raise IndexUnavailable(f"cannot open the embedded index at {self.directory}: {exc}") from exc
         _register_tokenizers(index)
         self._index = index
+        if is_new:
+            self._copy_older_version()
+
+    def _copy_older_version(self) -> int:
+        """Re-index the stored articles of the newest older schema version (``v2`` beside ``v3``)
+        into this one, so a schema change loses nothing; the old folder is left in place."""
+        older = [
+            path
+            for path in self.directory.parent.glob("v*")
+            if path.name[1:].isdigit()
+            and int(path.name[1:]) < SCHEMA_VERSION
+            and tantivy.Index.exists(str(path))
+        ]
+        if not older:
+            return 0
+        source = max(older, key=lambda path: int(path.name[1:]))
+        try:
+            searcher = tantivy.Index.open(str(source)).searcher()
+            found = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1)).hits
+            articles = [self._article(searcher, address) for _, address in found]
+        except (OSError, ValueError) as exc:
+            log.warning(
+                "embedded index: could not read the older index %s (%s); re-run `whirlpool index`",
+                source,
+                exc,
+            )
+            return 0
+        self.upsert(articles)
+        log.warning(
+            "embedded index: copied %d articles from schema %s into %s (%s can be deleted)",
+            len(articles),
+            source.name,
+            self.directory.name,
+            source,
+        )
+        return len(articles)
 
     def close(self) -> None:
         self._index = None
@@ -112,20 +167,20 @@ class EmbeddedBackend(IndexBackend):
         doc = tantivy.Document()
         doc.add_text("id", article.id)
         doc.add_bytes("doc", article.to_json().encode("utf-8"))
-        body = "\n".join(part for part in (article.summary, article.body) if part)
-        for suffix in ANALYZED_VARIANTS:
-            doc.add_text("title" + suffix, article.title)
-            doc.add_text("body" + suffix, body)
-        for name in KEYWORDS + STORY_KEYWORDS:
+        for base in QUERY_TEXT_FIELDS:
+            text = _searched_text(article, base)
+            for suffix in ANALYZED_VARIANTS:
+                doc.add_text(base + suffix, text)
+        for name in named(Role.KEYWORD):
             value = getattr(article, name)
             for item in dict.fromkeys(value if isinstance(value, list) else [value]):
                 if item:  # each value once: a trend count counts an article once per value
                     doc.add_text(name, str(item))
-        doc.add_boolean("relevant", article.relevant)
-        doc.add_boolean("is_representative", article.is_representative)
-        doc.add_boolean("date_guessed", article.date_is_guessed)
-        if article.published_at is not None:
-            doc.add_date("published_at", _naive_utc(article.published_at))
+        for name in named(Role.FLAG):
+            doc.add_boolean(name, bool(getattr(article, name)))
+        for name in named(Role.DATE):
+            if (moment := getattr(article, name)) is not None:
+                doc.add_date(name, _naive_utc(moment))
         return doc
 
     def upsert(self, articles: Iterable[Article]) -> BulkResult:
@@ -202,7 +257,7 @@ class EmbeddedBackend(IndexBackend):
 
     def _snippet_generators(self, searcher: tantivy.Searcher, query: tantivy.Query) -> list:
         generators = []
-        for field in ("title", "body"):
+        for field in QUERY_TEXT_FIELDS:
             generator = tantivy.SnippetGenerator.create(searcher, query, self.schema, field)
             generator.set_max_num_chars(200)
             generators.append((field, generator))
@@ -230,22 +285,14 @@ class EmbeddedBackend(IndexBackend):
     def _filtered(self, node: Node, filters: SearchFilters, text_query: tantivy.Query | None = None):
         must = [text_query if text_query is not None else self._translate(node)]
         schema = self.schema
-        for field, values in (
-            ("language", filters.languages),
-            ("themes", filters.themes),
-            ("entities", filters.entities),
-            ("source_id", filters.source_ids),
-            ("source_kind", filters.source_kinds),
-            ("story_id", filters.story_ids),
-        ):
-            if values:
+        for attribute, field in FILTER_FIELDS.items():
+            if values := getattr(filters, attribute):
                 must.append(tantivy.Query.term_set_query(schema, field, list(values)))
-        if filters.relevant_only:
-            must.append(tantivy.Query.term_query(schema, "relevant", True))
-        if filters.representatives_only:
-            must.append(tantivy.Query.term_query(schema, "is_representative", True))
+        for attribute, flag in FLAG_FILTERS.items():
+            if getattr(filters, attribute):
+                must.append(tantivy.Query.term_query(schema, flag, True))
         if filters.exclude_guessed_dates:
-            must.append(tantivy.Query.term_query(schema, "date_guessed", False))
+            must.append(tantivy.Query.term_set_query(schema, DATE_SOURCE_FIELD, list(TRUSTED_DATE_SOURCES)))
         if filters.since or filters.until:
             must.append(
                 tantivy.Query.range_query(
@@ -286,7 +333,7 @@ class EmbeddedBackend(IndexBackend):
         return Q.boolean_query(clauses)
 
     def _text_query(self, node: Text) -> tantivy.Query:
-        fields = node.fields or ("title", "body")
+        fields = node.fields or tuple(QUERY_TEXT_FIELDS)
         queries = []
         if node.prefix:
             pattern = re.escape(node.text.lower()) + ".*"
@@ -308,7 +355,7 @@ def _snippet(
     field_generator: tuple[str, tantivy.SnippetGenerator], doc: tantivy.Document, article: Article
 ) -> str:
     field, generator = field_generator
-    text = article.title if field == "title" else "\n".join(p for p in (article.summary, article.body) if p)
+    text = _searched_text(article, field)
     probe = tantivy.Document()
     probe.add_text(field, text)
     html = generator.snippet_from_doc(probe).to_html()

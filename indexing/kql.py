@@ -23,7 +23,14 @@ from typing import Any
 
 from indexing.backend import SearchFilters
 from indexing.expansion import expand
-from indexing.mapping import FILTER_FIELDS, LANGUAGE_SUBFIELDS, QUERY_TEXT_FIELDS, TRUSTED_DATE_SOURCES
+from indexing.fields import (
+    DATE_SOURCE_FIELD,
+    FILTER_FIELDS,
+    FLAG_FILTERS,
+    QUERY_TEXT_FIELDS,
+    TRUSTED_DATE_SOURCES,
+)
+from indexing.mapping import LANGUAGE_SUBFIELDS
 from indexing.query import And, Keyword, MatchAll, Node, Not, Or, Text, parse_query
 
 _UNQUOTED_SPECIAL = re.compile(r'[\\():<>"*\s]')
@@ -45,7 +52,7 @@ def _any_of(clauses: list[str]) -> str:
 
 def text_fields(node: Text) -> list[str]:
     """The index fields a text leaf searches: base fields, and their language sub-fields unless a prefix."""
-    bases = [field for name in (node.fields or ("title", "body")) for field in QUERY_TEXT_FIELDS[name]]
+    bases = [field for name in (node.fields or QUERY_TEXT_FIELDS) for field in QUERY_TEXT_FIELDS[name]]
     if node.prefix:
         return bases
     return [base + suffix for base in bases for suffix in ["", *(f".{key}" for key in LANGUAGE_SUBFIELDS)]]
@@ -80,12 +87,11 @@ def filter_kql(filters: SearchFilters) -> list[str]:
         values = getattr(filters, attribute)
         if values:
             clauses.append(_any_of([f"{field}:{quoted(v)}" for v in values]))
-    if filters.relevant_only:
-        clauses.append("relevant:true")
-    if filters.representatives_only:
-        clauses.append("is_representative:true")
+    for attribute, flag in FLAG_FILTERS.items():
+        if getattr(filters, attribute):
+            clauses.append(f"{flag}:true")
     if filters.exclude_guessed_dates:
-        clauses.append(_any_of([f"published_at_source:{quoted(v)}" for v in TRUSTED_DATE_SOURCES]))
+        clauses.append(_any_of([f"{DATE_SOURCE_FIELD}:{quoted(v)}" for v in TRUSTED_DATE_SOURCES]))
     return clauses
 
 

@@ -1,7 +1,7 @@
 """The Elasticsearch mapping and index template, generated from the Article model.
 
-Every Article field is mapped from its pydantic type; the free-text fields get per-language
-sub-fields: ``.en`` (english), ``.ru`` (russian), ``.uk`` (Ukrainian: lowercase plus the light
+Every Article field is mapped from its pydantic type and its role (``indexing.fields``); the text
+fields get per-language sub-fields: ``.en`` (english), ``.ru`` (russian), ``.uk`` (Ukrainian: lowercase plus the light
 Russian snowball stemmer, which handles the shared Slavic endings; no Ukrainian stemmer ships
 with Elasticsearch), ``.cjk`` (cjk bigrams for Chinese, Japanese and Korean), and
 ``.cjk_unigrams`` (every CJK character on its own as well, for one-character queries).
@@ -22,24 +22,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from indexing.fields import BY_NAME, Role
 from whirlpool.article import Article
 
-TEXT_FIELDS = ("title", "summary", "body")
 LANGUAGE_SUBFIELDS = {"en": "english", "ru": "russian", "uk": "whirlpool_ukrainian", "cjk": "cjk"}
-NOT_INDEXED = ("evidence",)
-# The roles of the fields in searching, declared once for the Elasticsearch query builder and the
-# KQL of Kibana links: a query's text field -> the index fields it searches; a SearchFilters list
-# attribute -> the keyword field it filters; the date sources trusted for trends.
-QUERY_TEXT_FIELDS: dict[str, tuple[str, ...]] = {"title": ("title",), "body": ("summary", "body")}
-FILTER_FIELDS = {
-    "languages": "language",
-    "themes": "themes",
-    "entities": "entities",
-    "source_ids": "source_id",
-    "source_kinds": "source_kind",
-    "story_ids": "story_id",
-}
-TRUSTED_DATE_SOURCES = ("page", "feed")
 DERIVED_FIELDS: dict[str, dict[str, Any]] = {
     "entity_labels": {"type": "keyword", "ignore_above": 256},
     "place_labels": {"type": "keyword", "ignore_above": 256},
@@ -85,15 +71,25 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _field_mapping(name: str, annotation: Any) -> dict[str, Any]:
-    kind = _unwrap(annotation)
-    if name in NOT_INDEXED:
+    role = BY_NAME[name].role if name in BY_NAME else None
+    if role is Role.STORED:
         return {"type": "object", "enabled": False}
-    if name in TEXT_FIELDS:
+    if role is Role.TEXT:
         subfields = {
             key: {"type": "text", "analyzer": analyzer} for key, analyzer in LANGUAGE_SUBFIELDS.items()
         }
         subfields[CJK_UNIGRAM_SUBFIELD] = {"type": "text", "analyzer": "whirlpool_cjk_unigrams"}
         return {"type": "text", "fields": subfields}
+    mapping = _type_mapping(name, _unwrap(annotation))
+    if role is not None and mapping["type"] != ROLE_TYPES[role]:
+        raise TypeError(f"Article.{name} is declared {role.value} but its type maps to {mapping['type']}")
+    return mapping
+
+
+ROLE_TYPES = {Role.KEYWORD: "keyword", Role.FLAG: "boolean", Role.DATE: "date"}
+
+
+def _type_mapping(name: str, kind: Any) -> dict[str, Any]:
     if isinstance(kind, type) and issubclass(kind, bool):
         return {"type": "boolean"}
     if isinstance(kind, type) and issubclass(kind, int):
@@ -106,7 +102,7 @@ def _field_mapping(name: str, annotation: Any) -> dict[str, Any]:
         return {"type": "object", "enabled": False}
     if isinstance(kind, type) and issubclass(kind, (str, Enum)):
         return {"type": "keyword", "ignore_above": 2048}
-    raise TypeError(f"Article.{name}: no Elasticsearch mapping for {annotation!r}")
+    raise TypeError(f"Article.{name}: no Elasticsearch mapping for {kind!r}")
 
 
 def article_mapping() -> dict[str, Any]:

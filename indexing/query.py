@@ -18,18 +18,7 @@ import re
 from dataclasses import dataclass
 
 from indexing.backend import QuerySyntaxError
-
-TEXT_FIELDS = ("title", "body")
-# Query field name -> Article field holding exact keyword values.
-KEYWORD_FIELDS = {
-    "language": "language",
-    "lang": "language",
-    "source": "source_id",
-    "source_kind": "source_kind",
-    "theme": "themes",
-    "entity": "entities",
-    "place": "places",
-}
+from indexing.fields import KEYWORD_QUERY_NAMES, QUERY_TEXT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -186,18 +175,18 @@ class _Parser:
         if not sep or not field:
             return _word(value, ())
         field = field.lower()
-        if field not in TEXT_FIELDS and field not in KEYWORD_FIELDS:
-            known = ", ".join([*TEXT_FIELDS, *KEYWORD_FIELDS])
+        if field not in QUERY_TEXT_FIELDS and field not in KEYWORD_QUERY_NAMES:
+            known = ", ".join([*QUERY_TEXT_FIELDS, *KEYWORD_QUERY_NAMES])
             raise QuerySyntaxError(f"unknown field {field!r} in query (known: {known})")
         if not rest:
             nxt = self.peek()
             if nxt is None or nxt[0] not in ("phrase", "word"):
                 raise QuerySyntaxError(f"{field}: needs a value")
             kind, rest = self.take()
-            if kind == "phrase" and field in TEXT_FIELDS:
+            if kind == "phrase" and field in QUERY_TEXT_FIELDS:
                 return _text(rest, (field,), phrase=True)
-        if field in KEYWORD_FIELDS:
-            return Keyword(KEYWORD_FIELDS[field], rest)
+        if field in KEYWORD_QUERY_NAMES:
+            return Keyword(KEYWORD_QUERY_NAMES[field], rest)
         return _word(rest, (field,))
 
 
@@ -228,7 +217,7 @@ def render(node: Node) -> str:
     if isinstance(node, MatchAll):
         return "*"
     if isinstance(node, Keyword):
-        name = next(k for k, v in KEYWORD_FIELDS.items() if v == node.field)
+        name = next(k for k, v in KEYWORD_QUERY_NAMES.items() if v == node.field)
         return f"{name}:{node.value}"
     if isinstance(node, Text):
         body = (

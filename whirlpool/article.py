@@ -44,6 +44,9 @@ class DateSource(StrEnum):
     CLAMPED = "clamped"  # a date in the future, clamped to the fetch time
 
 
+GUESSED_DATE_SOURCES = frozenset({DateSource.GUESSED, DateSource.CLAMPED})
+
+
 class Evidence(BaseModel):
     """One taxonomy match: which term matched which concept, in which field, where."""
 
@@ -132,7 +135,7 @@ class Article(BaseModel):
 
     @property
     def date_is_guessed(self) -> bool:
-        return self.published_at_source in (DateSource.GUESSED, DateSource.CLAMPED)
+        return self.published_at_source in GUESSED_DATE_SOURCES
 
     def to_json(self) -> str:
         return self.model_dump_json()

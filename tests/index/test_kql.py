@@ -82,7 +82,7 @@ def test_every_translation_is_well_formed_kql_naming_only_mapped_fields(query):
 
 
 def test_the_search_roles_of_fields_are_mapped_fields():
-    from indexing.mapping import FILTER_FIELDS, QUERY_TEXT_FIELDS
+    from indexing.fields import FILTER_FIELDS, QUERY_TEXT_FIELDS
 
     searched = {f for fields in QUERY_TEXT_FIELDS.values() for f in fields} | set(FILTER_FIELDS.values())
     assert searched <= mapped_fields()
