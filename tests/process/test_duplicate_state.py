@@ -1,9 +1,15 @@
 """The compact duplicate state (issue 13, 11): the same clusters as the former layout on the same
 input, a former state file converted in place, and a pruned state that still clusters copies of
-what it kept, at well under 1 KB per member."""
+what it kept, at well under 1 KB per member.
+
+The former layout's decisions and a state file it wrote are golden files in ``data/``, made by the
+former module (text keys, uncompressed JSON; commit ec6fc32) from the streams below at commit
+d355ce6, where that module was kept as ``tests/process/former_duplicates.py``."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -12,10 +18,18 @@ from pathlib import Path
 from bench.process.corpus import build_corpus
 from processing.cleaning import content_hash
 from processing.duplicates import DuplicateIndex, prune_state
-from tests.process import former_duplicates
 from whirlpool.article import Article
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+DATA = Path(__file__).parent / "data"
+FORMER_LAYOUT_BYTES_AFTER_900 = 2_756_608  # the former layout's file after all 900 of stream(900, seed=5)
+
+
+def former_decisions(name: str) -> list[tuple]:
+    """The former layout's decisions on one stream: (article, cluster, representative, status,
+    the id of the article it demoted)."""
+    with gzip.open(DATA / "former_layout_decisions.json.gz", "rt") as file:
+        return [tuple(row) for row in json.load(file)[name]]
 
 
 def stream(count: int = 1500, seed: int = 3) -> list[Article]:
@@ -64,7 +78,7 @@ def decisions(index, articles: list[Article], reopen_at: int, path: Path, factor
             index = factory(path)
         article = original.model_copy()
         result = index.assign(article, article.body)
-        demoted = result.demoted.to_json() if result.demoted else None
+        demoted = result.demoted.id if result.demoted else None
         seen.append((article.id, result.cluster_id, result.is_representative, result.status, demoted))
         if number % 97 == 0:
             index.commit()
@@ -74,10 +88,7 @@ def decisions(index, articles: list[Article], reopen_at: int, path: Path, factor
 
 def test_compact_state_assigns_exactly_the_clusters_of_the_former_layout(tmp_path: Path):
     articles = stream()
-    before = decisions(
-        former_duplicates.DuplicateIndex(tmp_path / "v1.sqlite3"), articles, 700, tmp_path / "v1.sqlite3",
-        former_duplicates.DuplicateIndex,
-    )  # fmt: skip
+    before = former_decisions("stream_1500_seed_3_reopened_at_700")
     after = decisions(
         DuplicateIndex(tmp_path / "v2.sqlite3"), articles, 700, tmp_path / "v2.sqlite3", DuplicateIndex
     )
@@ -88,21 +99,14 @@ def test_compact_state_assigns_exactly_the_clusters_of_the_former_layout(tmp_pat
 
 
 def test_a_state_file_of_the_former_layout_is_converted_and_goes_on_clustering_the_same(tmp_path: Path):
-    articles = stream(900, seed=5)
-    first, rest = articles[:500], articles[500:]
-    old = former_duplicates.DuplicateIndex(tmp_path / "state.sqlite3")
-    for article in first:
-        old.assign(article.model_copy(), article.body)
-    old.close()
-    shutil.copy(tmp_path / "state.sqlite3", tmp_path / "former.sqlite3")
+    rest = stream(900, seed=5)[500:]  # the former layout's state holds the first 500
+    path = tmp_path / "state.sqlite3"
+    with gzip.open(DATA / "former_layout_state.sqlite3.gz", "rb") as packed, open(path, "wb") as file:
+        shutil.copyfileobj(packed, file)
 
-    path = tmp_path / "former.sqlite3"
-    before = decisions(former_duplicates.DuplicateIndex(path), rest, 10**9, path, None)
-    after = decisions(
-        DuplicateIndex(tmp_path / "state.sqlite3"), rest, 10**9, tmp_path / "state.sqlite3", None
-    )
-    assert after == before
-    assert (tmp_path / "state.sqlite3").stat().st_size < path.stat().st_size / 2
+    after = decisions(DuplicateIndex(path), rest, 10**9, path, None)
+    assert after == former_decisions("stream_900_seed_5_after_500")
+    assert path.stat().st_size < FORMER_LAYOUT_BYTES_AFTER_900 / 2
 
 
 def test_pruned_state_still_clusters_a_copy_of_a_kept_article_and_forgets_older_ones(tmp_path: Path):
