@@ -52,6 +52,7 @@ CJK_OR_WORD = (
 # 2: the story keywords; 3: the schema derived from indexing.fields (published_at_source replaces
 # a date_guessed flag). An index of an older version is copied into the new one when first opened.
 SCHEMA_VERSION = 3
+KEYWORDS, FLAGS, DATES = named(Role.KEYWORD), named(Role.FLAG), named(Role.DATE)
 log = logging.getLogger(__name__)
 
 
@@ -64,11 +65,11 @@ def _schema() -> tantivy.Schema:
     for base in QUERY_TEXT_FIELDS:
         for suffix, tokenizer in ANALYZED_VARIANTS.items():
             builder.add_text_field(base + suffix, tokenizer_name=tokenizer)
-    for name in named(Role.KEYWORD):
+    for name in KEYWORDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
-    for name in named(Role.FLAG):
+    for name in FLAGS:
         builder.add_boolean_field(name, indexed=True, fast=True)
-    for name in named(Role.DATE):
+    for name in DATES:
         builder.add_date_field(name, indexed=True, fast=True)
     return builder.build()
 
@@ -171,14 +172,14 @@ class EmbeddedBackend(IndexBackend):
             text = _searched_text(article, base)
             for suffix in ANALYZED_VARIANTS:
                 doc.add_text(base + suffix, text)
-        for name in named(Role.KEYWORD):
+        for name in KEYWORDS:
             value = getattr(article, name)
             for item in dict.fromkeys(value if isinstance(value, list) else [value]):
                 if item:  # each value once: a trend count counts an article once per value
                     doc.add_text(name, str(item))
-        for name in named(Role.FLAG):
+        for name in FLAGS:
             doc.add_boolean(name, bool(getattr(article, name)))
-        for name in named(Role.DATE):
+        for name in DATES:
             if (moment := getattr(article, name)) is not None:
                 doc.add_date(name, _naive_utc(moment))
         return doc
