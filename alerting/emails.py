@@ -66,6 +66,7 @@ class Section:
     stories: list[Story] = field(default_factory=list)
     series: list[int] | None = None  # last 14 days, for the inline chart
     series_label: str = ""
+    series_unit: str = "stories"  # what the series counts: stories or (duplicate) clusters
     kibana_link: str | None = None
     lines: list[str] = field(default_factory=list)  # plain items (coverage gaps, spikes of the day)
     chart_cid: str | None = None

@@ -75,10 +75,11 @@ def build_digest(context: CheckContext, rule: DigestRule, since: datetime, day: 
         listed = SearchFilters(since=since, until=now, themes=[theme], relevant_only=True)
         stories = context.top_stories(None, listed, rule.top_per_theme)
         sections.append(Section(
-            heading=f"{theme.replace('_', ' ').capitalize()}: {today} stor{'y' if today == 1 else 'ies'}",
+            heading=f"{theme.replace('_', ' ').capitalize()}: {_unit(rule, today)}",
             stories=stories,
             series=[b.count for b in buckets],
             series_label=theme,
+            series_unit=rule.count,
             kibana_link=context.kibana(None, listed),
         ))  # fmt: skip
     # a story tagged with three themes is one story: count the relevant stories once, not per theme

@@ -55,6 +55,7 @@ class SpikeCheck(RuleCheck):
                 stories=stories,
                 series=context.daily_series(rule.dimension, key, rule.query, rule.count),
                 series_label=label,
+                series_unit=rule.count,
                 kibana_link=context.kibana(rule.query, listed, rule.dimension, key),
             )
             email = AlertEmail(

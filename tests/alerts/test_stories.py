@@ -63,7 +63,10 @@ def test_a_week_spike_counts_one_event_in_five_languages_once(tmp_path, smtp_ser
     )  # fmt: skip
     index_articles(clusters, articles)
     assert run_alert_rules(clusters, now=NOW).counts["fired"] == 1  # 8 clusters: the same day is a spike
-    assert smtp_server.messages[0][1]["Subject"].startswith("Spike: summit 8 story clusters in 1d")
+    message = smtp_server.messages[0][1]
+    assert message["Subject"].startswith("Spike: summit 8 story clusters in 1d")
+    assert "clusters per day" in message.get_body(("html",)).get_content()  # the chart says what it counts
+    assert "Clusters per day, last 14 days:" in message.get_body(("plain",)).get_content()
 
 
 def test_spike_email_lists_the_story_once_with_its_first_report(tmp_path, smtp_server):
@@ -81,4 +84,5 @@ def test_spike_email_lists_the_story_once_with_its_first_report(tmp_path, smtp_s
     line = f"First reported by KCNA (state media) at {first}; then 4 outlets in 5 languages"
     assert line in text and line in html
     assert text.count("Summit report in") == 1  # the story once, listed by its earliest article
+    assert "stories per day" in html and "Stories per day, last 14 days:" in text
     assert "Summit report in ko 0" in text
