@@ -114,6 +114,9 @@ class StoryTermsFile(BaseModel):
     places: dict[str, list[str]]
     weapons: dict[str, list[str]]
     events: dict[str, list[str]]
+    # two people named together by a term ("북러 정상", "ロ朝首脳": the leaders of two countries);
+    # the key is their names, joined by "+"
+    leaders: dict[str, list[str]] = {}
 
 
 class StoryTerms:
@@ -127,13 +130,16 @@ class StoryTerms:
             (terms.weapons, "weapon"),
             (terms.events, "event"),
         )
-        for group, prefix in groups:
-            for name, aliases in group.items():
-                for alias in aliases:
-                    whole = alias.endswith("=")
-                    patterns.append(unicodedata.normalize("NFKC", alias.rstrip("=")).lower())
-                    self._ids.append(f"{prefix}.{name}")
-                    self._whole.append(whole)
+        named = [(f"{prefix}.{name}",) for group, prefix in groups for name in group]
+        aliases_of = [aliases for group, _ in groups for aliases in group.values()]
+        named += [tuple(f"person.{n}" for n in pair.split("+")) for pair in terms.leaders]
+        aliases_of += list(terms.leaders.values())
+        for ids, aliases in zip(named, aliases_of, strict=True):
+            for alias in aliases:
+                whole = alias.endswith("=")
+                patterns.append(unicodedata.normalize("NFKC", alias.rstrip("=")).lower())
+                self._ids.append(ids)
+                self._whole.append(whole)
         self._automaton = (
             ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
             if patterns
@@ -154,7 +160,7 @@ class StoryTerms:
                         continue
                     if self._whole[index] and end < len(lowered) and lowered[end].isalpha():
                         continue
-                (before if split is None or start < split else after).add(self._ids[index])
+                (before if split is None or start < split else after).update(self._ids[index])
         return before if split is None else (before, after)
 
 
@@ -382,8 +388,7 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> fl
     if a.language == b.language and a.title_words and b.title_words:
         overlap = len(a.title_words & b.title_words) / len(a.title_words | b.title_words)
         score += WEIGHTS["title_overlap"] * overlap
-    people_a, people_b = a.title_people, b.title_people
-    if people_a - people_b and people_b - people_a:
+    if a.title_people - b.title_people and b.title_people - a.title_people:
         score += WEIGHTS["person_conflict"]
     if a.trusted_time and b.trusted_time:
         score += WEIGHTS["per_day_apart"] * abs((a.time - b.time).total_seconds()) / 86400
