@@ -19,6 +19,7 @@ are loaded at start (older ones can take no member), and what changed is written
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -27,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import ahocorasick_rs
@@ -98,6 +100,7 @@ _GROUPED = re.compile(r"\d{1,3}(?:[,  ]\d{3})+")
 _SEPARATOR = re.compile(r"[,  ]")
 _TITLE_WORD = re.compile(r"[^\W\d_]{3,}")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_CJK_PAIR = re.compile(r"(?=([\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{2}))")  # each two in a row
 _STEM = 5  # Latin and Cyrillic title words compare by their first letters (inflections differ)
 
 
@@ -150,10 +153,13 @@ class StoryTerms:
     def find(self, text: str, split: int | None = None) -> set[str] | tuple[set[str], set[str]]:
         """The term ids named in ``text``; with ``split``, those before that offset and those after
         it, apart (the title and the lead, read in one pass)."""
+        return self.find_lowered(_lower(text), split)
+
+    def find_lowered(self, lowered: str, split: int | None = None) -> set[str] | tuple[set[str], set[str]]:
+        """``find`` on text already in NFKC and lower case."""
         before: set[str] = set()
         after: set[str] = set()
         if self._automaton is not None:
-            lowered = unicodedata.normalize("NFKC", text).lower()
             for index, start, end in self._automaton.find_matches_as_indexes(lowered):
                 if self._letter_start[index]:
                     if start > 0 and lowered[start - 1].isalpha():
@@ -180,16 +186,34 @@ class StoryEvidence:
     title_events: frozenset[str]  # kinds of event the title names
     numbers: frozenset[float]
     days: frozenset[int]  # days of the month named as dates
-    title_words: frozenset[str]
+    title: str  # in lower case, where the article can join by evidence (else empty)
     language: str
     time: datetime
     trusted_time: bool
 
+    @cached_property
+    def title_words(self) -> frozenset[str]:
+        """Its title's words (read when a member of the same language is compared)."""
+        return _title_words(self.title)
+
+    @cached_property
+    def specific(self) -> frozenset[str]:
+        """The people, organisations, weapons and places among its concepts."""
+        return frozenset(c for c in self.concepts if c.startswith(_SPECIFIC_PREFIXES))
+
+    @cached_property
+    def title_specific(self) -> frozenset[str]:
+        return frozenset(c for c in self.title_concepts if c.startswith(_SPECIFIC_PREFIXES))
+
     @property
     def joinable(self) -> bool:
-        return any(_is_specific(c) for c in self.concepts) and self.language in STORY_LANGUAGES
+        return bool(self.specific) and self.language in STORY_LANGUAGES
 
     def to_state(self) -> dict:
+        return self._state
+
+    @cached_property
+    def _state(self) -> dict:
         return {
             "concepts": list(self.concepts),
             "title_concepts": list(self.title_concepts),
@@ -199,7 +223,7 @@ class StoryEvidence:
             "title_events": list(self.title_events),
             "numbers": list(self.numbers),
             "days": list(self.days),
-            "title_words": list(self.title_words),
+            "title": self.title,
             "language": self.language,
             "time": self.time.isoformat(),
             "trusted_time": self.trusted_time,
@@ -208,12 +232,17 @@ class StoryEvidence:
     @classmethod
     def from_state(cls, data: dict) -> StoryEvidence:
         sets = {k: frozenset(v) for k, v in data.items() if isinstance(v, list)}
-        return cls(
+        words = sets.pop("title_words", None)  # state written before titles were kept
+        evidence = cls(
             **sets,
+            title=data.get("title", ""),
             language=data["language"],
             time=datetime.fromisoformat(data["time"]),
             trusted_time=data["trusted_time"],
         )
+        if words is not None:
+            evidence.__dict__["title_words"] = words
+        return evidence
 
 
 def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
@@ -221,7 +250,10 @@ def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
     each language (``1천``, ``5 тысяч``, ``2万``, so one amount reads alike everywhere), and the days
     of the month named as dates (``23일``, ``23日``, ``23 августа``, ``Aug. 23``). Only the places
     where digits start are examined (a scan of every position costs ten times more)."""
-    lowered = unicodedata.normalize("NFKC", text).lower()
+    return _numbers_and_days(_lower(text))
+
+
+def _numbers_and_days(lowered: str) -> tuple[set[float], set[int]]:
     numbers: set[float] = set()
     days: set[int] = set()
     consumed = -1
@@ -282,10 +314,19 @@ def _is_year(value: float) -> bool:
 def title_words(title: str) -> frozenset[str]:
     """Words to compare titles of one language: stems of Latin and Cyrillic words, and
     two-character runs of Hangul, kana and Han (no spaces to split on, particles glued on)."""
-    text = unicodedata.normalize("NFKC", title).lower()
+    return _title_words(_lower(title))
+
+
+def _lower(text: str) -> str:
+    """NFKC (what cleaned text already is) and lower case."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
+
+
+def _title_words(text: str) -> frozenset[str]:
     words = {word[:_STEM] for word in _TITLE_WORD.findall(_CJK_RUN.sub(" ", text))}
-    for run in _CJK_RUN.findall(text):
-        words.update(run[i : i + 2] for i in range(len(run) - 1))
+    words.update(_CJK_PAIR.findall(text))
     return frozenset(words)
 
 
@@ -296,51 +337,67 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
     would tie every story to every other); without a lead, the body's first part stands in."""
     lead = (article.summary or article.body)[:NUMBER_SCAN_CHARS]
     lead_field = "summary" if article.summary else "body"
-    concepts = {
-        e.concept
-        for e in article.evidence
-        if e.kind != "theme"
-        and (e.field == "title" or (e.field == lead_field and e.start < NUMBER_SCAN_CHARS))
-    }
-    in_title = {e.concept for e in article.evidence if e.field == "title" and e.kind != "theme"}
+    concepts: set[str] = set()
+    in_title: set[str] = set()
+    for e in article.evidence:  # one pass: an article's evidence runs through its whole body
+        if e.kind == "theme":
+            continue
+        if e.field == "title":
+            in_title.add(e.concept)
+        elif e.field != lead_field or e.start >= NUMBER_SCAN_CHARS:
+            continue
+        concepts.add(e.concept)
+    concepts |= in_title
     events: set[str] = set()
     title_events: set[str] = set()
+    title = _lower(article.title)
+    text = f"{title}\n{_lower(lead)}"
     if terms is not None:
-        title_terms, lead_terms = terms.find(f"{article.title}\n{lead}", split=len(article.title))
-        concepts |= {t for t in title_terms | lead_terms if not t.startswith("event.")}
-        in_title |= {t for t in title_terms if not t.startswith("event.")}
-        events = {t for t in title_terms | lead_terms if t.startswith("event.")}
-        title_events = {t for t in title_terms if t.startswith("event.")}
+        title_terms, lead_terms = terms.find_lowered(text, split=len(title))
+        for term in title_terms:
+            (title_events if term.startswith("event.") else in_title).add(term)
+        for term in lead_terms:
+            (events if term.startswith("event.") else concepts).add(term)
+        concepts |= in_title
+        events |= title_events
     trusted = article.published_at is not None and not article.date_is_guessed
-    numbers: frozenset[float] = frozenset()
+    numbers: frozenset[float] = _NONE
     days: set[int] = set()
-    words: frozenset[str] = frozenset()
-    if any(_is_specific(c) for c in concepts) and article.language in STORY_LANGUAGES:
+    joinable_title = ""
+    if article.language in STORY_LANGUAGES and any(c.startswith(_SPECIFIC_PREFIXES) for c in concepts):
         # what only a joinable article needs (most news names none of the taxonomy's entities)
-        found_numbers, days = numbers_and_days(f"{article.title}\n{lead}")
+        found_numbers, days = _numbers_and_days(text)
         numbers = frozenset(value for value in found_numbers if not _is_year(value) and value > 1)
-        words = title_words(article.title)
+        joinable_title = title
     return StoryEvidence(
-        concepts=frozenset(concepts),
-        title_concepts=frozenset(in_title),
-        themes=frozenset(article.themes),
-        title_people=frozenset(c for c in in_title if c.startswith("person.")),
-        events=frozenset(events),
-        title_events=frozenset(title_events),
+        concepts=frozenset(concepts) if concepts else _NONE,
+        title_concepts=frozenset(in_title) if in_title else _NONE,
+        themes=frozenset(article.themes) if article.themes else _NONE,
+        title_people=frozenset(c for c in in_title if c.startswith("person.")) if in_title else _NONE,
+        events=frozenset(events) if events else _NONE,
+        title_events=frozenset(title_events) if title_events else _NONE,
         numbers=numbers,
-        days=frozenset(days),
-        title_words=words,
+        days=frozenset(days) if days else _NONE,
+        title=joinable_title,
         language=article.language,
         time=article.published_at if trusted and article.published_at else article.fetched_at,
         trusted_time=trusted,
     )
 
 
+_NONE: frozenset = frozenset()
+
 _KIND_WEIGHTS = {"person": "person", "org": "organisation", "weapon": "weapon", "place": "place"}
 
 
+_WEIGHT_OF: dict[str, float] = {}  # concept -> its weight (WEIGHTS by its kind), as looked up
+
+
 def _concept_weight(concept: str) -> float:
-    return WEIGHTS[_KIND_WEIGHTS.get(concept.partition(".")[0], "actor")]
+    weight = _WEIGHT_OF.get(concept)
+    if weight is None:
+        weight = _WEIGHT_OF[concept] = WEIGHTS[_KIND_WEIGHTS.get(concept.partition(".")[0], "actor")]
+    return weight
 
 
 _SPECIFIC_PREFIXES = tuple(f"{kind}." for kind in _KIND_WEIGHTS)
@@ -360,34 +417,45 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> fl
     """How strongly two articles' evidence says they report one event (higher: more).
     ``df``: how many open stories name each concept and number; what many share counts less.
     Minus infinity when they share no person, organisation, weapon or place."""
-    df = df or {}
-    shared = a.concepts & b.concepts
-    if not any(c.startswith(_SPECIFIC_PREFIXES) for c in shared):
+    if not a.specific & b.specific:
         return -math.inf  # sides alone (Russia, North Korea) never make one event
+    df = df or {}
     both_titles = a.title_concepts & b.title_concepts
     in_both, decay = WEIGHTS["in_both_titles"], RARITY_DECAY
     score = 0.0
-    for c in shared:
-        weight = _concept_weight(c) / (1.0 + decay * max(df.get(c, 1) - 1, 0))
+    for c in a.concepts & b.concepts:
+        count = df.get(c, 1)
+        weight = _concept_weight(c) / (1.0 + decay * (count - 1)) if count > 1 else _concept_weight(c)
         score += weight * in_both if c in both_titles else weight
-    score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
-    number_score = sum(
-        (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
-        for n in a.numbers & b.numbers
-    )
-    score += min(number_score, MAX_NUMBER_SCORE)
-    score += min(WEIGHTS["event"] * len(a.title_events & b.title_events - CONTEXT_EVENTS), MAX_EVENT_SCORE)
-    events_a, events_b = a.title_events - CONTEXT_EVENTS, b.title_events - CONTEXT_EVENTS
-    if events_a and events_b and not events_a & events_b:
-        score += WEIGHTS["event_conflict"]
+    if a.themes and b.themes:
+        score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
+    shared_numbers = a.numbers & b.numbers
+    if shared_numbers:
+        number_score = sum(
+            (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
+            for n in shared_numbers
+        )
+        score += min(number_score, MAX_NUMBER_SCORE)
+    if a.title_events and b.title_events:
+        events_a, events_b = a.title_events - CONTEXT_EVENTS, b.title_events - CONTEXT_EVENTS
+        if events_a and events_b:
+            shared_events = len(events_a & events_b)
+            score += min(WEIGHTS["event"] * shared_events, MAX_EVENT_SCORE)
+            if not shared_events:
+                score += WEIGHTS["event_conflict"]
     if a.days and b.days:
         score += WEIGHTS["same_day"] if a.days & b.days else WEIGHTS["day_conflict"]
-    missing = sum(_concept_weight(c) for c in a.title_concepts - b.concepts if _is_specific(c))
-    missing += sum(_concept_weight(c) for c in b.title_concepts - a.concepts if _is_specific(c))
-    score += max(WEIGHTS["missing_title_concept"] * missing, MAX_MISSING_PENALTY)
-    if a.language == b.language and a.title_words and b.title_words:
-        overlap = len(a.title_words & b.title_words) / len(a.title_words | b.title_words)
-        score += WEIGHTS["title_overlap"] * overlap
+    missing = 0.0
+    for c in a.title_specific - b.concepts:
+        missing += _concept_weight(c)
+    for c in b.title_specific - a.concepts:
+        missing += _concept_weight(c)
+    if missing:
+        score += max(WEIGHTS["missing_title_concept"] * missing, MAX_MISSING_PENALTY)
+    if a.language == b.language and a.title and b.title:
+        words_a, words_b = a.title_words, b.title_words
+        if words_a and words_b:
+            score += WEIGHTS["title_overlap"] * len(words_a & words_b) / len(words_a | words_b)
     if a.title_people - b.title_people and b.title_people - a.title_people:
         score += WEIGHTS["person_conflict"]
     if a.trusted_time and b.trusted_time:
@@ -415,7 +483,6 @@ class Story:
     titles: dict[str, str] = field(default_factory=dict)  # a short title in each language
     members: list[StoryEvidence] = field(default_factory=list)  # the first MAX_COMPARED_MEMBERS
     joinable: bool = True
-    _member_json: list[str] = field(default_factory=list, repr=False)  # each member's state, written once
 
     def keys(self) -> set:
         """The concepts and numbers its compared members name (for the open-story counts)."""
@@ -443,17 +510,19 @@ class Story:
             self.titles[article.language] = article.title[:160]
         if self.joinable and len(self.members) < MAX_COMPARED_MEMBERS:
             self.members.append(evidence)
-            self._member_json.append(json.dumps(evidence.to_state(), ensure_ascii=False))
 
     def score(self, evidence: StoryEvidence, df: dict | None = None) -> float:
         """The best pair score between the evidence and a compared member."""
         return max((pair_score(evidence, member, df) for member in self.members), default=-math.inf)
 
     def to_state(self) -> str:
-        head = json.dumps(
-            {"titles": self.titles, "trusted": self.trusted, "joinable": self.joinable}, ensure_ascii=False
-        )
-        return f'{head[:-1]}, "members": [{", ".join(self._member_json)}]}}'
+        state = {
+            "titles": self.titles,
+            "trusted": self.trusted,
+            "joinable": self.joinable,
+            "members": [member.to_state() for member in self.members],
+        }
+        return json.dumps(state, ensure_ascii=False)
 
     @classmethod
     def from_row(cls, row: tuple) -> Story:
@@ -484,7 +553,6 @@ class Story:
             titles=data["titles"],
             members=[StoryEvidence.from_state(m) for m in data["members"]],
             joinable=data["joinable"],
-            _member_json=[json.dumps(m, ensure_ascii=False) for m in data["members"]],
         )
 
 
@@ -619,19 +687,19 @@ class StoryIndex:
         bound: dict[str, float] = {}
         earliest = evidence.time - self.window
         df = self._df
-        for concept in evidence.concepts:
-            if not _is_specific(concept):
-                continue
-            postings = self._postings.get(concept)
+        postings_of = self._postings
+        for concept in evidence.specific:
+            postings = postings_of.get(concept)
             if not postings:
                 continue
             weight = _concept_weight(concept) * _rarity(df.get(concept, 1))
+            get = bound.get
             for story_id in postings[: -MAX_POSTINGS - 1 : -1]:
-                bound[story_id] = bound.get(story_id, 0.0) + weight
+                bound[story_id] = get(story_id, 0.0) + weight
         if not bound:
             return None
         best, best_score = None, -math.inf
-        for story_id in sorted(bound, key=bound.__getitem__, reverse=True)[:MAX_SCORED]:
+        for story_id in heapq.nlargest(MAX_SCORED, bound, key=bound.__getitem__):
             story = self._open.get(story_id)
             if story is None or story.size >= self.max_size:
                 continue
