@@ -529,7 +529,7 @@ class Story:
             "joinable": self.joinable,
             "members": [member.to_state() for member in self.members],
         }
-        return json.dumps(state, ensure_ascii=False)
+        return _to_json(state)
 
     @classmethod
     def from_row(cls, row: tuple) -> Story:
@@ -561,6 +561,10 @@ class Story:
             members=[StoryEvidence.from_state(m) for m in data["members"]],
             joinable=data["joinable"],
         )
+
+
+# one encoder for all state (json.dumps with options builds a new one at each call)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _append_new(values: list[str], value: str) -> None:
@@ -792,9 +796,9 @@ class StoryIndex:
                         s.size,
                         s.first_source,
                         s.first_source_kind,
-                        json.dumps(s.languages),
-                        json.dumps(s.sources),
-                        json.dumps(s.source_kinds),
+                        _to_json(s.languages),
+                        _to_json(s.sources),
+                        _to_json(s.source_kinds),
                         s.to_state(),
                     )
                     for s in self._changed.values()
