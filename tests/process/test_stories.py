@@ -268,3 +268,24 @@ def test_headline_forms_of_a_name_map_to_the_taxonomy_person():
     assert "person.kim_jong_un" in terms.find("北朝鮮 新型の対空ミサイルの発射実験 キム総書記が立ち会い")
     assert "person.kim_jong_un" in terms.find("North Korean leader oversees new missile test")
     assert "person.putin" in terms.find("Russian President hails ties")
+
+
+def test_evidence_stored_with_title_words_before_titles_were_kept_still_loads():
+    from processing.stories import StoryEvidence
+
+    old = {
+        "concepts": ["person.putin"],
+        "title_concepts": ["person.putin"],
+        "themes": [],
+        "title_people": ["person.putin"],
+        "events": [],
+        "title_events": [],
+        "numbers": [],
+        "days": [],
+        "title_words": ["putin", "визит"],
+        "language": "ru",
+        "time": "2025-06-12T09:00:00+00:00",
+        "trusted_time": True,
+    }
+    evidence = StoryEvidence.from_state(old)
+    assert evidence.title_words == {"putin", "визит"} and evidence.joinable
