@@ -699,7 +699,7 @@ class StoryIndex:
         earliest = evidence.time - self.window
         df = self._df
         postings_of = self._postings
-        for concept in evidence.specific:
+        for concept in sorted(evidence.specific):  # a fixed order: ties rank alike in every run
             postings = postings_of.get(concept)
             if not postings:
                 continue
