@@ -176,9 +176,9 @@ def load_story_terms(path: Path = STORY_TERMS_FILE) -> StoryTerms:
     return StoryTerms(load_model(path, StoryTermsFile))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class StoryEvidence:
-    """What one article offers for joining a story."""
+    """What one article offers for joining a story (not changed once made)."""
 
     concepts: frozenset[str]  # taxonomy ids and story terms' people and places, in the title or lead
     title_concepts: frozenset[str]  # those the title names
@@ -200,15 +200,15 @@ class StoryEvidence:
 
     def __post_init__(self) -> None:
         specific = [c for c in self.concepts if c.startswith(_SPECIFIC_PREFIXES)]
-        object.__setattr__(self, "specific", frozenset(specific) if specific else _NONE)
+        self.specific = frozenset(specific) if specific else _NONE
         in_title = [c for c in self.title_concepts if c.startswith(_SPECIFIC_PREFIXES)]
-        object.__setattr__(self, "title_specific", frozenset(in_title) if in_title else _NONE)
+        self.title_specific = frozenset(in_title) if in_title else _NONE
 
     @property
     def title_words(self) -> frozenset[str]:
         """Its title's words (worked out when a member of the same language is compared)."""
         if self._words is None:
-            object.__setattr__(self, "_words", _title_words(self.title))
+            self._words = _title_words(self.title)
         return self._words
 
     @property
@@ -217,7 +217,7 @@ class StoryEvidence:
 
     def to_state(self) -> dict:
         if self._state is None:
-            object.__setattr__(self, "_state", self._new_state())
+            self._state = self._new_state()
         return self._state
 
     def _new_state(self) -> dict:
@@ -248,7 +248,7 @@ class StoryEvidence:
             trusted_time=data["trusted_time"],
         )
         if words is not None:
-            object.__setattr__(evidence, "_words", words)
+            evidence._words = words
         return evidence
 
 
