@@ -98,6 +98,7 @@ _GROUPED = re.compile(r"\d{1,3}(?:[,  ]\d{3})+")
 _SEPARATOR = re.compile(r"[,  ]")
 _TITLE_WORD = re.compile(r"[^\W\d_]{3,}")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_CJK_PAIR = re.compile(r"(?=([\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{2}))")  # each two in a row
 _STEM = 5  # Latin and Cyrillic title words compare by their first letters (inflections differ)
 
 
@@ -114,6 +115,9 @@ class StoryTermsFile(BaseModel):
     places: dict[str, list[str]]
     weapons: dict[str, list[str]]
     events: dict[str, list[str]]
+    # two people named together by a term ("북러 정상", "ロ朝首脳": the leaders of two countries);
+    # the key is their names, joined by "+"
+    leaders: dict[str, list[str]] = {}
 
 
 class StoryTerms:
@@ -127,15 +131,22 @@ class StoryTerms:
             (terms.weapons, "weapon"),
             (terms.events, "event"),
         )
-        for group, prefix in groups:
-            for name, aliases in group.items():
-                for alias in aliases:
-                    whole = alias.endswith("=")
-                    patterns.append(unicodedata.normalize("NFKC", alias.rstrip("=")).lower())
-                    self._ids.append(f"{prefix}.{name}")
-                    self._whole.append(whole)
+        named = [(f"{prefix}.{name}",) for group, prefix in groups for name in group]
+        aliases_of = [aliases for group, _ in groups for aliases in group.values()]
+        named += [tuple(f"person.{n}" for n in pair.split("+")) for pair in terms.leaders]
+        aliases_of += list(terms.leaders.values())
+        for ids, aliases in zip(named, aliases_of, strict=True):
+            for alias in aliases:
+                whole = alias.endswith("=")
+                patterns.append(unicodedata.normalize("NFKC", alias.rstrip("=")).lower())
+                self._ids.append(ids)
+                self._whole.append(whole)
         self._automaton = (
-            ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+            ahocorasick_rs.AhoCorasick(
+                patterns,
+                matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                implementation=ahocorasick_rs.Implementation.DFA,  # a third faster than the NFA
+            )
             if patterns
             else None
         )
@@ -144,17 +155,20 @@ class StoryTerms:
     def find(self, text: str, split: int | None = None) -> set[str] | tuple[set[str], set[str]]:
         """The term ids named in ``text``; with ``split``, those before that offset and those after
         it, apart (the title and the lead, read in one pass)."""
+        return self.find_lowered(_lower(text), split)
+
+    def find_lowered(self, lowered: str, split: int | None = None) -> set[str] | tuple[set[str], set[str]]:
+        """``find`` on text already in NFKC and lower case."""
         before: set[str] = set()
         after: set[str] = set()
         if self._automaton is not None:
-            lowered = unicodedata.normalize("NFKC", text).lower()
             for index, start, end in self._automaton.find_matches_as_indexes(lowered):
                 if self._letter_start[index]:
                     if start > 0 and lowered[start - 1].isalpha():
                         continue
                     if self._whole[index] and end < len(lowered) and lowered[end].isalpha():
                         continue
-                (before if split is None or start < split else after).add(self._ids[index])
+                (before if split is None or start < split else after).update(self._ids[index])
         return before if split is None else (before, after)
 
 
@@ -162,9 +176,9 @@ def load_story_terms(path: Path = STORY_TERMS_FILE) -> StoryTerms:
     return StoryTerms(load_model(path, StoryTermsFile))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class StoryEvidence:
-    """What one article offers for joining a story."""
+    """What one article offers for joining a story (not changed once made)."""
 
     concepts: frozenset[str]  # taxonomy ids and story terms' people and places, in the title or lead
     title_concepts: frozenset[str]  # those the title names
@@ -174,16 +188,39 @@ class StoryEvidence:
     title_events: frozenset[str]  # kinds of event the title names
     numbers: frozenset[float]
     days: frozenset[int]  # days of the month named as dates
-    title_words: frozenset[str]
+    title: str  # in lower case, where the article can join by evidence (else empty)
     language: str
     time: datetime
     trusted_time: bool
+    # derived: the people, organisations, weapons and places among the concepts and title concepts
+    specific: frozenset[str] = field(init=False, repr=False, compare=False)
+    title_specific: frozenset[str] = field(init=False, repr=False, compare=False)
+    _words: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _state: dict | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        specific = [c for c in self.concepts if c.startswith(_SPECIFIC_PREFIXES)]
+        self.specific = frozenset(specific) if specific else _NONE
+        in_title = [c for c in self.title_concepts if c.startswith(_SPECIFIC_PREFIXES)]
+        self.title_specific = frozenset(in_title) if in_title else _NONE
+
+    @property
+    def title_words(self) -> frozenset[str]:
+        """Its title's words (worked out when a member of the same language is compared)."""
+        if self._words is None:
+            self._words = _title_words(self.title)
+        return self._words
 
     @property
     def joinable(self) -> bool:
-        return any(_is_specific(c) for c in self.concepts) and self.language in STORY_LANGUAGES
+        return bool(self.specific) and self.language in STORY_LANGUAGES
 
     def to_state(self) -> dict:
+        if self._state is None:
+            self._state = self._new_state()
+        return self._state
+
+    def _new_state(self) -> dict:
         return {
             "concepts": list(self.concepts),
             "title_concepts": list(self.title_concepts),
@@ -193,7 +230,7 @@ class StoryEvidence:
             "title_events": list(self.title_events),
             "numbers": list(self.numbers),
             "days": list(self.days),
-            "title_words": list(self.title_words),
+            "title": self.title,
             "language": self.language,
             "time": self.time.isoformat(),
             "trusted_time": self.trusted_time,
@@ -202,12 +239,17 @@ class StoryEvidence:
     @classmethod
     def from_state(cls, data: dict) -> StoryEvidence:
         sets = {k: frozenset(v) for k, v in data.items() if isinstance(v, list)}
-        return cls(
+        words = sets.pop("title_words", None)  # state written before titles were kept
+        evidence = cls(
             **sets,
+            title=data.get("title", ""),
             language=data["language"],
             time=datetime.fromisoformat(data["time"]),
             trusted_time=data["trusted_time"],
         )
+        if words is not None:
+            evidence._words = words
+        return evidence
 
 
 def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
@@ -215,7 +257,10 @@ def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
     each language (``1천``, ``5 тысяч``, ``2万``, so one amount reads alike everywhere), and the days
     of the month named as dates (``23일``, ``23日``, ``23 августа``, ``Aug. 23``). Only the places
     where digits start are examined (a scan of every position costs ten times more)."""
-    lowered = unicodedata.normalize("NFKC", text).lower()
+    return _numbers_and_days(_lower(text))
+
+
+def _numbers_and_days(lowered: str) -> tuple[set[float], set[int]]:
     numbers: set[float] = set()
     days: set[int] = set()
     consumed = -1
@@ -276,10 +321,19 @@ def _is_year(value: float) -> bool:
 def title_words(title: str) -> frozenset[str]:
     """Words to compare titles of one language: stems of Latin and Cyrillic words, and
     two-character runs of Hangul, kana and Han (no spaces to split on, particles glued on)."""
-    text = unicodedata.normalize("NFKC", title).lower()
+    return _title_words(_lower(title))
+
+
+def _lower(text: str) -> str:
+    """NFKC (what cleaned text already is) and lower case."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.lower()
+
+
+def _title_words(text: str) -> frozenset[str]:
     words = {word[:_STEM] for word in _TITLE_WORD.findall(_CJK_RUN.sub(" ", text))}
-    for run in _CJK_RUN.findall(text):
-        words.update(run[i : i + 2] for i in range(len(run) - 1))
+    words.update(_CJK_PAIR.findall(text))
     return frozenset(words)
 
 
@@ -290,51 +344,67 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
     would tie every story to every other); without a lead, the body's first part stands in."""
     lead = (article.summary or article.body)[:NUMBER_SCAN_CHARS]
     lead_field = "summary" if article.summary else "body"
-    concepts = {
-        e.concept
-        for e in article.evidence
-        if e.kind != "theme"
-        and (e.field == "title" or (e.field == lead_field and e.start < NUMBER_SCAN_CHARS))
-    }
-    in_title = {e.concept for e in article.evidence if e.field == "title" and e.kind != "theme"}
+    concepts: set[str] = set()
+    in_title: set[str] = set()
+    for e in article.evidence:  # one pass: an article's evidence runs through its whole body
+        if e.kind == "theme":
+            continue
+        if e.field == "title":
+            in_title.add(e.concept)
+        elif e.field != lead_field or e.start >= NUMBER_SCAN_CHARS:
+            continue
+        concepts.add(e.concept)
+    concepts |= in_title
     events: set[str] = set()
     title_events: set[str] = set()
+    title = _lower(article.title)
+    text = f"{title}\n{_lower(lead)}"
     if terms is not None:
-        title_terms, lead_terms = terms.find(f"{article.title}\n{lead}", split=len(article.title))
-        concepts |= {t for t in title_terms | lead_terms if not t.startswith("event.")}
-        in_title |= {t for t in title_terms if not t.startswith("event.")}
-        events = {t for t in title_terms | lead_terms if t.startswith("event.")}
-        title_events = {t for t in title_terms if t.startswith("event.")}
+        title_terms, lead_terms = terms.find_lowered(text, split=len(title))
+        for term in title_terms:
+            (title_events if term.startswith("event.") else in_title).add(term)
+        for term in lead_terms:
+            (events if term.startswith("event.") else concepts).add(term)
+        concepts |= in_title
+        events |= title_events
     trusted = article.published_at is not None and not article.date_is_guessed
-    numbers: frozenset[float] = frozenset()
+    numbers: frozenset[float] = _NONE
     days: set[int] = set()
-    words: frozenset[str] = frozenset()
-    if any(_is_specific(c) for c in concepts) and article.language in STORY_LANGUAGES:
+    joinable_title = ""
+    if article.language in STORY_LANGUAGES and any(c.startswith(_SPECIFIC_PREFIXES) for c in concepts):
         # what only a joinable article needs (most news names none of the taxonomy's entities)
-        found_numbers, days = numbers_and_days(f"{article.title}\n{lead}")
+        found_numbers, days = _numbers_and_days(text)
         numbers = frozenset(value for value in found_numbers if not _is_year(value) and value > 1)
-        words = title_words(article.title)
+        joinable_title = title
     return StoryEvidence(
-        concepts=frozenset(concepts),
-        title_concepts=frozenset(in_title),
-        themes=frozenset(article.themes),
-        title_people=frozenset(c for c in in_title if c.startswith("person.")),
-        events=frozenset(events),
-        title_events=frozenset(title_events),
+        concepts=frozenset(concepts) if concepts else _NONE,
+        title_concepts=frozenset(in_title) if in_title else _NONE,
+        themes=frozenset(article.themes) if article.themes else _NONE,
+        title_people=frozenset(c for c in in_title if c.startswith("person.")) if in_title else _NONE,
+        events=frozenset(events) if events else _NONE,
+        title_events=frozenset(title_events) if title_events else _NONE,
         numbers=numbers,
-        days=frozenset(days),
-        title_words=words,
+        days=frozenset(days) if days else _NONE,
+        title=joinable_title,
         language=article.language,
         time=article.published_at if trusted and article.published_at else article.fetched_at,
         trusted_time=trusted,
     )
 
 
+_NONE: frozenset = frozenset()
+
 _KIND_WEIGHTS = {"person": "person", "org": "organisation", "weapon": "weapon", "place": "place"}
 
 
+_WEIGHT_OF: dict[str, float] = {}  # concept -> its weight (WEIGHTS by its kind), as looked up
+
+
 def _concept_weight(concept: str) -> float:
-    return WEIGHTS[_KIND_WEIGHTS.get(concept.partition(".")[0], "actor")]
+    weight = _WEIGHT_OF.get(concept)
+    if weight is None:
+        weight = _WEIGHT_OF[concept] = WEIGHTS[_KIND_WEIGHTS.get(concept.partition(".")[0], "actor")]
+    return weight
 
 
 _SPECIFIC_PREFIXES = tuple(f"{kind}." for kind in _KIND_WEIGHTS)
@@ -354,36 +424,46 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> fl
     """How strongly two articles' evidence says they report one event (higher: more).
     ``df``: how many open stories name each concept and number; what many share counts less.
     Minus infinity when they share no person, organisation, weapon or place."""
-    df = df or {}
-    shared = a.concepts & b.concepts
-    if not any(c.startswith(_SPECIFIC_PREFIXES) for c in shared):
+    if not a.specific & b.specific:
         return -math.inf  # sides alone (Russia, North Korea) never make one event
+    df = df or {}
     both_titles = a.title_concepts & b.title_concepts
     in_both, decay = WEIGHTS["in_both_titles"], RARITY_DECAY
     score = 0.0
-    for c in shared:
-        weight = _concept_weight(c) / (1.0 + decay * max(df.get(c, 1) - 1, 0))
+    for c in a.concepts & b.concepts:
+        count = df.get(c, 1)
+        weight = _concept_weight(c) / (1.0 + decay * (count - 1)) if count > 1 else _concept_weight(c)
         score += weight * in_both if c in both_titles else weight
-    score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
-    number_score = sum(
-        (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
-        for n in a.numbers & b.numbers
-    )
-    score += min(number_score, MAX_NUMBER_SCORE)
-    score += min(WEIGHTS["event"] * len(a.title_events & b.title_events - CONTEXT_EVENTS), MAX_EVENT_SCORE)
-    events_a, events_b = a.title_events - CONTEXT_EVENTS, b.title_events - CONTEXT_EVENTS
-    if events_a and events_b and not events_a & events_b:
-        score += WEIGHTS["event_conflict"]
+    if a.themes and b.themes:
+        score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
+    shared_numbers = a.numbers & b.numbers
+    if shared_numbers:
+        number_score = sum(
+            (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
+            for n in shared_numbers
+        )
+        score += min(number_score, MAX_NUMBER_SCORE)
+    if a.title_events and b.title_events:
+        events_a, events_b = a.title_events - CONTEXT_EVENTS, b.title_events - CONTEXT_EVENTS
+        if events_a and events_b:
+            shared_events = len(events_a & events_b)
+            score += min(WEIGHTS["event"] * shared_events, MAX_EVENT_SCORE)
+            if not shared_events:
+                score += WEIGHTS["event_conflict"]
     if a.days and b.days:
         score += WEIGHTS["same_day"] if a.days & b.days else WEIGHTS["day_conflict"]
-    missing = sum(_concept_weight(c) for c in a.title_concepts - b.concepts if _is_specific(c))
-    missing += sum(_concept_weight(c) for c in b.title_concepts - a.concepts if _is_specific(c))
-    score += max(WEIGHTS["missing_title_concept"] * missing, MAX_MISSING_PENALTY)
-    if a.language == b.language and a.title_words and b.title_words:
-        overlap = len(a.title_words & b.title_words) / len(a.title_words | b.title_words)
-        score += WEIGHTS["title_overlap"] * overlap
-    people_a, people_b = a.title_people, b.title_people
-    if people_a - people_b and people_b - people_a:
+    missing = 0.0
+    for c in a.title_specific - b.concepts:
+        missing += _concept_weight(c)
+    for c in b.title_specific - a.concepts:
+        missing += _concept_weight(c)
+    if missing:
+        score += max(WEIGHTS["missing_title_concept"] * missing, MAX_MISSING_PENALTY)
+    if a.language == b.language and a.title and b.title:
+        words_a, words_b = a.title_words, b.title_words
+        if words_a and words_b:
+            score += WEIGHTS["title_overlap"] * len(words_a & words_b) / len(words_a | words_b)
+    if a.title_people - b.title_people and b.title_people - a.title_people:
         score += WEIGHTS["person_conflict"]
     if a.trusted_time and b.trusted_time:
         score += WEIGHTS["per_day_apart"] * abs((a.time - b.time).total_seconds()) / 86400
@@ -410,7 +490,6 @@ class Story:
     titles: dict[str, str] = field(default_factory=dict)  # a short title in each language
     members: list[StoryEvidence] = field(default_factory=list)  # the first MAX_COMPARED_MEMBERS
     joinable: bool = True
-    _member_json: list[str] = field(default_factory=list, repr=False)  # each member's state, written once
 
     def keys(self) -> set:
         """The concepts and numbers its compared members name (for the open-story counts)."""
@@ -438,17 +517,19 @@ class Story:
             self.titles[article.language] = article.title[:160]
         if self.joinable and len(self.members) < MAX_COMPARED_MEMBERS:
             self.members.append(evidence)
-            self._member_json.append(json.dumps(evidence.to_state(), ensure_ascii=False))
 
     def score(self, evidence: StoryEvidence, df: dict | None = None) -> float:
         """The best pair score between the evidence and a compared member."""
         return max((pair_score(evidence, member, df) for member in self.members), default=-math.inf)
 
     def to_state(self) -> str:
-        head = json.dumps(
-            {"titles": self.titles, "trusted": self.trusted, "joinable": self.joinable}, ensure_ascii=False
-        )
-        return f'{head[:-1]}, "members": [{", ".join(self._member_json)}]}}'
+        state = {
+            "titles": self.titles,
+            "trusted": self.trusted,
+            "joinable": self.joinable,
+            "members": [member.to_state() for member in self.members],
+        }
+        return _to_json(state)
 
     @classmethod
     def from_row(cls, row: tuple) -> Story:
@@ -479,8 +560,11 @@ class Story:
             titles=data["titles"],
             members=[StoryEvidence.from_state(m) for m in data["members"]],
             joinable=data["joinable"],
-            _member_json=[json.dumps(m, ensure_ascii=False) for m in data["members"]],
         )
+
+
+# one encoder for all state (json.dumps with options builds a new one at each call)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _append_new(values: list[str], value: str) -> None:
@@ -614,15 +698,15 @@ class StoryIndex:
         bound: dict[str, float] = {}
         earliest = evidence.time - self.window
         df = self._df
-        for concept in evidence.concepts:
-            if not _is_specific(concept):
-                continue
-            postings = self._postings.get(concept)
+        postings_of = self._postings
+        for concept in sorted(evidence.specific):  # a fixed order: ties rank alike in every run
+            postings = postings_of.get(concept)
             if not postings:
                 continue
             weight = _concept_weight(concept) * _rarity(df.get(concept, 1))
+            get = bound.get
             for story_id in postings[: -MAX_POSTINGS - 1 : -1]:
-                bound[story_id] = bound.get(story_id, 0.0) + weight
+                bound[story_id] = get(story_id, 0.0) + weight
         if not bound:
             return None
         best, best_score = None, -math.inf
@@ -712,9 +796,9 @@ class StoryIndex:
                         s.size,
                         s.first_source,
                         s.first_source_kind,
-                        json.dumps(s.languages),
-                        json.dumps(s.sources),
-                        json.dumps(s.source_kinds),
+                        _to_json(s.languages),
+                        _to_json(s.sources),
+                        _to_json(s.source_kinds),
                         s.to_state(),
                     )
                     for s in self._changed.values()

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from processing.duplicates import DuplicateIndex
 from processing.pipeline import Processor
-from processing.stories import StoryIndex, StoryTerms, StoryTermsFile, numbers_in
+from processing.stories import StoryIndex, StoryTerms, StoryTermsFile, load_story_terms, numbers_in
 from processing.story_evaluation import LABELLED_DIR, StoryItem, as_article, load_items, score_stories
 from whirlpool.article import DateSource
 from whirlpool.commands.evaluate import eval_command
@@ -247,3 +247,45 @@ def test_a_backlog_with_guessed_dates_keeps_at_most_the_open_story_cap(taxonomy,
     processor.close()
     assert len({a.story_id for a in processed}) > 4
     assert stories.open_stories() <= 4
+
+
+def test_a_term_naming_two_leaders_counts_as_both_people():
+    terms = StoryTerms(
+        StoryTermsFile(
+            people={}, places={}, weapons={}, events={}, leaders={"putin+kim_jong_un": ["북러 정상"]}
+        )
+    )
+    assert terms.find('北 "북러 정상, 전망적 협조 상세히 논의"') == {"person.putin", "person.kim_jong_un"}
+
+
+def test_a_korean_report_naming_only_the_two_leaders_joins_their_talks(taxonomy, tmp_path):
+    items = story("putin-kim-beijing-talks-2025-09-03")  # the Korean one: "북러 정상", no names
+    assert len(ids(assign(taxonomy, tmp_path, items), items)) == 1
+
+
+def test_headline_forms_of_a_name_map_to_the_taxonomy_person():
+    terms = load_story_terms()
+    assert "person.kim_jong_un" in terms.find("北朝鮮 新型の対空ミサイルの発射実験 キム総書記が立ち会い")
+    assert "person.kim_jong_un" in terms.find("North Korean leader oversees new missile test")
+    assert "person.putin" in terms.find("Russian President hails ties")
+
+
+def test_evidence_stored_with_title_words_before_titles_were_kept_still_loads():
+    from processing.stories import StoryEvidence
+
+    old = {
+        "concepts": ["person.putin"],
+        "title_concepts": ["person.putin"],
+        "themes": [],
+        "title_people": ["person.putin"],
+        "events": [],
+        "title_events": [],
+        "numbers": [],
+        "days": [],
+        "title_words": ["putin", "визит"],
+        "language": "ru",
+        "time": "2025-06-12T09:00:00+00:00",
+        "trusted_time": True,
+    }
+    evidence = StoryEvidence.from_state(old)
+    assert evidence.title_words == {"putin", "визит"} and evidence.joinable
