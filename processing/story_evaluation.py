@@ -28,7 +28,10 @@ from whirlpool.taxonomy import Taxonomy
 
 LABELLED_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "stories"
 SET_FILES = {"held-out": "heldout.jsonl", "tuning": "tuning.jsonl"}
-GOALS = {"f1": 0.85, "precision": 0.90}  # B-cubed F1, pairwise precision
+# Issue 15: "F1 ≥ 0.85 with precision ≥ 0.90", precision counted over pairs. Both F1s are held to
+# 0.85: pairwise F1 (every pair of articles counts, so a large story split in two costs many pairs)
+# and B-cubed F1 (every article counts once).
+GOALS = {"pairwise_f1": 0.85, "bcubed_f1": 0.85, "precision": 0.90}
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,11 @@ class StoryScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def meets(self) -> dict[str, bool]:
-        return {"f1": self.bcubed_f1 >= GOALS["f1"], "precision": self.pairs.precision >= GOALS["precision"]}
+        return {
+            "pairwise_f1": self.pairs.f1 >= GOALS["pairwise_f1"],
+            "bcubed_f1": self.bcubed_f1 >= GOALS["bcubed_f1"],
+            "precision": self.pairs.precision >= GOALS["precision"],
+        }
 
     def as_dict(self) -> dict:
         return {
