@@ -47,6 +47,7 @@ _DIGEST_HEADING = re.compile(
 )
 SIDES = frozenset({"russia", "dprk"})
 CHINA = "actor.china"
+GENERAL_THEME = "diplomacy_treaty"  # a meeting, a visit, talks: the frame of nearly every story
 WAR_PLACES = frozenset({"actor.ukraine_war", "place.kursk"})
 _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|俘虜|prisonnier|gefangen", re.IGNORECASE)
 
@@ -271,7 +272,7 @@ def relevance_features(
         features["both_title"] = 1.0
         if len(_sides_in_one_story(title_text, list(matches.get("title", [])), _CLAUSE_SEPARATOR)) < 2:
             features["title_sides_apart"] = 1.0
-        tied_themes |= title_themes
+        tied_themes |= _tying_themes(title_themes)
         if title_themes:
             features["both_title_tie"] = 1.0
         if not (texts.get("summary") or texts.get("body")):
@@ -294,7 +295,7 @@ def relevance_features(
                     features["lead_tie"] = 1.0
                 if sentence.themes:
                     strong += 1
-                    tied_themes |= sentence.themes
+                    tied_themes |= _tying_themes(sentence.themes)
                 else:
                     weak += 1
             elif index + 1 < len(sentences):
@@ -322,6 +323,14 @@ def relevance_features(
     if china and (len(title_sides) == 2 or strong or weak):
         features["trilateral"] = 1.0
     return features, tied_themes
+
+
+def _tying_themes(themes: set[str]) -> set[str]:
+    """The themes a sentence tying both sides lends its weight to: beside a specific theme (troops,
+    arms, tourism), a general diplomacy word ("met", "arrived", "talks") is the frame, not a theme."""
+    if GENERAL_THEME in themes and len(themes) > 1:
+        return themes - {GENERAL_THEME}
+    return themes
 
 
 def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[str]) -> set[str]:

@@ -89,3 +89,27 @@ def test_fitting_is_deterministic_and_moves_the_cut_into_the_bias():
     assert first == second
     assert first["ngrams"] and set(first["weights"]) == set(first["features"])
     assert 0.0 < first["decision_point_before_shift"] < 1.0
+
+
+def test_a_diplomacy_word_beside_a_specific_theme_is_the_frame_not_a_theme(analyse):
+    result = analyse(
+        "North Korea to send 3,000 more soldiers to Russia, Seoul says",
+        "After talks in Moscow, Russia and North Korea agreed on the deployment of 3,000 more soldiers.",
+    )
+    assert result.relevant
+    assert result.themes == ["troop_deployment"]
+
+
+def test_sanctions_on_north_korea_in_chinese_are_not_north_korean_made_arms(analyse):
+    result = analyse(
+        "俄罗斯否决延长联合国对朝鲜制裁专家小组任期",
+        "俄罗斯在安理会投票中否决了延长朝鲜制裁专家小组任期的决议草案。",
+    )
+    assert result.themes[0] == "sanctions"
+    assert "arms_transfers" not in result.themes
+    assert not any(e.term == "朝鲜制" for e in result.tags.evidence(result.texts))
+
+
+def test_russian_and_ukrainian_air_defence_means_are_arms(analyse):
+    for title in ("Сеул: Москва передала Пхеньяну средства ПВО", "Сеул: москва передала Пхеньяну засоби ППО"):
+        assert "arms_transfers" in analyse(title).themes, title
