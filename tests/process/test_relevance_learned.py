@@ -113,3 +113,11 @@ def test_sanctions_on_north_korea_in_chinese_are_not_north_korean_made_arms(anal
 def test_russian_and_ukrainian_air_defence_means_are_arms(analyse):
     for title in ("Сеул: Москва передала Пхеньяну средства ПВО", "Сеул: москва передала Пхеньяну засоби ППО"):
         assert "arms_transfers" in analyse(title).themes, title
+
+
+def test_nhk_names_for_kim_jong_un_name_the_dprk(analyse):
+    result = analyse("キム総書記 ロシアのショイグ安全保障会議書記と会談")
+    assert result.relevant, result.relevance.reasons
+    assert ("person.kim_jong_un", "キム総書記") in {
+        (e.concept, e.term) for e in result.tags.evidence(result.texts)
+    }
