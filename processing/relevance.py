@@ -176,11 +176,12 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
     paragraph = 0
     last_start = max(match.start for match in matches)
     for boundary in _SENTENCE_END.finditer(text):
-        ends.append(boundary.end())
+        end = boundary.end()
+        ends.append(end)
         paragraphs.append(paragraph)
-        if boundary.end() > last_start:
+        if end > last_start:
             break  # the sentence of the last match ends here; the rest names nothing
-        if boundary.group() == "\n":
+        if text[end - 1] == "\n":  # every boundary is one character
             paragraph += 1
     ends.append(len(text) + 1)
     paragraphs.append(paragraph)
@@ -207,12 +208,13 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
             sentence.others.add(concept.id)
         elif concept.id in WAR_PLACES or (concept.code == "troop_deployment" and _POW.search(match.term)):
             sentence.war = True
-        if concept.theme == "troop_deployment":
-            sentence.troops = True
-        elif concept.theme == "arms_transfers":
-            sentence.arms = True
-        if concept.theme is not None:  # a theme term, or a weapon or place that implies one
-            sentence.themes.add(concept.theme)
+        theme = concept.theme
+        if theme is not None:  # a theme term, or a weapon or place that implies one
+            sentence.themes.add(theme)
+            if theme == "troop_deployment":
+                sentence.troops = True
+            elif theme == "arms_transfers":
+                sentence.arms = True
     return [
         found[n]
         for n in sorted(found)
@@ -379,7 +381,9 @@ def score_relevance(
         return Relevance(score, reasons, tied_themes, features)
     if model is None:
         return Relevance(hand_score(features), reasons, tied_themes, features)
-    wording = model.wording(texts)
+    # the wording counts where the title names a side (those whose title names neither are scored on
+    # their features alone, in fitting too: none of them was relevant in the tuning part)
+    wording = 0.0 if "title_no_side" in features else model.wording(texts)
     if wording:
         reasons.append(
             f"wording of the title and lead ({'+' if wording >= 0 else '−'}{abs(wording):.1f}, learned)"

@@ -71,7 +71,11 @@ def _vectoriser():
     return CountVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, min_df=NGRAM_MIN_ITEMS, binary=True)
 
 
-def _wording(texts: dict[str, str]) -> str:
+def _wording(texts: dict[str, str], features: dict[str, float]) -> str:
+    """The text whose n-grams the model reads: none where the title names neither side (as
+    ``processing.relevance.score_relevance`` scores them)."""
+    if "title_no_side" in features:
+        return ""
     return " ".join(texts.get(name, "") for name in NGRAM_FIELDS)
 
 
@@ -118,7 +122,7 @@ def fit(items: list[LabelledItem]) -> dict:
     analysed = _analysed(items)
     chosen = [(item, f, t) for item, (f, t) in zip(items, analysed, strict=True) if "both_named" in f]
     features = [[f.get(name, 0.0) for name in FEATURE_NAMES] for _, f, _ in chosen]
-    wordings = [_wording(t) for _, _, t in chosen]
+    wordings = [_wording(t, f) for _, f, t in chosen]
     truth = [int(item.relevant) for item, _, _ in chosen]
     groups = [item.group or item.id for item, _, _ in chosen]
     strata = [f"{item.language}:{int(item.relevant)}" for item, _, _ in chosen]

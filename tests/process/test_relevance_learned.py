@@ -121,3 +121,13 @@ def test_nhk_names_for_kim_jong_un_name_the_dprk(analyse):
     assert ("person.kim_jong_un", "キム総書記") in {
         (e.concept, e.term) for e in result.tags.evidence(result.texts)
     }
+
+
+def test_a_title_naming_neither_side_is_scored_on_its_features_alone(analyse):
+    result = analyse(
+        "Constitutional court removes the president from office",
+        "He condemned Russia's use of North Korean troops and weapons in the war.",
+    )
+    assert "title_no_side" in result.relevance.features
+    assert not any(reason.startswith("wording") for reason in result.relevance.reasons)
+    assert result.relevance.score == round(load_model().score(result.relevance.features), 3)
