@@ -10,9 +10,10 @@ Both sides must be present AND tied together. The evidence is counted as named f
 - China named beside both (trilateral framing: "북중러", the Beijing parade);
 - a third state or body in the title (the US, Japan, the UN): its own view of each side is often the
   story ("Trump wants to meet Kim, is disappointed with Putin"), which lowers the score.
-The score is a weighted sum of the features (hand weights, or a logistic model fitted on the
-labelled tuning set when ``config/relevance_model.json`` is present: ``processing.relevance_model``),
-and the reasons name each feature that fired, so every score can be explained.
+The score is a weighted sum of the features: a logistic model fitted on the labelled tuning set over
+the features and the character n-grams of the title and lead (``processing.relevance_model``,
+``processing/models/relevance.json``; the default), or the hand weights. The reasons name each
+feature that fired and the wording's share, so every score can be explained.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from whirlpool.taxonomy import Match
@@ -34,6 +35,8 @@ _SENTENCE_END = re.compile(
 _DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜]")
 # after a roundup heading ("Коротко:", "Le brief du matin :") commas and 、 separate stories too
 _LIST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜,、，]")
+# the clauses of a headline ("ロシア軍がキーウに攻撃、北朝鮮は日本海へ弾道ミサイル")
+_CLAUSE_SEPARATOR = re.compile(r"[,、，;；:：|｜/]|\s[-–—]\s")
 # headings of a roundup of separate stories ("Главное к утру:", "きょうの主なニュース", "[아침신문 1면]")
 _DIGEST_HEADING = re.compile(
     r"главное (к утру|за день|за неделю|к вечеру)|^главное:|головне за|дайджест|digest|morning brief|evening brief|"
@@ -44,6 +47,7 @@ _DIGEST_HEADING = re.compile(
 )
 SIDES = frozenset({"russia", "dprk"})
 CHINA = "actor.china"
+GENERAL_THEME = "diplomacy_treaty"  # a meeting, a visit, talks: the frame of nearly every story
 WAR_PLACES = frozenset({"actor.ukraine_war", "place.kursk"})
 _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|俘虜|prisonnier|gefangen", re.IGNORECASE)
 
@@ -65,9 +69,16 @@ FEATURES: dict[str, tuple[float, str]] = {
     "dprk_troops_war": (0.45, "DPRK soldiers in Russia's war (with Ukraine, Kursk, or as prisoners)"),
     "title_one_side": (-0.1, "the title names one side"),
     "lead_tie": (0.1, "the first sentence of the lead names both sides"),
-    "third_party_title": (-0.2, "the title names a third state or body (its view of both is often the story)"),
+    "third_party_title": (
+        -0.2,
+        "the title names a third state or body (its view of both is often the story)",
+    ),
     "states_listed_title": (-0.2, "the title lists several other states beside both sides"),
     "one_side_only": (0.0, "only one side named"),
+    "dprk_weapons_war": (0.0, "DPRK weapons in Russia's war (with Ukraine named)"),
+    "title_sides_apart": (0.0, "the title names the sides in separate clauses"),
+    "lead_third_party": (0.0, "the lead's first sentence names a third state or body"),
+    "late_tie_only": (0.0, "only later sentences tie the sides"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 
@@ -82,6 +93,7 @@ class Sentence:
     china: bool = False
     war: bool = False  # Ukraine, Kursk, or prisoners of war named
     troops: bool = False  # a troop-deployment term
+    arms: bool = False  # a weapon or an arms-transfer term
     third_party: bool = False  # a third state or body named (the US, Japan, the UN...)
     others: set[str] = field(default_factory=set)  # the third parties and China named
 
@@ -94,17 +106,66 @@ class Relevance:
     features: dict[str, float] = field(default_factory=dict)
 
 
+def word_char_ngrams(text: str, low: int = 2, high: int = 4) -> set[str]:
+    """The character n-grams of each word padded with a space, as scikit-learn's ``char_wb``
+    analyser makes them (lowercased): the learned model's wording features."""
+    grams: set[str] = set()
+    for word in text.lower().split():  # split() joins runs of white space, as char_wb does
+        grams.update(_word_grams(word, low, high))
+    return grams
+
+
+def _word_grams(word: str, low: int, high: int) -> set[str]:
+    word = f" {word} "
+    length = len(word)
+    grams: set[str] = set()
+    for n in range(low, high + 1):
+        if n > length:
+            grams.add(word)  # a short word counts once, whole
+            break
+        grams.update(word[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+_CACHED_WORDS = 50_000
+
+
 @dataclass(frozen=True)
 class LinearModel:
-    """A logistic model over ``FEATURE_NAMES`` (fitted by ``processing.relevance_model``)."""
+    """A logistic model over ``FEATURE_NAMES`` and, when fitted with them, the character n-grams
+    of the title and lead (fitted by ``processing.relevance_model``)."""
 
     weights: Mapping[str, float]
     bias: float
     version: str = ""
+    ngrams: Mapping[str, float] = field(default_factory=dict)
+    ngram_range: tuple[int, int] = (2, 4)
+    ngram_fields: tuple[str, ...] = ("title", "summary")
+    # word → its n-grams that carry a weight (names and common words recur from headline to headline)
+    _known: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
-    def score(self, features: Mapping[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
-        return 1.0 / (1.0 + math.exp(-z))
+    def wording(self, texts: Mapping[str, str]) -> float:
+        """The n-grams' share of the logit (0 without n-grams): each n-gram present counts once."""
+        if not self.ngrams:
+            return 0.0
+        weights, known = self.ngrams, self._known
+        present: set[str] = set()
+        for name in self.ngram_fields:
+            for word in texts.get(name, "").lower().split():
+                grams = known.get(word)
+                if grams is None:
+                    if len(known) >= _CACHED_WORDS:
+                        known.clear()
+                    grams = known[word] = frozenset(
+                        gram for gram in _word_grams(word, *self.ngram_range) if gram in weights
+                    )
+                present |= grams
+        return sum(weights[gram] for gram in present)
+
+    def score(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The probability of relevance, given the features and the wording's share of the logit."""
+        z = self.bias + wording + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
@@ -115,11 +176,12 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
     paragraph = 0
     last_start = max(match.start for match in matches)
     for boundary in _SENTENCE_END.finditer(text):
-        ends.append(boundary.end())
+        end = boundary.end()
+        ends.append(end)
         paragraphs.append(paragraph)
-        if boundary.end() > last_start:
+        if end > last_start:
             break  # the sentence of the last match ends here; the rest names nothing
-        if boundary.group() == "\n":
+        if text[end - 1] == "\n":  # every boundary is one character
             paragraph += 1
     ends.append(len(text) + 1)
     paragraphs.append(paragraph)
@@ -146,10 +208,13 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
             sentence.others.add(concept.id)
         elif concept.id in WAR_PLACES or (concept.code == "troop_deployment" and _POW.search(match.term)):
             sentence.war = True
-        if concept.theme == "troop_deployment":
-            sentence.troops = True
-        if concept.theme is not None:  # a theme term, or a weapon or place that implies one
-            sentence.themes.add(concept.theme)
+        theme = concept.theme
+        if theme is not None:  # a theme term, or a weapon or place that implies one
+            sentence.themes.add(theme)
+            if theme == "troop_deployment":
+                sentence.troops = True
+            elif theme == "arms_transfers":
+                sentence.arms = True
     return [
         found[n]
         for n in sorted(found)
@@ -164,16 +229,28 @@ def relevance_features(
     features: dict[str, float] = {}
     tied_themes: set[str] = set()
     sides_anywhere = {m.concept.side for ms in matches.values() for m in ms if m.concept.side}
-    if "dprk" in sides_anywhere and _dprk_troops_in_the_war(texts, matches):
-        features["dprk_troops_war"] = 1.0
-        tied_themes.add("troop_deployment")
+    built: dict[str, list[Sentence]] = {}
+
+    def sentences_of(name: str) -> list[Sentence]:
+        if name not in built:
+            built[name] = _sentences(texts.get(name, ""), list(matches.get(name, [])))
+        return built[name]
+
+    if "dprk" in sides_anywhere:
+        in_the_war = _dprk_in_the_war(sentences_of)
+        if "troops" in in_the_war:
+            features["dprk_troops_war"] = 1.0
+            tied_themes.add("troop_deployment")
+        if "weapons" in in_the_war:
+            features["dprk_weapons_war"] = 1.0
+            tied_themes.add("arms_transfers")
     if len(sides_anywhere) < 2:
         if sides_anywhere:
             features["one_side_only"] = 1.0
         return features, tied_themes
     features["both_named"] = 1.0
     title_text = texts.get("title", "")
-    title = _sentences(title_text, list(matches.get("title", [])))
+    title = sentences_of("title")
     title_sides = set().union(*(s.sides for s in title)) if title else set()
     digest = bool(_DIGEST_HEADING.search(title_text))
     separator = _LIST_SEPARATOR if digest else _DIGEST_SEPARATOR
@@ -195,7 +272,9 @@ def relevance_features(
         features["states_listed_title"] = 1.0  # "the US, Russia, the DPRK and Belarus voted against"
     if len(title_sides) == 2:
         features["both_title"] = 1.0
-        tied_themes |= title_themes
+        if len(_sides_in_one_story(title_text, list(matches.get("title", [])), _CLAUSE_SEPARATOR)) < 2:
+            features["title_sides_apart"] = 1.0
+        tied_themes |= _tying_themes(title_themes)
         if title_themes:
             features["both_title_tie"] = 1.0
         if not (texts.get("summary") or texts.get("body")):
@@ -203,16 +282,22 @@ def relevance_features(
     strong = weak = adjacent = 0
     pair_in_text = False
     for name in ("summary", "body"):
-        sentences = _sentences(texts.get(name, ""), list(matches.get(name, [])))
+        sentences = sentences_of(name)
         for index, sentence in enumerate(sentences):
             pair_in_text |= sentence.pair_term
+            if (
+                sentence.number == 0
+                and sentence.third_party
+                and (name == "summary" or not texts.get("summary"))
+            ):
+                features["lead_third_party"] = 1.0
             if len(sentence.sides) == 2:
                 china |= sentence.china
                 if sentence.number == 0 and (name == "summary" or not texts.get("summary")):
                     features["lead_tie"] = 1.0
                 if sentence.themes:
                     strong += 1
-                    tied_themes |= sentence.themes
+                    tied_themes |= _tying_themes(sentence.themes)
                 else:
                     weak += 1
             elif index + 1 < len(sentences):
@@ -235,9 +320,19 @@ def relevance_features(
         features["both_sentences"] = 1.0 + 0.25 * (min(weak, 3) - 1)
     if adjacent:
         features["neighbour_sentences"] = 1.0
+    if (strong or weak) and "lead_tie" not in features and len(title_sides) < 2:
+        features["late_tie_only"] = 1.0
     if china and (len(title_sides) == 2 or strong or weak):
         features["trilateral"] = 1.0
     return features, tied_themes
+
+
+def _tying_themes(themes: set[str]) -> set[str]:
+    """The themes a sentence tying both sides lends its weight to: beside a specific theme (troops,
+    arms, tourism), a general diplomacy word ("met", "arrived", "talks") is the frame, not a theme."""
+    if GENERAL_THEME in themes and len(themes) > 1:
+        return themes - {GENERAL_THEME}
+    return themes
 
 
 def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[str]) -> set[str]:
@@ -250,15 +345,20 @@ def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[
     return max(stories.values(), key=len, default=set())
 
 
-def _dprk_troops_in_the_war(texts: Mapping[str, str], matches: Mapping[str, list[Match]]) -> bool:
-    """The title or the lead's first sentence names DPRK troops with Ukraine, Kursk or captivity:
-    the war Russia fights with them, even where Russia itself goes unnamed."""
+def _dprk_in_the_war(sentences_of: Callable[[str], list[Sentence]]) -> set[str]:
+    """What of the DPRK's the title or the lead's first sentence names with Ukraine, Kursk or
+    captivity: "troops", "weapons" (a title without Russia: "North Korean missile used in Kyiv
+    attack"), the war Russia fights with them, even where Russia itself goes unnamed."""
+    found: set[str] = set()
     for name in ("title", "summary"):
-        sentences = _sentences(texts.get(name, ""), list(matches.get(name, [])))
+        sentences = sentences_of(name)
         for sentence in sentences[:1] if name == "summary" else sentences:
-            if "dprk" in sentence.sides and sentence.troops and sentence.war:
-                return True
-    return False
+            if "dprk" in sentence.sides and sentence.war:
+                if sentence.troops:
+                    found.add("troops")
+                if sentence.arms and "russia" not in sentence.sides:
+                    found.add("weapons")
+    return found
 
 
 def hand_score(features: Mapping[str, float]) -> float:
@@ -268,16 +368,24 @@ def hand_score(features: Mapping[str, float]) -> float:
 def score_relevance(
     texts: Mapping[str, str], matches: Mapping[str, list[Match]], model: LinearModel | None = None
 ) -> Relevance:
-    """Score the tie between the two sides; ``matches`` are the strong matches per field."""
+    """Score the tie between the two sides; ``matches`` are the strong matches per field.
+
+    The learned model scores the articles that name both sides; an article naming one side keeps
+    the hand rule (DPRK troops in Russia's war, or not), which the labels have too few of to learn."""
     features, tied_themes = relevance_features(texts, matches)
     if not features:
         return Relevance(0.0, ["neither side named"], set(), features)
     reasons = [FEATURES[name][1] for name in FEATURE_NAMES if name in features]
     if "both_named" not in features:
-        if model is not None:
-            score = round(model.score(features), 3)
-        else:
-            score = 0.55 if "dprk_troops_war" in features else 0.1
+        score = 0.55 if "dprk_troops_war" in features else 0.1
         return Relevance(score, reasons, tied_themes, features)
-    score = hand_score(features) if model is None else round(model.score(features), 3)
-    return Relevance(score, reasons, tied_themes, features)
+    if model is None:
+        return Relevance(hand_score(features), reasons, tied_themes, features)
+    # the wording counts where the title names a side (those whose title names neither are scored on
+    # their features alone, in fitting too: none of them was relevant in the tuning part)
+    wording = 0.0 if "title_no_side" in features else model.wording(texts)
+    if wording:
+        reasons.append(
+            f"wording of the title and lead ({'+' if wording >= 0 else '−'}{abs(wording):.1f}, learned)"
+        )
+    return Relevance(round(model.score(features, wording), 3), reasons, tied_themes, features)

@@ -35,6 +35,7 @@ class LabelledItem:
     themes: tuple[str, ...]
     origin: str = ""
     confidence: str = "high"
+    group: str = ""  # the event or URL: items of one group stay on one side of any split
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def load_labelled(path: Path) -> list[LabelledItem]:
                 themes=tuple(row.get("themes") or ()),
                 origin=row.get("origin") or row.get("source") or "",
                 confidence=row.get("confidence") or "high",
+                group=row.get("group") or row.get("url") or "",
             )
         )
     return items

@@ -29,7 +29,7 @@ from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
 from processing.language import detect_language, load_profiles
-from processing.pipeline import MAX_SUMMARY_CHARS, Processor, _themes, story_limits
+from processing.pipeline import MAX_SUMMARY_CHARS, Processor, _themes, relevance_model_for, story_limits
 from processing.relevance import score_relevance
 from processing.stories import StoryIndex
 from processing.tagging import tag_fields
@@ -169,6 +169,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
 
     taxonomy = load_taxonomy(settings.config_path("taxonomy.yaml"))
     process = settings.process
+    model = relevance_model_for(process)  # the scorer the step uses (learned or hand)
     parts = dict.fromkeys(("clean", "language", "tags", "relevance", "hash", "duplicates", "stories"), 0.0)
     clock = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,7 +189,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
             strong = tags.strong()
             evidence = tags.evidence(texts)
             t3 = clock()
-            relevance = score_relevance(texts, strong)
+            relevance = score_relevance(texts, strong, model)
             t4 = clock()
             digest = content_hash(title, main_text)
             t5 = clock()
