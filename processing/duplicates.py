@@ -38,6 +38,7 @@ from backports import zstd
 from datasketch import MinHash, MinHashLSH
 
 from processing.characters import WordScanner
+from processing.cleaning import recent_hash_words
 from whirlpool.article import Article
 
 MAX_SHINGLES = 256
@@ -88,7 +89,12 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     if language in _CJK_LANGUAGES:
         n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4].lower(), separator=False)
     else:
-        n, units = 9, _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
+        n, units = 9, None
+        if len(text) <= MAX_SHINGLES * 12 and "_" not in text:
+            # the same words the content hash just joined (its word class is this one less "_")
+            units = recent_hash_words(text)
+        if units is None:
+            units = _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
     units = units.astype(np.uint64)
     if len(units) < n:
         return np.empty(0, dtype=np.uint64)

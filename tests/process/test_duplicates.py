@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash
 
+from processing.cleaning import content_hash
 from processing.duplicates import DuplicateIndex, minhash_values, shingle_hashes
 from processing.pipeline import Processor
 from whirlpool.report import StageReport
@@ -119,3 +120,11 @@ def test_a_representative_stored_zlib_compressed_by_an_earlier_version_is_still_
     assert result.is_representative and result.demoted is not None
     assert result.demoted.id == first.id and result.demoted.body == first.body
     assert result.demoted.is_representative is False
+
+
+def test_shingles_of_a_text_just_hashed_are_those_of_a_fresh_text():
+    texts = [STORY, STORY.upper() + " Ünïcode ΣΑΣ wörds", "snake_case words " + STORY, STORY * 30]
+    fresh = [shingle_hashes(text, "en") for text in texts]
+    for text, expected in zip(texts, fresh, strict=True):
+        content_hash("Rail talks", text)  # keeps the words of the text it hashed
+        assert np.array_equal(shingle_hashes(text, "en"), expected)
