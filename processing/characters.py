@@ -54,9 +54,8 @@ class WordScanner:
         if not separator:
             return points[word]
         # keep the words and the first character after each word, which becomes the separator
-        after_word = np.zeros(len(points), dtype=bool)
-        after_word[1:] = word[:-1] & ~word[1:]
-        keep = word | after_word
+        keep = word.copy()
+        keep[1:] |= word[:-1]
         joined = np.where(word, points, np.uint32(SPACE))[keep]
         if len(joined) and not word[-1]:
             joined = joined[:-1]  # the text ended in non-word characters

@@ -149,7 +149,9 @@ def minhash_values(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
     hv = hv * m2
     hv = hv ^ (hv >> s3)
     a, b = permutations
-    return (np.multiply.outer(hv, a) + b).min(axis=0)
+    values = np.multiply.outer(hv, a)
+    values += b  # in place: one matrix less
+    return values.min(axis=0)
 
 
 class _BandIndex:
