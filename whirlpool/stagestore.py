@@ -162,7 +162,8 @@ class StageStore:
 
     def read_batch(self, path: Path, errors: list[str] | None = None) -> Iterator[Article]:
         """Yield the batch's articles; a line that does not validate is reported, not raised."""
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
+        # bytes: pydantic parses UTF-8 JSON itself (a str line would be decoded, then encoded again)
+        with gzip.open(path, "rb") as fh:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
                     continue

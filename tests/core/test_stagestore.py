@@ -96,3 +96,16 @@ def test_a_partial_sealed_in_pieces_keeps_lines_that_cross_a_piece_boundary(tmp_
     writer._fh.flush()
     recovered = StageStore(tmp_path).recover_partials(RAW)
     assert [a.title for a in store.read_batch(recovered[0])] == [f"t{n}" for n in range(7)]
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_the_next_ones_read(tmp_path):
+    import gzip
+
+    store = StageStore(tmp_path)
+    path = store.write_batch(PROCESSED, [make(1)])
+    with gzip.open(path, "ab") as fh:
+        fh.write(b'{"id": "\xff\xfe broken"}\n')
+        fh.write((make(2).to_json() + "\n").encode())
+    errors: list[str] = []
+    assert [a.title for a in store.read_batch(path, errors)] == ["t1", "t2"]
+    assert len(errors) == 1 and ":2: not a valid article" in errors[0]
