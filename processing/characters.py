@@ -22,7 +22,9 @@ def code_points(text: str) -> np.ndarray:
 
 
 def text_of(points: np.ndarray) -> str:
-    return points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    if points.dtype != np.uint32:
+        points = points.astype(np.uint32)
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def table_of_pattern(pattern: re.Pattern[str]) -> np.ndarray:

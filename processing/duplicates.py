@@ -418,6 +418,7 @@ class DuplicateIndex:
 
     def commit(self) -> None:
         """Write what changed since the last commit, in one transaction."""
+        compressor = zstd.ZstdCompressor(level=_ZSTD_LEVEL)
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)", self._members.values()
@@ -432,7 +433,7 @@ class DuplicateIndex:
             self._db.executemany(
                 "INSERT OR REPLACE INTO representatives VALUES (?, ?)",
                 [
-                    (cid, _packed(c.representative_json))
+                    (cid, _packed(c.representative_json, compressor))
                     for cid, c in self._clusters.items()
                     if isinstance(c.representative_json, str)  # bytes are stored already; None was pruned
                 ],
@@ -446,9 +447,16 @@ class DuplicateIndex:
         self._db.close()
 
 
-def _packed(representative_json: str | bytes | None) -> bytes | None:
+def _packed(
+    representative_json: str | bytes | None, compressor: zstd.ZstdCompressor | None = None
+) -> bytes | None:
+    """Compressed JSON; one ``compressor`` for a whole commit saves making a context per row (the
+    same bytes as ``zstd.compress``: each row is its own frame)."""
     if isinstance(representative_json, str):
-        return zstd.compress(representative_json.encode("utf-8"), _ZSTD_LEVEL)
+        data = representative_json.encode("utf-8")
+        if compressor is None:
+            return zstd.compress(data, _ZSTD_LEVEL)
+        return compressor.compress(data, mode=zstd.ZstdCompressor.FLUSH_FRAME)
     return representative_json
 
 
