@@ -22,7 +22,9 @@ def code_points(text: str) -> np.ndarray:
 
 
 def text_of(points: np.ndarray) -> str:
-    return points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    if points.dtype != np.uint32:
+        points = points.astype(np.uint32)
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def table_of_pattern(pattern: re.Pattern[str]) -> np.ndarray:
@@ -54,9 +56,8 @@ class WordScanner:
         if not separator:
             return points[word]
         # keep the words and the first character after each word, which becomes the separator
-        after_word = np.zeros(len(points), dtype=bool)
-        after_word[1:] = word[:-1] & ~word[1:]
-        keep = word | after_word
+        keep = word.copy()
+        keep[1:] |= word[:-1]
         joined = np.where(word, points, np.uint32(SPACE))[keep]
         if len(joined) and not word[-1]:
             joined = joined[:-1]  # the text ended in non-word characters

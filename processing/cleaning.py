@@ -8,6 +8,8 @@ import html
 import re
 import unicodedata
 
+import numpy as np
+
 from processing.characters import WordScanner, text_of
 
 _TAG = re.compile(
@@ -94,7 +96,27 @@ def clean_title(title: str) -> str:
 
 def normalised_for_hash(text: str) -> str:
     """Lower case, words only: what must match for two texts to be exact duplicates."""
-    return text_of(_WORDS_FOR_HASH.joined(text.lower()))
+    return text_of(hash_words(text))
+
+
+_RECENT_WORDS: dict[str, np.ndarray] = {}
+
+
+def hash_words(text: str) -> np.ndarray:
+    """The code points of ``normalised_for_hash(text)``. The last two texts' are kept: the duplicate
+    step shingles the same main text right after it is hashed (``recent_hash_words``)."""
+    words = _RECENT_WORDS.get(text)
+    if words is None:
+        words = _WORDS_FOR_HASH.joined(text.lower())
+        if len(_RECENT_WORDS) >= 2:
+            _RECENT_WORDS.clear()
+        _RECENT_WORDS[text] = words
+    return words
+
+
+def recent_hash_words(text: str) -> np.ndarray | None:
+    """``hash_words(text)`` if it was just computed, else None."""
+    return _RECENT_WORDS.get(text)
 
 
 def content_hash(title: str, body: str) -> str:

@@ -11,7 +11,7 @@ Size (issue 13, 11): about 400 bytes per member instead of ~4.5 KB. A member is 
 cluster, 8 bytes of its content hash, its date and its 64 MinHash values as packed bytes, in a
 WITHOUT ROWID table with one index (content key) besides the key. A cluster keeps its
 representative's order key as two integers; the representative's processed JSON (to re-issue it
-when a late copy turns out earlier) is kept zlib-compressed in a table of its own (a rowid table:
+when a late copy turns out earlier) is kept zstd-compressed in a table of its own (a rowid table:
 in a WITHOUT ROWID one a row over ~1 KB takes an overflow page of 4 KB), and ``prune_state`` drops it once the
 representative is older than ``REISSUE_DAYS`` (a copy published earlier still arriving later is
 then rare) and drops members older than ``retention.duplicate_days``. A state file of the earlier
@@ -34,9 +34,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from backports import zstd
 from datasketch import MinHash, MinHashLSH
 
 from processing.characters import WordScanner
+from processing.cleaning import recent_hash_words
 from whirlpool.article import Article
 
 MAX_SHINGLES = 256
@@ -49,7 +51,11 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 
 SCHEMA_VERSION = 2
 REISSUE_DAYS = 3  # how long a representative's JSON is kept to re-issue it demoted (see prune_state)
-_ZLIB_LEVEL = 3  # deflate's fast path: 30–40 % less CPU than 6 for 3 % more bytes (issue 11)
+# representatives' JSON is zstd-compressed at level 3: as small as zlib at 3, about a quarter of its
+# CPU (~60 against ~210 µs a representative here, issue 11); blobs a state written before holds
+# are zlib streams, told apart by their first bytes
+_ZSTD_LEVEL = 3
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
     article_id TEXT PRIMARY KEY,
@@ -83,7 +89,12 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     if language in _CJK_LANGUAGES:
         n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4].lower(), separator=False)
     else:
-        n, units = 9, _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
+        n, units = 9, None
+        if len(text) <= MAX_SHINGLES * 12 and "_" not in text:
+            # the same words the content hash just joined (its word class is this one less "_")
+            units = recent_hash_words(text)
+        if units is None:
+            units = _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
     units = units.astype(np.uint64)
     if len(units) < n:
         return np.empty(0, dtype=np.uint64)
@@ -138,7 +149,9 @@ def minhash_values(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
     hv = hv * m2
     hv = hv ^ (hv >> s3)
     a, b = permutations
-    return (np.multiply.outer(hv, a) + b).min(axis=0)
+    values = np.multiply.outer(hv, a)
+    values += b  # in place: one matrix less
+    return values.min(axis=0)
 
 
 class _BandIndex:
@@ -157,13 +170,14 @@ class _BandIndex:
         self._last_keys: list[int] = []
 
     def band_keys(self, values: np.ndarray) -> list[int]:
-        """One key per band: the hash of the band's values (ints and tuples of ints hash the same
-        in every process; equal keys of different bands never meet, each band has its table).
+        """One key per band: the hash of the band's bytes (a few times quicker than tuples of its
+        values; bytes hash differently in each process, and this index lives in memory only,
+        rebuilt at load; equal keys of different bands never meet, each band has its table).
         The keys of the last signature are kept: a query is followed by an insert of the same."""
         if values is self._last_values:
             return self._last_keys
-        flat, rows = values.tolist(), self.rows
-        keys = [hash(tuple(flat[start : start + rows])) for start in range(0, self.bands * rows, rows)]
+        raw, width = values.tobytes(), self.rows * values.itemsize
+        keys = [hash(raw[start : start + width]) for start in range(0, self.bands * width, width)]
         self._last_values, self._last_keys = values, keys
         return keys
 
@@ -230,7 +244,7 @@ class _BandIndex:
 class _Cluster:
     representative_id: str
     representative_key: OrderKey
-    representative_json: str | bytes | None  # str while pending, zlib bytes once stored
+    representative_json: str | bytes | None  # str while pending, compressed bytes once stored
     size: int
 
 
@@ -391,7 +405,7 @@ class DuplicateIndex:
             if not rep_json:
                 return Assignment(cluster_id, True, status, not_reissued=rep_id)
             if isinstance(rep_json, bytes):
-                rep_json = zlib.decompress(rep_json).decode("utf-8")
+                rep_json = _unpacked(rep_json)
             demoted = Article.from_json(rep_json)
             demoted.is_representative = False
             return Assignment(cluster_id, True, status, demoted)
@@ -404,6 +418,7 @@ class DuplicateIndex:
 
     def commit(self) -> None:
         """Write what changed since the last commit, in one transaction."""
+        compressor = zstd.ZstdCompressor(level=_ZSTD_LEVEL)
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?)", self._members.values()
@@ -418,7 +433,7 @@ class DuplicateIndex:
             self._db.executemany(
                 "INSERT OR REPLACE INTO representatives VALUES (?, ?)",
                 [
-                    (cid, _packed(c.representative_json))
+                    (cid, _packed(c.representative_json, compressor))
                     for cid, c in self._clusters.items()
                     if isinstance(c.representative_json, str)  # bytes are stored already; None was pruned
                 ],
@@ -432,10 +447,24 @@ class DuplicateIndex:
         self._db.close()
 
 
-def _packed(representative_json: str | bytes | None) -> bytes | None:
+def _packed(
+    representative_json: str | bytes | None, compressor: zstd.ZstdCompressor | None = None
+) -> bytes | None:
+    """Compressed JSON; one ``compressor`` for a whole commit saves making a context per row (the
+    same bytes as ``zstd.compress``: each row is its own frame)."""
     if isinstance(representative_json, str):
-        return zlib.compress(representative_json.encode("utf-8"), _ZLIB_LEVEL)
+        data = representative_json.encode("utf-8")
+        if compressor is None:
+            return zstd.compress(data, _ZSTD_LEVEL)
+        return compressor.compress(data, mode=zstd.ZstdCompressor.FLUSH_FRAME)
     return representative_json
+
+
+def _unpacked(blob: bytes) -> str:
+    """A stored representative's JSON: zstd, or zlib in a state written before."""
+    if blob.startswith(_ZSTD_MAGIC):
+        return zstd.decompress(blob).decode("utf-8")
+    return zlib.decompress(blob).decode("utf-8")
 
 
 def open_state(path: Path) -> sqlite3.Connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from whirlpool import stagestore
 from whirlpool.article import Article, article_id
 from whirlpool.stagestore import PROCESSED, RAW, StageStore
 from whirlpool.urls import canonical_url
@@ -83,3 +84,28 @@ def test_a_batch_written_again_after_a_crash_starts_afresh(tmp_path):
     crashed.write(make(2))  # ... then the process is killed: the .partial file stays
     again = store.write_batch(PROCESSED, [make(1), make(2), make(3)], "20261201T000000.000000Z-abcdef")
     assert [a.title for a in store.read_batch(again)] == ["t1", "t2", "t3"]
+
+
+def test_a_partial_sealed_in_pieces_keeps_lines_that_cross_a_piece_boundary(tmp_path, monkeypatch):
+    monkeypatch.setattr(stagestore, "SEAL_PIECE", 100)  # lines of ~300 bytes cross every boundary
+    store = StageStore(tmp_path)
+    writer = store.writer(RAW)
+    for n in range(7):
+        writer.write(make(n).model_copy(update={"body": "Пхеньян " * 20}))
+    writer._fh.write('{"id": "half-writ')
+    writer._fh.flush()
+    recovered = StageStore(tmp_path).recover_partials(RAW)
+    assert [a.title for a in store.read_batch(recovered[0])] == [f"t{n}" for n in range(7)]
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_the_next_ones_read(tmp_path):
+    import gzip
+
+    store = StageStore(tmp_path)
+    path = store.write_batch(PROCESSED, [make(1)])
+    with gzip.open(path, "ab") as fh:
+        fh.write(b'{"id": "\xff\xfe broken"}\n')
+        fh.write((make(2).to_json() + "\n").encode())
+    errors: list[str] = []
+    assert [a.title for a in store.read_batch(path, errors)] == ["t1", "t2"]
+    assert len(errors) == 1 and ":2: not a valid article" in errors[0]

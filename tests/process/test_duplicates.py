@@ -3,11 +3,15 @@ and kept after it."""
 
 from __future__ import annotations
 
+import sqlite3
+import zlib
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from datasketch import MinHash
 
+from processing.cleaning import content_hash
 from processing.duplicates import DuplicateIndex, minhash_values, shingle_hashes
 from processing.pipeline import Processor
 from whirlpool.report import StageReport
@@ -94,3 +98,33 @@ def test_a_run_of_many_documents_keeps_every_cluster_decision_after_a_restart(se
     processor.close()
     assert again == first
     assert report.counts["unchanged"] == len(articles)
+
+
+def test_a_representative_stored_zlib_compressed_by_an_earlier_version_is_still_reissued(tmp_path: Path):
+    path = tmp_path / "state.sqlite3"
+    index = DuplicateIndex(path)
+    first = make_article("https://a.example/1", "Rail talks", STORY)
+    first.content_hash, first.language = "h1", "en"
+    index.assign(first, STORY)
+    index.close()
+    with sqlite3.connect(path) as db:  # the representative as the zlib layout stored it
+        db.execute("UPDATE representatives SET json = ?", (zlib.compress(first.to_json().encode(), 3),))
+    db.close()
+
+    reopened = DuplicateIndex(path)
+    earlier = make_article("https://b.example/2", "Rail talks", STORY + " Reporting by a wire service.")
+    earlier.content_hash, earlier.language = "h2", "en"
+    earlier.published_at = first.published_at - timedelta(hours=1)
+    result = reopened.assign(earlier, earlier.body)
+    reopened.close()
+    assert result.is_representative and result.demoted is not None
+    assert result.demoted.id == first.id and result.demoted.body == first.body
+    assert result.demoted.is_representative is False
+
+
+def test_shingles_of_a_text_just_hashed_are_those_of_a_fresh_text():
+    texts = [STORY, STORY.upper() + " Ünïcode ΣΑΣ wörds", "snake_case words " + STORY, STORY * 30]
+    fresh = [shingle_hashes(text, "en") for text in texts]
+    for text, expected in zip(texts, fresh, strict=True):
+        content_hash("Rail talks", text)  # keeps the words of the text it hashed
+        assert np.array_equal(shingle_hashes(text, "en"), expected)
