@@ -183,7 +183,9 @@ def main() -> None:
             for run in range(args.runs):
                 for name, cls in classes.items():
                     gc.collect()
-                    times[name].append(replay(cls, events, Path(tmp) / f"{run}-{len(times[name])}-{id(cls)}.db"))
+                    times[name].append(
+                        replay(cls, events, Path(tmp) / f"{run}-{len(times[name])}-{id(cls)}.db")
+                    )
         for name, spent in times.items():
             per_doc = [s / docs * 1e6 for s in spent]
             print(
