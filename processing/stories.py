@@ -196,7 +196,7 @@ class StoryEvidence:
     specific: frozenset[str] = field(init=False, repr=False, compare=False)
     title_specific: frozenset[str] = field(init=False, repr=False, compare=False)
     _words: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _state: dict | None = field(default=None, init=False, repr=False, compare=False)
+    _state: str | None = field(default=None, init=False, repr=False, compare=False)  # its JSON
 
     def __post_init__(self) -> None:
         specific = [c for c in self.concepts if c.startswith(_SPECIFIC_PREFIXES)]
@@ -216,8 +216,12 @@ class StoryEvidence:
         return bool(self.specific) and self.language in STORY_LANGUAGES
 
     def to_state(self) -> dict:
+        return self._new_state()
+
+    def state_json(self) -> str:
+        """``to_state`` as JSON, made once (a string the garbage collector need not follow)."""
         if self._state is None:
-            self._state = self._new_state()
+            self._state = _to_json(self._new_state())
         return self._state
 
     def _new_state(self) -> dict:
@@ -523,13 +527,13 @@ class Story:
         return max((pair_score(evidence, member, df) for member in self.members), default=-math.inf)
 
     def to_state(self) -> str:
-        state = {
-            "titles": self.titles,
-            "trusted": self.trusted,
-            "joinable": self.joinable,
-            "members": [member.to_state() for member in self.members],
-        }
-        return _to_json(state)
+        """Its state as JSON: ``{"titles", "trusted", "joinable", "members"}``, each member's
+        JSON made once."""
+        members = ",".join([member.state_json() for member in self.members])
+        return (
+            f'{{"titles":{_to_json(self.titles)},"trusted":{_to_json(self.trusted)},'
+            f'"joinable":{_to_json(self.joinable)},"members":[{members}]}}'
+        )
 
     @classmethod
     def from_row(cls, row: tuple) -> Story:
@@ -615,6 +619,10 @@ class StoryIndex:
         self.window = window
         self.max_size = max_size
         self._db = sqlite3.connect(self.path)
+        # a commit every few hundred articles: no sync of the disk at each (the write-ahead log
+        # keeps the file whole; a crash of the machine loses at most the last commits)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._open: dict[str, Story] = {}  # stories that may still take members
         self._postings: dict[str, list[str]] = {}  # specific concept -> open story ids, oldest first

@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import hashlib
 import importlib.util
 import json
 import pickle
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -128,6 +130,23 @@ def replay(index_class, events: list, state: Path, record: list | None = None) -
     return spent
 
 
+def _digest(state: Path) -> str:
+    db = sqlite3.connect(state)
+    found = hashlib.sha256()
+    for table in ("stories", "cluster_stories"):
+        for row in db.execute(f"SELECT * FROM {table} ORDER BY 1"):
+            if table == "stories":  # the members' sets in a fixed order (as stored: hash order)
+                state = json.loads(row[-1])
+                for member in state["members"]:
+                    for key, value in member.items():
+                        if isinstance(value, list):
+                            member[key] = sorted(value)
+                row = (*row[:-1], state)
+            found.update(repr(row).encode())
+    db.close()
+    return found.hexdigest()
+
+
 def _load_module(path: Path):
     spec = importlib.util.spec_from_file_location(f"_stories_{abs(hash(str(path)))}", path)
     module = importlib.util.module_from_spec(spec)
@@ -157,7 +176,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for name, events in runs.items():
                 decisions[name] = []
-                replay(StoryIndex, events, Path(tmp) / f"{name}.sqlite3", decisions[name])
+                state = Path(tmp) / f"{name}.sqlite3"
+                replay(StoryIndex, events, state, decisions[name])
+                decisions[f"{name} state"] = [_digest(state)]  # what was stored, alike too
         args.out.write_text(json.dumps(decisions, ensure_ascii=False))
         print({name: len(rows) for name, rows in decisions.items()})
     elif args.command == "compare":
