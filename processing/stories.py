@@ -424,13 +424,24 @@ def _rarity(df: int) -> float:
     return 1.0 / (1.0 + RARITY_DECAY * max(df - 1, 0))
 
 
-def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> float:
+def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None, floor: float = -math.inf) -> float:
     """How strongly two articles' evidence says they report one event (higher: more).
     ``df``: how many open stories name each concept and number; what many share counts less.
-    Minus infinity when they share no person, organisation, weapon or place."""
+    Minus infinity when they share no person, organisation, weapon or place, and (with ``floor``)
+    when the score is certainly below ``floor``: the parts still to add are bounded as the score
+    is summed, and it stops once even their most cannot reach it (the score, when made, is the
+    same sum in the same order as without a floor)."""
     if not a.specific & b.specific:
         return -math.inf  # sides alone (Russia, North Korea) never make one event
     df = df or {}
+    if a.trusted_time and b.trusted_time:
+        time_part = WEIGHTS["per_day_apart"] * abs((a.time - b.time).total_seconds()) / 86400
+    else:
+        time_part = -GUESSED_DATE_EXTRA  # a guessed date says nothing of proximity
+    # the most the title overlap can add, and what must be reached before it (the margin keeps
+    # sums in another order from pruning a score that reaches the floor exactly)
+    title_part = _MAX_TITLE_SCORE if a.language == b.language and a.title and b.title else 0.0
+    needed = floor - time_part - title_part - _FLOOR_MARGIN
     both_titles = a.title_concepts & b.title_concepts
     in_both, decay = WEIGHTS["in_both_titles"], RARITY_DECAY
     score = 0.0
@@ -438,23 +449,36 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> fl
         count = df.get(c, 1)
         weight = _concept_weight(c) / (1.0 + decay * (count - 1)) if count > 1 else _concept_weight(c)
         score += weight * in_both if c in both_titles else weight
-    if a.themes and b.themes:
+    has_themes = a.themes and b.themes
+    has_numbers = a.numbers and b.numbers
+    has_events = a.title_events and b.title_events
+    has_days = a.days and b.days
+    if (
+        score
+        + (MAX_THEME_SCORE if has_themes else 0.0)
+        + (MAX_NUMBER_SCORE if has_numbers else 0.0)
+        + (MAX_EVENT_SCORE if has_events else 0.0)
+        + (WEIGHTS["same_day"] if has_days else 0.0)
+        < needed
+    ):
+        return -math.inf
+    if has_themes:
         score += min(WEIGHTS["theme"] * len(a.themes & b.themes), MAX_THEME_SCORE)
-    shared_numbers = a.numbers & b.numbers
+    shared_numbers = a.numbers & b.numbers if has_numbers else None
     if shared_numbers:
         number_score = sum(
             (WEIGHTS["number"] if n >= 10 else WEIGHTS["small_number"]) * _rarity(df.get(n, 1))
             for n in shared_numbers
         )
         score += min(number_score, MAX_NUMBER_SCORE)
-    if a.title_events and b.title_events:
+    if has_events:
         events_a, events_b = a.title_events - CONTEXT_EVENTS, b.title_events - CONTEXT_EVENTS
         if events_a and events_b:
             shared_events = len(events_a & events_b)
             score += min(WEIGHTS["event"] * shared_events, MAX_EVENT_SCORE)
             if not shared_events:
                 score += WEIGHTS["event_conflict"]
-    if a.days and b.days:
+    if has_days:
         score += WEIGHTS["same_day"] if a.days & b.days else WEIGHTS["day_conflict"]
     missing = 0.0
     for c in a.title_specific - b.concepts:
@@ -463,17 +487,23 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None) -> fl
         missing += _concept_weight(c)
     if missing:
         score += max(WEIGHTS["missing_title_concept"] * missing, MAX_MISSING_PENALTY)
-    if a.language == b.language and a.title and b.title:
+    if score < needed:
+        return -math.inf  # what is left adds at most the title overlap (worked out only now)
+    if title_part:
         words_a, words_b = a.title_words, b.title_words
         if words_a and words_b:
             score += WEIGHTS["title_overlap"] * len(words_a & words_b) / len(words_a | words_b)
     if a.title_people - b.title_people and b.title_people - a.title_people:
         score += WEIGHTS["person_conflict"]
     if a.trusted_time and b.trusted_time:
-        score += WEIGHTS["per_day_apart"] * abs((a.time - b.time).total_seconds()) / 86400
+        score += time_part
     else:
-        score -= GUESSED_DATE_EXTRA  # a guessed date says nothing of proximity
+        score -= GUESSED_DATE_EXTRA
     return score
+
+
+_MAX_TITLE_SCORE = WEIGHTS["title_overlap"]  # all title words in common
+_FLOOR_MARGIN = 1e-9
 
 
 @dataclass
@@ -522,9 +552,15 @@ class Story:
         if self.joinable and len(self.members) < MAX_COMPARED_MEMBERS:
             self.members.append(evidence)
 
-    def score(self, evidence: StoryEvidence, df: dict | None = None) -> float:
-        """The best pair score between the evidence and a compared member."""
-        return max((pair_score(evidence, member, df) for member in self.members), default=-math.inf)
+    def score(self, evidence: StoryEvidence, df: dict | None = None, floor: float = -math.inf) -> float:
+        """The best pair score between the evidence and a compared member (minus infinity when
+        certainly below ``floor``)."""
+        best = -math.inf
+        for member in self.members:
+            score = pair_score(evidence, member, df, floor)
+            if score > best:
+                best = score
+        return best
 
     def to_state(self) -> str:
         """Its state as JSON: ``{"titles", "trusted", "joinable", "members"}``, each member's
@@ -724,7 +760,8 @@ class StoryIndex:
                 continue
             if story.first_seen < earliest or story.first_seen - evidence.time > self.window:
                 continue
-            score = story.score(evidence, df)
+            # a story that cannot reach the join score, or beat the best so far, is not scored in full
+            score = story.score(evidence, df, max(JOIN_SCORE, best_score))
             if score >= JOIN_SCORE and score > best_score:
                 best, best_score = story, score
         return best
