@@ -7,9 +7,9 @@ its evaluation order), replays them through a fresh ``StoryIndex`` and writes ev
 story decision (story id, status, first source and kind, first seen, languages).
 ``... compare OLD.json NEW.json`` says whether two records decide alike (counts only: it never
 prints an item). ``... time [--docs N] [--runs R] [--module OLD_STORIES.py]`` times
-``StoryIndex.assign`` (and the commits) alone over the bench articles, interleaving runs of this
-tree's module and, when given, another version of ``processing/stories.py``; it prints the
-fastest and median CPU µs a document of each.
+``StoryIndex.assign`` (and the commits) alone over the bench articles, each run in a fresh process,
+taking turns between this tree's module and, when given, another version of
+``processing/stories.py``; it prints the fastest and median CPU µs a document of each.
 
 Prepared articles are cached in the temporary directory by corpus size.
 """
@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import gc
 import hashlib
 import importlib.util
 import json
 import pickle
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -168,6 +168,9 @@ def main() -> None:
     tim.add_argument("--docs", type=int, default=5000)
     tim.add_argument("--runs", type=int, default=3)
     tim.add_argument("--module", type=Path, help="another processing/stories.py to interleave with")
+    one = sub.add_parser("one")
+    one.add_argument("--docs", type=int, default=5000)
+    one.add_argument("--module", type=Path)
     args = parser.parse_args()
 
     if args.command == "record":
@@ -191,22 +194,30 @@ def main() -> None:
             print(f"{name}: {len(old[name])} decisions, {differ} differ")
         print("IDENTICAL" if same else "DIFFERENT")
         sys.exit(0 if same else 1)
-    else:
+    elif args.command == "one":  # one timed run, in a process of its own (see ``time``)
         events = prepared(args.docs)["bench"]
-        docs = sum(event is not COMMIT for event in events)
-        classes = {"this tree": StoryIndex}
+        index_class = StoryIndex
         if args.module:  # its terms from this tree's file (the default path is beside the module)
             other = _load_module(args.module)
-            terms = other.load_story_terms(STORY_TERMS_FILE)
-            classes[f"{args.module}"] = functools.partial(other.StoryIndex, terms=terms)
-        times: dict[str, list[float]] = {name: [] for name in classes}
+            index_class = functools.partial(other.StoryIndex, terms=other.load_story_terms(STORY_TERMS_FILE))
         with tempfile.TemporaryDirectory() as tmp:
-            for run in range(args.runs):
-                for name, cls in classes.items():
-                    gc.collect()
-                    times[name].append(
-                        replay(cls, events, Path(tmp) / f"{run}-{len(times[name])}-{id(cls)}.db")
-                    )
+            print(replay(index_class, events, Path(tmp) / "stories.sqlite3"))
+    else:
+        events = prepared(args.docs)["bench"]  # made once, before the timed runs
+        docs = sum(event is not COMMIT for event in events)
+        versions = {"this tree": []}
+        if args.module:
+            versions[str(args.module)] = ["--module", str(args.module)]
+        times: dict[str, list[float]] = {name: [] for name in versions}
+        for _ in range(args.runs):  # each run in a fresh process, the versions taking turns
+            for name, extra in versions.items():
+                done = subprocess.run(
+                    [sys.executable, "-m", "bench.process.stories", "one", "--docs", str(args.docs), *extra],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                times[name].append(float(done.stdout.split()[-1]))
         for name, spent in times.items():
             per_doc = [s / docs * 1e6 for s in spent]
             print(
