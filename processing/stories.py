@@ -651,16 +651,18 @@ def _json_strings(values: list[str]) -> str:
     """``_to_json(values)`` for a list of strings."""
     if not values:
         return "[]"
-    joined = '","'.join(values)
-    return _to_json(values) if _JSON_ESCAPED.search(joined) else f'["{joined}"]'
+    if _JSON_ESCAPED.search("".join(values)):
+        return _to_json(values)
+    return '["' + '","'.join(values) + '"]'
 
 
 def _json_titles(titles: dict[str, str]) -> str:
     """``_to_json(titles)`` for a dict of strings."""
     if not titles:
         return "{}"
-    joined = '","'.join([f'{key}":"{value}' for key, value in titles.items()])
-    return _to_json(titles) if _JSON_ESCAPED.search(joined) else f'{{"{joined}"}}'
+    if _JSON_ESCAPED.search("".join([*titles, *titles.values()])):
+        return _to_json(titles)
+    return '{"' + '","'.join([f'{key}":"{value}' for key, value in titles.items()]) + '"}'
 
 
 def _append_new(values: list[str], value: str) -> None:
