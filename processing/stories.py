@@ -19,6 +19,7 @@ are loaded at start (older ones can take no member), and what changed is written
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -478,10 +479,13 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None, floor
     needed = floor - time_part - title_part - _FLOOR_MARGIN
     both_titles = a.title_concepts & b.title_concepts
     in_both, decay = WEIGHTS["in_both_titles"], RARITY_DECAY
+    weight_of = _WEIGHT_OF.get
     score = 0.0
     for c in a.concepts & b.concepts:
         count = df.get(c, 1)
-        weight = _concept_weight(c) / (1.0 + decay * (count - 1)) if count > 1 else _concept_weight(c)
+        weight = weight_of(c) or _concept_weight(c)  # no weight is zero
+        if count > 1:
+            weight = weight / (1.0 + decay * (count - 1))
         score += weight * in_both if c in both_titles else weight
     has_themes = a.themes and b.themes
     has_numbers = a.numbers and b.numbers
@@ -806,13 +810,20 @@ class StoryIndex:
             if not postings:
                 continue
             weight = _concept_weight(concept) * _rarity(df.get(concept, 1))
+            newest = postings[: -MAX_POSTINGS - 1 : -1]
+            if not bound:
+                bound = dict.fromkeys(newest, weight)  # 0.0 + weight, in one call
+                if len(bound) == len(newest):  # (a story is listed once under a concept)
+                    continue
+                bound = {}
             get = bound.get
-            for story_id in postings[: -MAX_POSTINGS - 1 : -1]:
+            for story_id in newest:
                 bound[story_id] = get(story_id, 0.0) + weight
         if not bound:
             return None
         best, best_score = None, -math.inf
-        for story_id in sorted(bound, key=bound.__getitem__, reverse=True)[:MAX_SCORED]:
+        # the same as sorted(..., reverse=True)[:MAX_SCORED], ties in insertion order
+        for story_id in heapq.nlargest(MAX_SCORED, bound, key=bound.__getitem__):
             story = self._open.get(story_id)
             if story is None or story.size >= self.max_size:
                 continue
