@@ -146,7 +146,8 @@ class StoryTerms:
             ahocorasick_rs.AhoCorasick(
                 patterns,
                 matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
-                implementation=ahocorasick_rs.Implementation.DFA,  # a third faster than the NFA
+                # compact: in the step, between other work, it reads a quarter faster than the DFA
+                implementation=ahocorasick_rs.Implementation.ContiguousNFA,
             )
             if patterns
             else None
