@@ -332,11 +332,14 @@ def _numbers_and_days(lowered: str) -> tuple[set[float], set[int]]:
             continue
         consumed = match.end(1)
         digits, unit = match.group(1), match.group(2)
-        value = (
-            float(_SEPARATOR.sub("", digits))
-            if _GROUPED.fullmatch(digits)
-            else float(digits.replace(",", "."))
-        )
+        if digits.isdigit():  # no separator: neither grouped nor a decimal
+            value = float(digits)
+        else:
+            value = (
+                float(_SEPARATOR.sub("", digits))
+                if _GROUPED.fullmatch(digits)
+                else float(digits.replace(",", "."))
+            )
         if unit:
             for prefix, multiplier in _MULTIPLIERS.items():
                 if unit.startswith(prefix):
@@ -784,10 +787,12 @@ class StoryIndex:
             if evidence.joinable:
                 self._open_story(story)
         if status != "copy" or cluster_status == "joined":
-            before = story.keys() if story.members else set()
+            # the story's keys change only when the evidence becomes a compared member
+            grows = story.joinable and len(story.members) < MAX_COMPARED_MEMBERS
+            before = story.keys() if grows and story.members else _NONE
             story.add(article, evidence)
-            if story.story_id in self._open:
-                self._index(story, story.keys() - before)
+            if grows and story.story_id in self._open:
+                self._index(story, (evidence.concepts | evidence.numbers) - before)
         if story.joinable:
             self._changed[story.story_id] = story
         else:
