@@ -19,7 +19,6 @@ are loaded at start (older ones can take no member), and what changed is written
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
@@ -828,8 +827,7 @@ class StoryIndex:
         if not bound:
             return None
         best, best_score = None, -math.inf
-        # the same as sorted(..., reverse=True)[:MAX_SCORED], ties in insertion order
-        for story_id in heapq.nlargest(MAX_SCORED, bound, key=bound.__getitem__):
+        for story_id in sorted(bound, key=bound.__getitem__, reverse=True)[:MAX_SCORED]:
             story = self._open.get(story_id)
             if story is None or story.size >= self.max_size:
                 continue
