@@ -292,3 +292,62 @@ def test_evidence_stored_with_title_words_before_titles_were_kept_still_loads():
     }
     evidence = StoryEvidence.from_state(old)
     assert evidence.title_words == {"putin", "визит"} and evidence.joinable
+
+
+def test_stored_state_is_the_text_the_json_encoder_writes():
+    """Story and member state are written by hand where nothing needs escaping: the text must be
+    what ``json`` writes, escapes, odd numbers and all."""
+    from datetime import UTC, datetime
+
+    from processing.stories import Story, StoryEvidence, _to_json
+
+    time = datetime(2025, 6, 12, 9, tzinfo=UTC)
+    members = [
+        StoryEvidence(
+            concepts=frozenset({"person.putin", "place.pyongyang"}),
+            title_concepts=frozenset({"person.putin"}),
+            themes=frozenset({"theme.summit"}),
+            title_people=frozenset({"person.putin"}),
+            events=frozenset(),
+            title_events=frozenset({"event.visit"}),
+            numbers=frozenset({1000.0, 7.5, float("inf")} if odd else {1000.0, 12.0}),
+            days=frozenset({23, 5}),
+            title=title,
+            language="ru",
+            time=time,
+            trusted_time=odd,
+        )
+        for odd, title in ((False, "путин в пхеньяне"), (True, 'kim\'s "summit"\n\\ \x01 金正恩'))
+    ]
+    for member in members:
+        assert member.state_json() == _to_json(member.to_state())
+    story = Story("s1", time, time, titles={"ru": 'Путин "в" Пхеньяне', "ko": "김정은"}, members=members)
+    expected = {
+        "titles": story.titles,
+        "trusted": False,
+        "joinable": True,
+        "members": [m.to_state() for m in members],
+    }
+    assert story.to_state() == _to_json(expected)
+    assert json.loads(story.to_state())["members"][1]["title"] == members[1].title
+
+
+def test_a_pair_score_with_a_floor_is_the_full_score_or_below_the_floor(taxonomy):
+    """Pruning is exact: with a floor the score is either the same float or certainly below it."""
+    import math
+
+    from processing.stories import pair_score, story_evidence
+
+    terms = load_story_terms()
+    processor = Processor(taxonomy, DuplicateIndex(Path(":memory:")), ProcessSettings())
+    articles = [as_article(item) for item in list(ITEMS.values())[:80]]
+    evidence = [story_evidence(processor.process_one(a, StageReport("process"))[0], terms) for a in articles]
+    cut_short = 0
+    for a in evidence:
+        for b in evidence:
+            full = pair_score(a, b)
+            for floor in (-1.0, 0.0, 1.4, 3.0):
+                cut = pair_score(a, b, None, floor)
+                assert cut == full or (cut == -math.inf and full < floor), (full, floor, cut)
+                cut_short += cut != full
+    assert cut_short  # the floor did cut some pairs short
