@@ -33,6 +33,7 @@ from indexing.backend import (
 )
 from indexing.buckets import read_trend_aggregation, trend_aggregation, window_filters
 from indexing.fields import (
+    BY_NAME,
     DATE_SOURCE_FIELD,
     FILTER_FIELDS,
     FLAG_FILTERS,
@@ -58,15 +59,16 @@ log = logging.getLogger(__name__)
 
 def _schema() -> tantivy.Schema:
     """One analysed field per text query name and variant (``title_en``, ``body_cjk``: the summary
-    and body are searched together as ``body``), and one fast field per keyword, flag and date."""
+    and body are searched together as ``body``), one raw field per keyword (fast where aggregated),
+    and one fast field per flag and date."""
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_bytes_field("doc", stored=True, indexed=False)
     for base in QUERY_TEXT_FIELDS:
         for suffix, tokenizer in ANALYZED_VARIANTS.items():
             builder.add_text_field(base + suffix, tokenizer_name=tokenizer)
-    for name in KEYWORDS:
-        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+    for name in KEYWORDS:  # a columnar (fast) copy only where trend counts aggregate
+        builder.add_text_field(name, tokenizer_name="raw", fast=BY_NAME[name].aggregatable)
     for name in FLAGS:
         builder.add_boolean_field(name, indexed=True, fast=True)
     for name in DATES:
