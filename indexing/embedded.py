@@ -54,6 +54,7 @@ CJK_OR_WORD = (
 # a date_guessed flag). An index of an older version is copied into the new one when first opened.
 SCHEMA_VERSION = 3
 KEYWORDS, FLAGS, DATES = named(Role.KEYWORD), named(Role.FLAG), named(Role.DATE)
+MIGRATION_PAGE = 5_000  # articles copied from an older schema's index per write
 log = logging.getLogger(__name__)
 
 
@@ -141,26 +142,32 @@ class EmbeddedBackend(IndexBackend):
         if not older:
             return 0
         source = max(older, key=lambda path: int(path.name[1:]))
+        copied = 0
         try:
             searcher = tantivy.Index.open(str(source)).searcher()
-            found = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1)).hits
-            articles = [self._article(searcher, address) for _, address in found]
+            while copied < searcher.num_docs:  # a page at a time: an index may not fit in memory
+                found = searcher.search(tantivy.Query.all_query(), limit=MIGRATION_PAGE, offset=copied).hits
+                if not found:
+                    break
+                copied += self.upsert(self._article(searcher, address) for _, address in found).indexed
         except (OSError, ValueError) as exc:
             log.warning(
-                "embedded index: could not read the older index %s (%s); re-run `whirlpool index`",
+                "embedded index: stopped copying the older index %s after %d articles (%s); its folder "
+                "is kept: move the new folder %s aside to copy again",
                 source,
+                copied,
                 exc,
+                self.directory,
             )
-            return 0
-        self.upsert(articles)
+            return copied
         log.warning(
             "embedded index: copied %d articles from schema %s into %s (%s can be deleted)",
-            len(articles),
+            copied,
             source.name,
             self.directory.name,
             source,
         )
-        return len(articles)
+        return copied
 
     def close(self) -> None:
         self._index = None

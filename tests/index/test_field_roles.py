@@ -127,7 +127,8 @@ def _former_v2_index(directory, articles):
     writer.wait_merging_threads()
 
 
-def test_an_index_of_the_former_schema_is_copied_into_the_new_one(tmp_path, caplog):
+def test_an_index_of_the_former_schema_is_copied_into_the_new_one(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr("indexing.embedded.MIGRATION_PAGE", 2)  # three articles: two pages
     articles = [
         Article(
             id=f"a{n}",
