@@ -19,6 +19,20 @@ import pytest
 from indexing.devserver import DevServerUnavailable, local_elasticsearch
 
 
+def embedded_cli(tmp_path, *args: str):
+    """``whirlpool <args>`` on the embedded index under ``tmp_path/data`` (Elasticsearch unset)."""
+    from click.testing import CliRunner
+
+    from whirlpool.cli import main
+
+    env = {
+        "WHIRLPOOL_DATA_DIR": str(tmp_path / "data"),
+        "WHIRLPOOL_INDEX_BACKEND": "embedded",
+        "WHIRLPOOL_ES_URL": "",
+    }
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
 def missing_server_outcome(environ: Mapping[str, str]) -> Literal["fail", "skip"]:
     """What a test server that cannot start does to the run: "fail" in CI (CI set to true or 1, as
     GitHub Actions, GitLab CI and most others set it, and .ci/run), "skip" elsewhere."""

@@ -6,6 +6,7 @@ import json
 
 from click.testing import CliRunner
 
+from tests.index.conftest import embedded_cli
 from tests.index.corpus import CORPUS, ids
 from whirlpool.cli import main
 from whirlpool.loopback import free_port
@@ -40,28 +41,19 @@ def test_index_stage_keeps_the_batch_when_elasticsearch_is_down_and_indexes_it_n
     assert store.pending(PROCESSED, index_consumer(up)) == []
 
 
-def _cli(tmp_path, *args: str):
-    env = {
-        "WHIRLPOOL_DATA_DIR": str(tmp_path / "data"),
-        "WHIRLPOOL_INDEX_BACKEND": "embedded",
-        "WHIRLPOOL_ES_URL": "",
-    }
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-
-
 def test_index_command_indexes_pending_batches_and_search_finds_them(tmp_path):
     StageStore(tmp_path / "data").write_batch(PROCESSED, CORPUS.values())
-    indexed = _cli(tmp_path, "index")
+    indexed = embedded_cli(tmp_path, "index")
     assert indexed.exit_code == 0, indexed.output
     assert f"indexed={len(CORPUS)}" in indexed.output
 
-    searched = _cli(tmp_path, "search", "treaty", "--json", "--exact", "--source-kind", "state_media")
+    searched = embedded_cli(tmp_path, "search", "treaty", "--json", "--exact", "--source-kind", "state_media")
     assert searched.exit_code == 0, searched.output
     records = [json.loads(line) for line in searched.output.splitlines()]
     assert {r["id"] for r in records} == ids("en_treaty")
     assert "<mark>" in "".join(records[0]["highlights"])
 
-    dated = _cli(
+    dated = embedded_cli(
         tmp_path, "search", "--since", "2026-03-05", "--until", "2026-03-06", "--sort", "date", "--json"
     )
     assert [json.loads(line)["id"] for line in dated.output.splitlines()] == [
@@ -69,24 +61,24 @@ def test_index_command_indexes_pending_batches_and_search_finds_them(tmp_path):
         CORPUS["ko_visit"].id,
     ]
 
-    table = _cli(tmp_path, "search", "sanctions", "--lang", "en")
+    table = embedded_cli(tmp_path, "search", "sanctions", "--lang", "en")
     assert table.exit_code == 0 and "1 hit(s)" in table.output
 
 
 def test_search_with_a_malformed_query_prints_one_line_and_exits_2(tmp_path):
-    result = _cli(tmp_path, "search", '"unclosed')
+    result = embedded_cli(tmp_path, "search", '"unclosed')
     assert result.exit_code == 2
     assert "bad query" in result.output and "unclosed quote" in result.output
     assert "Traceback" not in result.output
 
 
 def test_search_with_an_unreadable_since_names_the_accepted_forms(tmp_path):
-    result = _cli(tmp_path, "search", "x", "--since", "last tuesday")
+    result = embedded_cli(tmp_path, "search", "x", "--since", "last tuesday")
     assert result.exit_code == 2 and "7d" in result.output
 
 
 def test_index_migrate_without_elasticsearch_says_what_to_set(tmp_path):
-    result = _cli(tmp_path, "index", "migrate")
+    result = embedded_cli(tmp_path, "index", "migrate")
     assert result.exit_code == 2 and "WHIRLPOOL_ES_URL" in result.output
 
 

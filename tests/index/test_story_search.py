@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
-
 from processing.duplicates import DuplicateIndex
 from processing.pipeline import Processor
 from processing.stories import StoryIndex
 from processing.story_evaluation import LABELLED_DIR, as_article, load_items
-from whirlpool.cli import main
+from tests.index.conftest import embedded_cli
 from whirlpool.report import StageReport
 from whirlpool.settings import ProcessSettings, default_config_dir
 from whirlpool.stagestore import PROCESSED, StageStore
 from whirlpool.taxonomy import load_taxonomy
 
 STORIES = ("volodin-pyongyang-2025-08-14", "putin-lauds-kursk-soldiers-2025-08-13")
-
-
-def _cli(tmp_path, *args: str):
-    env = {
-        "WHIRLPOOL_DATA_DIR": str(tmp_path / "data"),
-        "WHIRLPOOL_INDEX_BACKEND": "embedded",
-        "WHIRLPOOL_ES_URL": "",
-    }
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
 def test_search_grouped_by_story_prints_one_line_per_story_with_its_languages(tmp_path):
@@ -43,9 +32,9 @@ def test_search_grouped_by_story_prints_one_line_per_story_with_its_languages(tm
     processed = list(processor.process([as_article(i) for i in items], StageReport("process")))
     processor.close()
     StageStore(tmp_path / "data").write_batch(PROCESSED, processed)
-    assert _cli(tmp_path, "index").exit_code == 0
+    assert embedded_cli(tmp_path, "index").exit_code == 0
 
-    result = _cli(tmp_path, "search", "--group", "story", "--json", "--limit", "50")
+    result = embedded_cli(tmp_path, "search", "--group", "story", "--json", "--limit", "50")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert len(lines) == len(STORIES)
@@ -56,5 +45,5 @@ def test_search_grouped_by_story_prints_one_line_per_story_with_its_languages(tm
         assert {story_of[i] for i in line["articles"]} == {line["story_id"]}
         assert line["first_source"] and line["first_seen"]
 
-    table = _cli(tmp_path, "search", "--group", "story")
+    table = embedded_cli(tmp_path, "search", "--group", "story")
     assert table.exit_code == 0 and f"{len(STORIES)} stories among {len(items)} hit(s)" in table.output
