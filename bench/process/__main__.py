@@ -29,10 +29,11 @@ from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
 from processing.language import detect_language, load_profiles
-from processing.pipeline import MAX_SUMMARY_CHARS, Processor, _themes, relevance_model_for, story_limits
+from processing.pipeline import MAX_SUMMARY_CHARS, Processor, relevance_model_for, story_limits
 from processing.relevance import score_relevance
 from processing.stories import StoryIndex
 from processing.tagging import tag_fields
+from processing.themes import assign_themes
 from whirlpool.korean import load_analyser
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings, config_dir
@@ -201,7 +202,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
                     "language": language,
                     "content_hash": digest,
                     "evidence": evidence,
-                    "themes": _themes(strong, relevance.themes_in_tied_sentences),
+                    "themes": assign_themes(strong, relevance.themes_in_tied_sentences),
                 }
             )
             assignment = index.assign(article, main_text or title)
