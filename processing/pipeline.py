@@ -213,6 +213,6 @@ def analyse_texts(
         texts=texts,
         tags=tags,
         relevance=relevance,
-        themes=assign_themes(strong, relevance.themes_in_tied_sentences, relevant),
+        themes=assign_themes(strong, relevance.themes_in_tied_sentences, relevant, short=not body),
         relevant=relevant,
     )

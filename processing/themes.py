@@ -1,8 +1,12 @@
 """Themes: which of the eight theme codes an article is about, the main one first.
 
 A theme is named by the taxonomy's theme terms (``kind: theme``) and by concepts that imply one
-(Kursk → troop_deployment, a weapon → arms_transfers). A theme counts when it is in the title, in a
-sentence tying both sides, or named twice.
+(Kursk → troop_deployment, a weapon → arms_transfers). Which mentions count depends on the item:
+- a full article (with a body): a theme in the title, in a sentence tying both sides, or named
+  twice; one passing mention in a long text is not what the story is about;
+- a short feed item (title and lead only, no body): one mention of a specific theme counts, as a
+  headline and its one-sentence lead name each thing they are about once. Diplomacy words (met,
+  visit, relations) frame nearly every story, so a single one counts only where it would anyway.
 
 Chosen by measurement on the tuning part of ``tests/data/relevance`` (see docs/processing.md).
 """
@@ -21,11 +25,12 @@ def assign_themes(
     matches: Mapping[str, Sequence[Match]],
     tied: set[str],
     relevant: bool = False,
+    short: bool = False,
 ) -> list[str]:
     """The article's themes, strongest first, ``themes[0]`` what it is mainly about.
 
     ``matches`` are the strong matches per field (title, summary, body); ``tied`` the themes named
-    in a sentence that ties both sides.
+    in a sentence that ties both sides; ``short`` says the item is a title and lead only.
 
     Strongest first (title mentions weigh double, a tying sentence adds two), except that
     ``themes[0]`` is the theme its title names most (a specific one before diplomacy), unless the
@@ -62,6 +67,9 @@ def assign_themes(
     if main is not None:
         ordered.remove(main)
         ordered.insert(0, main)
+    if short:
+        # a headline and its lead name each theme once: a single mention of a specific theme counts
+        ordered += [code for code in counts if code not in strength and code != GENERAL_THEME]
     if relevant and not ordered:
         ordered = [MAIN_THEME_FALLBACK]
     return ordered

@@ -202,7 +202,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
                     "language": language,
                     "content_hash": digest,
                     "evidence": evidence,
-                    "themes": assign_themes(strong, relevance.themes_in_tied_sentences),
+                    "themes": assign_themes(strong, relevance.themes_in_tied_sentences, short=not body),
                 }
             )
             assignment = index.assign(article, main_text or title)

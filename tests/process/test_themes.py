@@ -1,0 +1,57 @@
+"""Themes of short feed items (a headline and its one-sentence lead) and of full articles.
+
+Headlines and leads after real reports (Shoigu in Pyongyang, June 2025; Lavrov in Wonsan, July 2025)."""
+
+from __future__ import annotations
+
+import pytest
+
+from processing.pipeline import Processor
+from tests.process.conftest import make_article
+from whirlpool.report import StageReport
+
+
+def processed(processor: Processor, url: str, title: str, summary: str = "", body: str = ""):
+    article = make_article(url, title, body, summary=summary)
+    [result] = list(processor.process([article], StageReport("process")))
+    assert result.relevant, (result.relevance, result.evidence)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "theme"),
+    [
+        (
+            "Shoigu arrives in Pyongyang again, meets Kim Jong Un",
+            "He said 5,000 military builders would be sent to help rebuild the region.",
+            "troop_deployment",
+        ),
+        (
+            "Lavrov arrives in Wonsan for talks with North Korea's Choe Son Hui",
+            "The minister said more Russians would holiday at the Wonsan-Kalma resort.",
+            "economy_trade",
+        ),
+        (
+            "러 외무장관, 원산 도착…北최선희와 회담",
+            "라브로프 장관은 회담 뒤 갈마해안관광지구를 둘러볼 예정이다.",
+            "economy_trade",
+        ),
+    ],
+)
+def test_a_theme_the_lead_of_a_short_item_names_once_counts(processor: Processor, title, lead, theme):
+    article = processed(processor, "https://news.example/short", title, summary=lead)
+    assert theme in article.themes, article.themes
+    assert article.themes[0] == "diplomacy_treaty"  # the visit is what the headline says
+
+
+def test_a_passing_mention_in_a_full_article_is_not_a_theme(processor: Processor):
+    body = (
+        "Russian Security Council Secretary Sergei Shoigu met North Korean leader Kim Jong Un in Pyongyang "
+        "on Tuesday, his second visit in two weeks. The two sides discussed the implementation of the "
+        "treaty signed last year. Shoigu conveyed a message from President Vladimir Putin. The talks "
+        "lasted several hours, state media said. Separately, he said the resort town was worth a visit."
+    )
+    article = processed(
+        processor, "https://news.example/full", "Shoigu meets Kim Jong Un in Pyongyang", body=body
+    )
+    assert article.themes == ["diplomacy_treaty"]
