@@ -55,3 +55,29 @@ def test_a_passing_mention_in_a_full_article_is_not_a_theme(processor: Processor
         processor, "https://news.example/full", "Shoigu meets Kim Jong Un in Pyongyang", body=body
     )
     assert article.themes == ["diplomacy_treaty"]
+
+
+# headlines (and leads) in the style of Yonhap, NHK, TASS and Ukrainska Pravda, after reported events
+VOCABULARY = [
+    ("러 항공사, 모스크바-평양 노선 첫 운항", "", "economy_trade"),
+    (
+        "러시아 입국 북한인 1만3천명…절반 이상이 학생",
+        "러시아 연방보안국 통계에 따르면 지난해 러시아에 들어간 북한 주민이 크게 늘었다.",
+        "labor_migration",
+    ),
+    ("北 총참모장, 러 총참모장과 모스크바서 회담", "", "military_cooperation"),
+    ("ロシアと北朝鮮 原子力分野での技術協力で合意", "", "strategic_tech"),
+    (
+        "Russia and North Korea agree to expand cooperation in healthcare",
+        "Russian Health Minister Mikhail Murashko met his North Korean counterpart in Pyongyang.",
+        "economy_trade",
+    ),
+    ("Росія допомагає КНДР з гіперзвуковими ракетами, заявили в Сеулі", "", "strategic_tech"),
+]
+
+
+@pytest.mark.parametrize(("title", "lead", "theme"), VOCABULARY)
+def test_theme_terms_of_each_theme_definition_are_known(processor: Processor, title, lead, theme):
+    article = processed(processor, f"https://news.example/{abs(hash(title))}", title, summary=lead)
+    assert theme in article.themes, article.themes
+    assert any(e.kind == "theme" for e in article.evidence), article.evidence
