@@ -66,13 +66,15 @@ VOCABULARY = [
         "labor_migration",
     ),
     ("北 총참모장, 러 총참모장과 모스크바서 회담", "", "military_cooperation"),
-    ("ロシアと北朝鮮 原子力分野での技術協力で合意", "", "strategic_tech"),
+    ("ロシアと北朝鮮 サッカーの親善試合を平壌で開催", "", "economy_trade"),
+    ("러, 北에 첨단기술 넘겼나…국정원 \"확인 중\"", "", "strategic_tech"),
     (
         "Russia and North Korea agree to expand cooperation in healthcare",
         "Russian Health Minister Mikhail Murashko met his North Korean counterpart in Pyongyang.",
         "economy_trade",
     ),
-    ("Росія допомагає КНДР з гіперзвуковими ракетами, заявили в Сеулі", "", "strategic_tech"),
+    ("Росія і КНДР домовилися про співпрацю в галузі охорони здоров'я", "", "economy_trade"),
+    ("韩国情报机构：俄罗斯向朝鲜提供技术援助", "", "strategic_tech"),
 ]
 
 
