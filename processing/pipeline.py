@@ -18,6 +18,7 @@ from processing.language import UNDETERMINED, detect_language
 from processing.relevance import LinearModel, Relevance, score_relevance
 from processing.stories import StoryIndex, set_story_fields
 from processing.tagging import Tags, tag_fields
+from processing.themes import assign_themes
 from whirlpool.article import Article, article_id, utcnow
 from whirlpool.report import StageReport
 from whirlpool.settings import ProcessSettings, Settings
@@ -212,54 +213,6 @@ def analyse_texts(
         texts=texts,
         tags=tags,
         relevance=relevance,
-        themes=_themes(strong, relevance.themes_in_tied_sentences, relevant),
+        themes=assign_themes(strong, relevance.themes_in_tied_sentences, relevant, short=not body),
         relevant=relevant,
     )
-
-
-MAIN_THEME_FALLBACK = "diplomacy_treaty"
-GENERAL_THEME = "diplomacy_treaty"
-
-
-def _themes(matches: dict, tied: set[str], relevant: bool = False) -> list[str]:
-    """A theme counts when it is in the title, in a sentence tying both sides, or named twice.
-
-    Strongest first (title mentions weigh double, a tying sentence adds two), except that
-    ``themes[0]``, what the article is mainly about, is the theme its title names most (a specific
-    one before diplomacy), unless the text says twice as much about another. Diplomacy terms (meet,
-    visit, relations) stand beside nearly every story, so without a title theme a specific theme at
-    least half as strong leads too. A relevant article with no theme term is about the relationship
-    itself: diplomacy."""
-    counts: dict[str, int] = {}
-    title_counts: dict[str, int] = {}
-    for name, ms in matches.items():
-        for m in ms:
-            code = m.concept.theme
-            if code is not None:
-                counts[code] = counts.get(code, 0) + (2 if name == "title" else 1)
-                if name == "title":
-                    title_counts[code] = title_counts.get(code, 0) + 1
-    kept = [code for code, n in counts.items() if n >= 2 or code in tied]
-    strength = {code: counts[code] + (2 if code in tied else 0) for code in kept}
-    ordered = sorted(kept, key=lambda code: -strength[code])
-    in_title = {code: n for code, n in title_counts.items() if code in strength}
-    if in_title:
-        # the title says what the story is; among its themes a specific one (troops, arms, sanctions)
-        # leads a general one (a meeting, a summit statement) named as often
-        top = max(in_title.values())
-        leaders = [code for code in ordered if in_title.get(code) == top]
-        specific_leaders = [code for code in leaders if code != GENERAL_THEME]
-        main = specific_leaders[0] if specific_leaders else GENERAL_THEME
-        if strength[ordered[0]] >= 2 * strength[main]:
-            main = ordered[0]  # unless the text says far more about another theme
-    else:
-        specific = [code for code in ordered if code != GENERAL_THEME]
-        main = ordered[0] if ordered else None
-        if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
-            main = specific[0]
-    if main is not None:
-        ordered.remove(main)
-        ordered.insert(0, main)
-    if relevant and not ordered:
-        ordered = [MAIN_THEME_FALLBACK]
-    return ordered

@@ -29,10 +29,11 @@ from processing.cleaning import clean_text, clean_title, content_hash
 from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
 from processing.language import detect_language, load_profiles
-from processing.pipeline import MAX_SUMMARY_CHARS, Processor, _themes, relevance_model_for, story_limits
+from processing.pipeline import MAX_SUMMARY_CHARS, Processor, relevance_model_for, story_limits
 from processing.relevance import score_relevance
 from processing.stories import StoryIndex
 from processing.tagging import tag_fields
+from processing.themes import assign_themes
 from whirlpool.korean import load_analyser
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings, config_dir
@@ -170,7 +171,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
     taxonomy = load_taxonomy(settings.config_path("taxonomy.yaml"))
     process = settings.process
     model = relevance_model_for(process)  # the scorer the step uses (learned or hand)
-    parts = dict.fromkeys(("clean", "language", "tags", "relevance", "hash", "duplicates", "stories"), 0.0)
+    parts = dict.fromkeys(("clean", "language", "tags", "relevance", "themes", "hash", "duplicates", "stories"), 0.0)
     clock = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
         index = DuplicateIndex(Path(tmp) / "state.sqlite3", process.minhash_permutations)
@@ -191,6 +192,8 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
             t3 = clock()
             relevance = score_relevance(texts, strong, model)
             t4 = clock()
+            themes = assign_themes(strong, relevance.themes_in_tied_sentences, short=not body)
+            t4b = clock()
             digest = content_hash(title, main_text)
             t5 = clock()
             article = doc.model_copy(
@@ -201,7 +204,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
                     "language": language,
                     "content_hash": digest,
                     "evidence": evidence,
-                    "themes": _themes(strong, relevance.themes_in_tied_sentences),
+                    "themes": themes,
                 }
             )
             assignment = index.assign(article, main_text or title)
@@ -213,7 +216,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
                 stories.commit()
             t7 = clock()
             for name, seconds in zip(
-                parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6), strict=True
+                parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4b - t4, t5 - t4b, t6 - t5, t7 - t6), strict=True
             ):
                 parts[name] += seconds
         index.close()

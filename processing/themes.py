@@ -1,0 +1,75 @@
+"""Themes: which of the eight theme codes an article is about, the main one first.
+
+A theme is named by the taxonomy's theme terms (``kind: theme``) and by concepts that imply one
+(Kursk → troop_deployment, a weapon → arms_transfers). Which mentions count depends on the item:
+- a full article (with a body): a theme in the title, in a sentence tying both sides, or named
+  twice; one passing mention in a long text is not what the story is about;
+- a short feed item (title and lead only, no body): one mention of a specific theme counts, as a
+  headline and its one-sentence lead name each thing they are about once. Diplomacy words (met,
+  visit, relations) frame nearly every story, so a single one counts only where it would anyway.
+
+Chosen by measurement on the tuning part of ``tests/data/relevance`` (see docs/processing.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from whirlpool.taxonomy import Match
+
+GENERAL_THEME = "diplomacy_treaty"  # a meeting, a visit, talks: the frame of nearly every story
+MAIN_THEME_FALLBACK = GENERAL_THEME  # a relevant article with no theme term is about the relationship
+
+
+def assign_themes(
+    matches: Mapping[str, Sequence[Match]],
+    tied: set[str],
+    relevant: bool = False,
+    short: bool = False,
+) -> list[str]:
+    """The article's themes, strongest first, ``themes[0]`` what it is mainly about.
+
+    ``matches`` are the strong matches per field (title, summary, body); ``tied`` the themes named
+    in a sentence that ties both sides; ``short`` says the item is a title and lead only.
+
+    Strongest first (title mentions weigh double, a tying sentence adds two), except that
+    ``themes[0]`` is the theme its title names most (a specific one before diplomacy), unless the
+    text says twice as much about another. Without a title theme a specific theme at least half as
+    strong as diplomacy leads. A relevant article with no theme term is about the relationship
+    itself: diplomacy."""
+    counts: dict[str, int] = {}
+    title_counts: dict[str, int] = {}
+    for name, ms in matches.items():
+        for m in ms:
+            code = m.concept.theme
+            if code is not None:
+                counts[code] = counts.get(code, 0) + (2 if name == "title" else 1)
+                if name == "title":
+                    title_counts[code] = title_counts.get(code, 0) + 1
+    kept = [code for code, n in counts.items() if n >= 2 or code in tied]
+    strength = {code: counts[code] + (2 if code in tied else 0) for code in kept}
+    ordered = sorted(kept, key=lambda code: -strength[code])
+    in_title = {code: n for code, n in title_counts.items() if code in strength}
+    if in_title:
+        # the title says what the story is; among its themes a specific one (troops, arms, sanctions)
+        # leads a general one (a meeting, a summit statement) named as often
+        top = max(in_title.values())
+        leaders = [code for code in ordered if in_title.get(code) == top]
+        specific_leaders = [code for code in leaders if code != GENERAL_THEME]
+        main = specific_leaders[0] if specific_leaders else GENERAL_THEME
+        if strength[ordered[0]] >= 2 * strength[main]:
+            main = ordered[0]  # unless the text says far more about another theme
+    else:
+        specific = [code for code in ordered if code != GENERAL_THEME]
+        main = ordered[0] if ordered else None
+        if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
+            main = specific[0]
+    if main is not None:
+        ordered.remove(main)
+        ordered.insert(0, main)
+    if short:
+        # a headline and its lead name each theme once: a single mention of a specific theme counts
+        ordered += [code for code in counts if code not in strength and code != GENERAL_THEME]
+    if relevant and not ordered:
+        ordered = [MAIN_THEME_FALLBACK]
+    return ordered

@@ -1,0 +1,85 @@
+"""Themes of short feed items (a headline and its one-sentence lead) and of full articles.
+
+Headlines and leads after real reports (Shoigu in Pyongyang, June 2025; Lavrov in Wonsan, July 2025)."""
+
+from __future__ import annotations
+
+import pytest
+
+from processing.pipeline import Processor
+from tests.process.conftest import make_article
+from whirlpool.report import StageReport
+
+
+def processed(processor: Processor, url: str, title: str, summary: str = "", body: str = ""):
+    article = make_article(url, title, body, summary=summary)
+    [result] = list(processor.process([article], StageReport("process")))
+    assert result.relevant, (result.relevance, result.evidence)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "theme"),
+    [
+        (
+            "Shoigu arrives in Pyongyang again, meets Kim Jong Un",
+            "He said 5,000 military builders would be sent to help rebuild the region.",
+            "troop_deployment",
+        ),
+        (
+            "Lavrov arrives in Wonsan for talks with North Korea's Choe Son Hui",
+            "The minister said more Russians would holiday at the Wonsan-Kalma resort.",
+            "economy_trade",
+        ),
+        (
+            "러 외무장관, 원산 도착…北최선희와 회담",
+            "라브로프 장관은 회담 뒤 갈마해안관광지구를 둘러볼 예정이다.",
+            "economy_trade",
+        ),
+    ],
+)
+def test_a_theme_the_lead_of_a_short_item_names_once_counts(processor: Processor, title, lead, theme):
+    article = processed(processor, "https://news.example/short", title, summary=lead)
+    assert theme in article.themes, article.themes
+    assert article.themes[0] == "diplomacy_treaty"  # the visit is what the headline says
+
+
+def test_a_passing_mention_in_a_full_article_is_not_a_theme(processor: Processor):
+    body = (
+        "Russian Security Council Secretary Sergei Shoigu met North Korean leader Kim Jong Un in Pyongyang "
+        "on Tuesday, his second visit in two weeks. The two sides discussed the implementation of the "
+        "treaty signed last year. Shoigu conveyed a message from President Vladimir Putin. The talks "
+        "lasted several hours, state media said. Separately, he said the resort town was worth a visit."
+    )
+    article = processed(
+        processor, "https://news.example/full", "Shoigu meets Kim Jong Un in Pyongyang", body=body
+    )
+    assert article.themes == ["diplomacy_treaty"]
+
+
+# headlines (and leads) in the style of Yonhap, NHK, TASS and Ukrainska Pravda, after reported events
+VOCABULARY = [
+    ("러 항공사, 모스크바-평양 노선 첫 운항", "", "economy_trade"),
+    (
+        "러시아 입국 북한인 1만3천명…절반 이상이 학생",
+        "러시아 연방보안국 통계에 따르면 지난해 러시아에 들어간 북한 주민이 크게 늘었다.",
+        "labor_migration",
+    ),
+    ("北 총참모장, 러 총참모장과 모스크바서 회담", "", "military_cooperation"),
+    ("ロシアと北朝鮮 サッカーの親善試合を平壌で開催", "", "economy_trade"),
+    ("러, 北에 첨단기술 넘겼나…국정원 \"확인 중\"", "", "strategic_tech"),
+    (
+        "Russia and North Korea agree to expand cooperation in healthcare",
+        "Russian Health Minister Mikhail Murashko met his North Korean counterpart in Pyongyang.",
+        "economy_trade",
+    ),
+    ("Росія і КНДР домовилися про співпрацю в галузі охорони здоров'я", "", "economy_trade"),
+    ("韩国情报机构：俄罗斯向朝鲜提供技术援助", "", "strategic_tech"),
+]
+
+
+@pytest.mark.parametrize(("title", "lead", "theme"), VOCABULARY)
+def test_theme_terms_of_each_theme_definition_are_known(processor: Processor, title, lead, theme):
+    article = processed(processor, f"https://news.example/{abs(hash(title))}", title, summary=lead)
+    assert theme in article.themes, article.themes
+    assert any(e.kind == "theme" for e in article.evidence), article.evidence
