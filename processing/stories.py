@@ -5,8 +5,8 @@ languages, sources and source kinds, and a short title in each language.
 Evidence is language-independent first: the taxonomy ids the tagger set (people, organisations,
 weapons, places; the sides and themes weigh little), the numbers named in the text (``1,000``,
 ``1천``, ``1000 саперов`` are one number), publication-time proximity, and the duplicate cluster
-(copies are one story). Titles in the same language add their word overlap. A person named in
-one title and missing from the other's (Lavrov's visit against Shoigu's) counts against a join.
+(copies are one story). Titles in the same language add their word overlap. Two titles that each
+name a person the other report never names (Lavrov's visit against Shoigu's) count against a join.
 
 Bad input stays apart: an article with no taxonomy id, or in a language outside
 ``STORY_LANGUAGES``, joins only its duplicate cluster's story; a guessed date never counts as
@@ -534,8 +534,8 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None, floor
         words_a, words_b = a.title_words, b.title_words
         if words_a and words_b:
             score += WEIGHTS["title_overlap"] * len(words_a & words_b) / len(words_a | words_b)
-    if a.title_people - b.title_people and b.title_people - a.title_people:
-        score += WEIGHTS["person_conflict"]
+    if a.title_people - b.concepts and b.title_people - a.concepts:
+        score += WEIGHTS["person_conflict"]  # each title names someone the other never names
     if a.trusted_time and b.trusted_time:
         score += time_part
     else:

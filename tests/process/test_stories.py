@@ -93,6 +93,16 @@ def test_lavrov_and_shoigu_visits_stay_apart_even_on_the_same_day(taxonomy, tmp_
     assert len(ids(found, lavrov)) == 1 and len(ids(found, shoigu)) == 1
 
 
+def test_a_title_person_the_other_report_names_in_its_lead_is_no_conflict(taxonomy, tmp_path):
+    """Lavrov's visit against Shoigu's is a conflict: neither report names the other's man. A
+    report whose title names Shoigu's tribute and whose lead names the dead envoy is not."""
+    items = story("matsegora-death-2025-12-08")  # ko: the envoy in the title; en: Shoigu's tribute
+    korean = sorted((i for i in items if i.language == "ko"), key=lambda i: i.published_at)[0]
+    english = next(i for i in items if i.language == "en")
+    found = assign(taxonomy, tmp_path, [korean, english])
+    assert found[korean.url] == found[english.url]
+
+
 def test_articles_without_entities_do_not_join_on_date_alone(taxonomy, tmp_path):
     quake = story("aomori-earthquake-2025-12-08")  # no taxonomy id; only the story terms name Aomori
     assert len(ids(assign(taxonomy, tmp_path / "a", quake), quake)) == 1
