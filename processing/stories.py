@@ -6,7 +6,8 @@ Evidence is language-independent first: the taxonomy ids the tagger set (people,
 weapons, places; the sides and themes weigh little), the numbers named in the text (``1,000``,
 ``1천``, ``1000 саперов`` are one number), publication-time proximity, and the duplicate cluster
 (copies are one story). Titles in the same language add their word overlap. Two titles that each
-name a person the other report never names (Lavrov's visit against Shoigu's) count against a join.
+name a person the other's lacks (Lavrov's visit against Shoigu's) count against a join, unless both
+name one kind of event and a report names the other's man in its lead (a tribute to the dead).
 
 Bad input stays apart: an article with no taxonomy id, or in a language outside
 ``STORY_LANGUAGES``, joins only its duplicate cluster's story; a guessed date never counts as
@@ -534,8 +535,17 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None, floor
         words_a, words_b = a.title_words, b.title_words
         if words_a and words_b:
             score += WEIGHTS["title_overlap"] * len(words_a & words_b) / len(words_a | words_b)
-    if a.title_people - b.concepts and b.title_people - a.concepts:
-        score += WEIGHTS["person_conflict"]  # each title names someone the other never names
+    if (
+        a.title_people - b.title_people
+        and b.title_people - a.title_people
+        and (
+            not (a.title_events & b.title_events) - CONTEXT_EVENTS
+            or (a.title_people - b.concepts and b.title_people - a.concepts)
+        )
+    ):
+        # each title names someone the other's lacks: a conflict, unless both name one kind of
+        # event and one report names the other's man too (Shoigu's tribute to the dead envoy)
+        score += WEIGHTS["person_conflict"]
     if a.trusted_time and b.trusted_time:
         score += time_part
     else:
