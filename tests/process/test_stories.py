@@ -203,15 +203,15 @@ def test_the_measure_counts_pairs_and_bcubed():
     assert round(score.bcubed_precision, 3) == round((2 / 3 + 2 / 3 + 1 / 3 + 1) / 4, 3)
 
 
-def test_eval_stories_on_the_held_out_part_keeps_its_measured_quality():
-    """B-cubed F1 and pairwise precision meet the issue's goals; pairwise F1 (goal 0.85) does not
-    yet: 0.821 on 2026-12-02, guarded here against falling back."""
+def test_eval_stories_on_the_held_out_part_meets_the_issue_goals():
+    """Pairwise F1 ≥ 0.85 with pairwise precision ≥ 0.90, and B-cubed F1 ≥ 0.85, on the held-out
+    part (pairwise 0.857, precision 0.945, on 2026-12-02)."""
     result = CliRunner().invoke(eval_command, ["stories", "--json"])
     assert result.exit_code == 0, result.output
     (heldout,) = json.loads(result.output)
     assert heldout["set"] == "held-out" and heldout["stories"] >= 20
-    assert heldout["goals_met"]["bcubed_f1"] and heldout["goals_met"]["precision"]
-    assert heldout["pairwise"]["f1"] >= 0.82
+    assert all(heldout["goals_met"].values()), heldout["goals_met"]
+    assert heldout["pairwise"]["f1"] >= 0.85 and heldout["pairwise"]["precision"] >= 0.90
     assert "en–ko" in heldout["by_language_pair"]
 
 
