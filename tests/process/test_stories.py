@@ -11,7 +11,14 @@ from click.testing import CliRunner
 
 from processing.duplicates import DuplicateIndex
 from processing.pipeline import Processor
-from processing.stories import StoryIndex, StoryTerms, StoryTermsFile, load_story_terms, numbers_in
+from processing.stories import (
+    StoryIndex,
+    StoryTerms,
+    StoryTermsFile,
+    days_in,
+    load_story_terms,
+    numbers_in,
+)
 from processing.story_evaluation import LABELLED_DIR, StoryItem, as_article, load_items, score_stories
 from whirlpool.article import DateSource
 from whirlpool.commands.evaluate import eval_command
@@ -190,6 +197,13 @@ def test_numbers_read_alike_across_languages():
     assert 1000.0 in numbers_in("지뢰제거 1천명") and 5000.0 in numbers_in("5 тысяч военных строителей")
     assert 1000.0 in numbers_in("1,000 deminers") and 20000.0 in numbers_in("2万人")
     assert 7.6 in numbers_in("магнитудой 7,6") and 14000.0 in numbers_in("14 000 км")
+
+
+def test_days_named_as_dates_read_alike_across_languages():
+    assert days_in("北, 23일 신형 미사일 발사") == days_in("Испытания 23 августа") == {23}
+    assert days_in("Launched on Aug. 23, state media said") == days_in("8月23日に発射") == {23}
+    assert days_in("１２일 발표") == {12} and numbers_in("２万人") == {20000.0}  # full-width digits
+    assert not days_in("3박4일 일정") and not days_in("24시간 23일간")  # nights, durations
 
 
 def test_the_measure_counts_pairs_and_bcubed():
