@@ -5,8 +5,9 @@ languages, sources and source kinds, and a short title in each language.
 Evidence is language-independent first: the taxonomy ids the tagger set (people, organisations,
 weapons, places; the sides and themes weigh little), the numbers named in the text (``1,000``,
 ``1천``, ``1000 саперов`` are one number), publication-time proximity, and the duplicate cluster
-(copies are one story). Titles in the same language add their word overlap. A person named in
-one title and missing from the other's (Lavrov's visit against Shoigu's) counts against a join.
+(copies are one story). Titles in the same language add their word overlap. Two titles that each
+name a person the other's lacks (Lavrov's visit against Shoigu's) count against a join, unless both
+name one kind of event and a report names the other's man in its lead (a tribute to the dead).
 
 Bad input stays apart: an article with no taxonomy id, or in a language outside
 ``STORY_LANGUAGES``, joins only its duplicate cluster's story; a guessed date never counts as
@@ -27,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 
 import ahocorasick_rs
@@ -73,7 +75,7 @@ RARITY_DECAY = 0.5
 JOIN_SCORE = 1.4
 GUESSED_DATE_EXTRA = 1.0  # an article with a guessed date needs this much more
 
-_DIGIT_RUN = re.compile(r"\d+")
+_DIGITS = ahocorasick_rs.AhoCorasick(list("0123456789"))  # each digit is a match
 _NUMBER_AT = re.compile(  # matched where a run of digits starts, on lower-case text
     r"(\d{1,3}(?:[,  ]\d{3})+|\d+(?:[.,]\d+)?)\s?"
     r"(천|만|억|千|万|萬|億|тыс\w*|млн\w*|млрд\w*|thousand|million|billion|mln|bln)?"
@@ -193,17 +195,18 @@ class StoryEvidence:
     language: str
     time: datetime
     trusted_time: bool
-    # derived: the people, organisations, weapons and places among the concepts and title concepts
-    specific: frozenset[str] = field(init=False, repr=False, compare=False)
-    title_specific: frozenset[str] = field(init=False, repr=False, compare=False)
+    # derived (worked out when not given): the people, organisations, weapons and places among
+    # the concepts and title concepts
+    specific: frozenset[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    title_specific: frozenset[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
     _words: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
     _state: str | None = field(default=None, init=False, repr=False, compare=False)  # its JSON
 
     def __post_init__(self) -> None:
-        specific = [c for c in self.concepts if c.startswith(_SPECIFIC_PREFIXES)]
-        self.specific = frozenset(specific) if specific else _NONE
-        in_title = [c for c in self.title_concepts if c.startswith(_SPECIFIC_PREFIXES)]
-        self.title_specific = frozenset(in_title) if in_title else _NONE
+        if self.specific is None:
+            self.specific = _specific_of(self.concepts)
+        if self.title_specific is None:
+            self.title_specific = _specific_of(self.title_concepts)
 
     @property
     def title_words(self) -> frozenset[str]:
@@ -295,8 +298,26 @@ def numbers_and_days(text: str) -> tuple[set[float], set[int]]:
     """The numbers named in ``text``, read with their thousands separators and the unit words of
     each language (``1천``, ``5 тысяч``, ``2万``, so one amount reads alike everywhere), and the days
     of the month named as dates (``23일``, ``23日``, ``23 августа``, ``Aug. 23``). Only the places
-    where digits start are examined (a scan of every position costs ten times more)."""
+    where digits start are examined (a scan of every position costs ten times more). Digits are
+    ASCII ones (NFKC folds full-width digits to them)."""
     return _numbers_and_days(_lower(text))
+
+
+def _digit_runs(lowered: str) -> list[tuple[int, int]]:
+    """Where each run of ASCII digits starts and ends: found by an automaton of the ten digits
+    (``re``'s scan for ``\\d+`` costs four times more over Hangul and Han text)."""
+    runs: list[tuple[int, int]] = []
+    if not any(digit in lowered for digit in "0123456789"):
+        return runs
+    start = end = -1
+    for _, at, after in _DIGITS.find_matches_as_indexes(lowered):
+        if at != end:
+            if end >= 0:
+                runs.append((start, end))
+            start = at
+        end = after
+    runs.append((start, end))
+    return runs
 
 
 def _numbers_and_days(lowered: str) -> tuple[set[float], set[int]]:
@@ -304,18 +325,17 @@ def _numbers_and_days(lowered: str) -> tuple[set[float], set[int]]:
     days: set[int] = set()
     consumed = -1
     runs = 0
-    for run in _DIGIT_RUN.finditer(lowered):
-        start = run.start()
+    for start, end in _digit_runs(lowered):
         if start < consumed:
             continue  # the rest of a number read already (1,000; 7.6)
         before = lowered[start - 1] if start else " "
         runs += 1
         if runs > MAX_DIGIT_RUNS:
             break
-        if run.end() - start <= 2:
-            day = int(run.group())
+        if end - start <= 2:
+            day = int(lowered[start:end])
             if 1 <= day <= 31 and (
-                (before != "박" and _DAY_AFTER.match(lowered, run.end()))
+                (before != "박" and _DAY_AFTER.match(lowered, end))
                 or (
                     before == " "
                     and start > 1
@@ -413,16 +433,17 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
     numbers: frozenset[float] = _NONE
     days: set[int] = set()
     joinable_title = ""
-    if article.language in STORY_LANGUAGES and any(c.startswith(_SPECIFIC_PREFIXES) for c in concepts):
+    specific = _specific_of(concepts)
+    if specific and article.language in STORY_LANGUAGES:
         # what only a joinable article needs (most news names none of the taxonomy's entities)
         found_numbers, days = _numbers_and_days(text)
-        numbers = frozenset(value for value in found_numbers if not _is_year(value) and value > 1)
+        numbers = frozenset([value for value in found_numbers if value > 1 and not _is_year(value)])
         joinable_title = title
     return StoryEvidence(
         concepts=frozenset(concepts) if concepts else _NONE,
         title_concepts=frozenset(in_title) if in_title else _NONE,
         themes=frozenset(article.themes) if article.themes else _NONE,
-        title_people=frozenset(c for c in in_title if c.startswith("person.")) if in_title else _NONE,
+        title_people=frozenset([c for c in in_title if c.startswith("person.")]) if in_title else _NONE,
         events=frozenset(events) if events else _NONE,
         title_events=frozenset(title_events) if title_events else _NONE,
         numbers=numbers,
@@ -431,10 +452,41 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
         language=article.language,
         time=article.published_at if trusted and article.published_at else article.fetched_at,
         trusted_time=trusted,
+        specific=specific,
+        title_specific=_specific_of(in_title) if specific else _NONE,
     )
 
 
+def _timed_evidence(article: Article) -> StoryEvidence:
+    """The evidence of an article that can join no story by evidence (a language outside
+    STORY_LANGUAGES, and no duplicate cluster to join): its time alone counts."""
+    trusted = article.published_at is not None and not article.date_is_guessed
+    return StoryEvidence(
+        concepts=_NONE,
+        title_concepts=_NONE,
+        themes=_NONE,
+        title_people=_NONE,
+        events=_NONE,
+        title_events=_NONE,
+        numbers=_NONE,
+        days=_NONE,
+        title="",
+        language=article.language,
+        time=article.published_at if trusted and article.published_at else article.fetched_at,
+        trusted_time=trusted,
+        specific=_NONE,
+        title_specific=_NONE,
+    )
+
+
+def _specific_of(concepts: Iterable[str]) -> frozenset[str]:
+    """The people, organisations, weapons and places among ``concepts``."""
+    specific = [c for c in concepts if c.startswith(_SPECIFIC_PREFIXES)]
+    return frozenset(specific) if specific else _NONE
+
+
 _NONE: frozenset = frozenset()
+_ZEROS = repeat(0.0)
 
 _KIND_WEIGHTS = {"person": "person", "org": "organisation", "weapon": "weapon", "place": "place"}
 
@@ -534,7 +586,16 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None, floor
         words_a, words_b = a.title_words, b.title_words
         if words_a and words_b:
             score += WEIGHTS["title_overlap"] * len(words_a & words_b) / len(words_a | words_b)
-    if a.title_people - b.title_people and b.title_people - a.title_people:
+    if (
+        a.title_people - b.title_people
+        and b.title_people - a.title_people
+        and (
+            not (a.title_events & b.title_events) - CONTEXT_EVENTS
+            or (a.title_people - b.concepts and b.title_people - a.concepts)
+        )
+    ):
+        # each title names someone the other's lacks: a conflict, unless both name one kind of
+        # event and one report names the other's man too (Shoigu's tribute to the dead envoy)
         score += WEIGHTS["person_conflict"]
     if a.trusted_time and b.trusted_time:
         score += time_part
@@ -766,7 +827,10 @@ class StoryIndex:
 
         Only stories that can take members by evidence are stored: an article naming no entity
         makes a story of its duplicate cluster (its id the cluster's), kept until the next commit."""
-        evidence = story_evidence(article, self.terms)
+        if article.language in STORY_LANGUAGES or cluster_status != "new":
+            evidence = story_evidence(article, self.terms)
+        else:  # nothing it names can count (a copy's evidence can: it may become a member)
+            evidence = _timed_evidence(article)
         self._advance(evidence.time)
         status = "joined"
         story = None
@@ -821,9 +885,9 @@ class StoryIndex:
                 if len(bound) == len(newest):  # (a story is listed once under a concept)
                     continue
                 bound = {}
-            get = bound.get
-            for story_id in newest:
-                bound[story_id] = get(story_id, 0.0) + weight
+            # bound[story_id] = bound.get(story_id, 0.0) + weight for each, looped over in C (the
+            # zeros are endless)
+            bound.update(zip(newest, map(weight.__radd__, map(bound.get, newest, _ZEROS)), strict=False))
         if not bound:
             return None
         best, best_score = None, -math.inf

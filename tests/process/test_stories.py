@@ -11,7 +11,14 @@ from click.testing import CliRunner
 
 from processing.duplicates import DuplicateIndex
 from processing.pipeline import Processor
-from processing.stories import StoryIndex, StoryTerms, StoryTermsFile, load_story_terms, numbers_in
+from processing.stories import (
+    StoryIndex,
+    StoryTerms,
+    StoryTermsFile,
+    days_in,
+    load_story_terms,
+    numbers_in,
+)
 from processing.story_evaluation import LABELLED_DIR, StoryItem, as_article, load_items, score_stories
 from whirlpool.article import DateSource
 from whirlpool.commands.evaluate import eval_command
@@ -91,6 +98,16 @@ def test_lavrov_and_shoigu_visits_stay_apart_even_on_the_same_day(taxonomy, tmp_
     found = assign(taxonomy, tmp_path, lavrov + shoigu, shift=shift)
     assert not ids(found, lavrov) & ids(found, shoigu)
     assert len(ids(found, lavrov)) == 1 and len(ids(found, shoigu)) == 1
+
+
+def test_a_title_person_the_other_report_names_in_its_lead_is_no_conflict(taxonomy, tmp_path):
+    """Lavrov's visit against Shoigu's is a conflict: neither report names the other's man. A
+    report whose title names Shoigu's tribute and whose lead names the dead envoy is not."""
+    items = story("matsegora-death-2025-12-08")  # ko: the envoy in the title; en: Shoigu's tribute
+    korean = sorted((i for i in items if i.language == "ko"), key=lambda i: i.published_at)[0]
+    english = next(i for i in items if i.language == "en")
+    found = assign(taxonomy, tmp_path, [korean, english])
+    assert found[korean.url] == found[english.url]
 
 
 def test_articles_without_entities_do_not_join_on_date_alone(taxonomy, tmp_path):
@@ -182,6 +199,13 @@ def test_numbers_read_alike_across_languages():
     assert 7.6 in numbers_in("магнитудой 7,6") and 14000.0 in numbers_in("14 000 км")
 
 
+def test_days_named_as_dates_read_alike_across_languages():
+    assert days_in("北, 23일 신형 미사일 발사") == days_in("Испытания 23 августа") == {23}
+    assert days_in("Launched on Aug. 23, state media said") == days_in("8月23日に発射") == {23}
+    assert days_in("１２일 발표") == {12} and numbers_in("２万人") == {20000.0}  # full-width digits
+    assert not days_in("3박4일 일정") and not days_in("24시간 23일간")  # nights, durations
+
+
 def test_the_measure_counts_pairs_and_bcubed():
     items = [
         StoryItem(str(n), s, s, lang, "", "", ITEMS[next(iter(ITEMS))].published_at, "", "", "", False)
@@ -193,15 +217,15 @@ def test_the_measure_counts_pairs_and_bcubed():
     assert round(score.bcubed_precision, 3) == round((2 / 3 + 2 / 3 + 1 / 3 + 1) / 4, 3)
 
 
-def test_eval_stories_on_the_held_out_part_keeps_its_measured_quality():
-    """B-cubed F1 and pairwise precision meet the issue's goals; pairwise F1 (goal 0.85) does not
-    yet: 0.821 on 2026-12-02, guarded here against falling back."""
+def test_eval_stories_on_the_held_out_part_meets_the_issue_goals():
+    """Pairwise F1 ≥ 0.85 with pairwise precision ≥ 0.90, and B-cubed F1 ≥ 0.85, on the held-out
+    part (pairwise 0.857, precision 0.945, on 2026-12-02)."""
     result = CliRunner().invoke(eval_command, ["stories", "--json"])
     assert result.exit_code == 0, result.output
     (heldout,) = json.loads(result.output)
     assert heldout["set"] == "held-out" and heldout["stories"] >= 20
-    assert heldout["goals_met"]["bcubed_f1"] and heldout["goals_met"]["precision"]
-    assert heldout["pairwise"]["f1"] >= 0.82
+    assert all(heldout["goals_met"].values()), heldout["goals_met"]
+    assert heldout["pairwise"]["f1"] >= 0.85 and heldout["pairwise"]["precision"] >= 0.90
     assert "en–ko" in heldout["by_language_pair"]
 
 
