@@ -182,6 +182,10 @@ class LinearModel:
     ngram_fields: tuple[str, ...] = ("title", "summary")
     # weights of the evidence tokens (``evidence_tokens``): what the taxonomy found where
     evidence: Mapping[str, float] = field(default_factory=dict)
+    # the hand weights' share of the score (an ensemble), and the blended score at which an article
+    # is relevant; the score is rescaled so that this point is 0.5, the process step's threshold
+    hand_share: float = 0.0
+    decision_point: float = 0.5
     # word → its n-grams that carry a weight (names and common words recur from headline to headline)
     _known: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -208,11 +212,23 @@ class LinearModel:
         weights = self.evidence
         return sorted(((t, weights[t]) for t in tokens if t in weights), key=lambda tw: (-abs(tw[1]), tw[0]))
 
-    def score(self, features: Mapping[str, float], wording: float = 0.0) -> float:
-        """The probability of relevance, given the features and the share of the logit of the
+    def probability(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The logistic model's probability, given the features and the share of the logit of the
         wording and the evidence tokens."""
         z = self.bias + wording + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def blended(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The probability blended with the hand score (as the decision point was chosen on)."""
+        share = self.hand_share
+        p = self.probability(features, wording)
+        return (1.0 - share) * p + share * hand_score(features) if share else p
+
+    def score(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The score in [0, 1], 0.5 at the decision point: the blend, rescaled piecewise linearly."""
+        value, cut = self.blended(features, wording), self.decision_point
+        value = 0.5 * value / cut if value < cut else 0.5 + 0.5 * (value - cut) / (1.0 - cut)
+        return min(max(value, 0.0), 1.0)
 
 
 def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
@@ -463,6 +479,8 @@ def score_relevance(
         strongest = ", ".join(f"{token} {_signed(w)}" for token, w in found[:3])
         reasons.append(f"what was found where ({_signed(share)}, learned: {strongest})")
         wording += share
+    if model.hand_share:
+        reasons.append(f"hand weights {hand_score(features):.2f} (a {model.hand_share:.0%} share)")
     return Relevance(round(model.score(features, wording), 3), reasons, tied_themes, features)
 
 

@@ -90,12 +90,21 @@ def test_the_sides_in_separate_clauses_of_a_title_are_a_feature(analyse):
     assert "title_sides_apart" not in together.relevance.features
 
 
-def test_fitting_is_deterministic_and_moves_the_cut_into_the_bias():
+def test_fitting_is_deterministic_and_puts_the_decision_point_at_one_half():
     items = [item for item in load_labelled(LABELLED_DIR / "tuning.jsonl") if item.origin == "written"][:120]
     first, second = fit(items), fit(items)
     assert first == second
     assert first["evidence"] and set(first["weights"]) == set(first["features"])
-    assert 0.0 < first["decision_point_before_shift"] < 1.0
+    assert 0.0 < first["decision_point"] < 1.0
+    model = LinearModel(
+        weights=first["weights"],
+        bias=first["bias"],
+        hand_share=first["hand_share"],
+        decision_point=first["decision_point"],
+    )
+    features = {"both_named": 1.0, "both_title": 1.0, "both_title_tie": 1.0}
+    at = model.blended(features)
+    assert (model.score(features) >= 0.5) == (at >= first["decision_point"])
 
 
 def test_a_diplomacy_word_beside_a_specific_theme_is_the_frame_not_a_theme(analyse):

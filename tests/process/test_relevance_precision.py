@@ -106,6 +106,8 @@ def test_a_learned_decision_names_the_evidence_it_weighed(analyse):
     assert any(r.startswith("what was found where") for r in result.relevance.reasons), (
         result.relevance.reasons
     )
+    # an ensemble with the hand weights, whose share is said too
+    assert any(r.startswith("hand weights ") and "share" in r for r in result.relevance.reasons)
 
 
 def test_written_items_are_appended_to_the_part_their_group_falls_in(tmp_path: Path):
