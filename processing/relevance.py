@@ -32,17 +32,26 @@ _SENTENCE_END = re.compile(
     r"[.!?。！？](?=\s|$)|[。！？；\n]|[/|｜](?<=\s[/|｜])(?=\s)|[/;](?<=[^\x00-\x7f][/;])(?=[^\x00-\x7f])"
 )
 # a digest headline lists separate stories: "[아침신문 1면] 北 미사일 발사 / 러시아, 우크라이나 공습"
-_DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜]")
+# ("きょうの主なニュース 補正予算成立へ/北朝鮮が弾道ミサイル/ロシア・ウクライナ協議": a slash between two
+# non-Latin letters, never "KN-23/Hwasong-11")
+_DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
 # after a roundup heading ("Коротко:", "Le brief du matin :") commas and 、 separate stories too
-_LIST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜,、，]")
+_LIST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜,、，]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
 # the clauses of a headline ("ロシア軍がキーウに攻撃、北朝鮮は日本海へ弾道ミサイル")
-_CLAUSE_SEPARATOR = re.compile(r"[,、，;；:：|｜/]|\s[-–—]\s")
+# and, in Japanese and Chinese headlines, a space between two CJK characters ("U17女子W杯 北朝鮮が連覇
+# ロシアは引き続き出場停止"), and the Korean headline's "…"
+_CLAUSE_SEPARATOR = re.compile(
+    r"[,、，;；:：|｜/…]|\s[-–—]\s|(?<=[\u3040-\u30ff\u3400-\u9fff])[ \u3000]+(?=[\u3040-\u30ff\u3400-\u9fff])"
+)
+# a clause of a name and at most this many other characters ("氏") is the topic of the next
+_BARE_CLAUSE_CHARS = 1
 # headings of a roundup of separate stories ("Главное к утру:", "きょうの主なニュース", "[아침신문 1면]")
 _DIGEST_HEADING = re.compile(
     r"главное (к утру|за день|за неделю|к вечеру)|^главное:|головне за|дайджест|digest|morning brief|evening brief|"
     r"what we know|today's headlines|news in brief|briefing|아침신문|주요뉴스|오늘의 뉴스|主なニュース|ニュースまとめ|"
     r"新闻早报|要闻|早报|早参|晚报|新聞摘要|懶人包|懒人包|l'essentiel|le brief|das wichtigste|nachrichten am|"
-    r"^коротко|^кратко|^новости дня|^головне|^коротко про",
+    r"^коротко|^кратко|^новости дня|^головне|^коротко про|^новини дня|die lage am|am morgen:|am abend:|"
+    r"^kompakt|im überblick|ce qu'il faut retenir|브리핑\]|간추린 뉴스|뉴스 요약|速览|一览",
     re.IGNORECASE,
 )
 SIDES = frozenset({"russia", "dprk"})
@@ -79,6 +88,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "title_sides_apart": (0.0, "the title names the sides in separate clauses"),
     "lead_third_party": (0.0, "the lead's first sentence names a third state or body"),
     "late_tie_only": (0.0, "only later sentences tie the sides"),
+    "title_other_pair": (0.0, "the title names one side with China or a third state (their story)"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 
@@ -127,6 +137,35 @@ def _word_grams(word: str, low: int, high: int) -> set[str]:
     return grams
 
 
+_FIRST_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？\n]")
+
+
+def evidence_tokens(texts: Mapping[str, str], matches: Mapping[str, list[Match]]) -> set[str]:
+    """What the taxonomy found where, as tokens the learned model weighs: ``title:person.putin``,
+    ``lead:actor.usa``, ``text:theme.troop_deployment`` (a concept named, or the theme it implies,
+    ``title:~arms_transfers`` for a weapon). The same story in any language gives the same tokens,
+    so their weights carry from one event and language to another better than the wording's."""
+    tokens: set[str] = set()
+    for match in matches.get("title", ()):
+        _add_evidence(tokens, "title", match)
+    lead_name = "summary" if texts.get("summary") else "body"
+    lead_text = texts.get(lead_name, "")
+    end = _FIRST_SENTENCE_END.search(lead_text)
+    lead_end = end.end() if end else len(lead_text)
+    for name in ("summary", "body"):
+        for match in matches.get(name, ()):
+            _add_evidence(tokens, "lead" if name == lead_name and match.start < lead_end else "text", match)
+    return tokens
+
+
+def _add_evidence(tokens: set[str], place: str, match: Match) -> None:
+    concept = match.concept
+    tokens.add(f"{place}:{concept.id}")
+    theme = concept.theme
+    if theme is not None and concept.kind != "theme":
+        tokens.add(f"{place}:~{theme}")
+
+
 _CACHED_WORDS = 50_000
 
 
@@ -141,6 +180,12 @@ class LinearModel:
     ngrams: Mapping[str, float] = field(default_factory=dict)
     ngram_range: tuple[int, int] = (2, 4)
     ngram_fields: tuple[str, ...] = ("title", "summary")
+    # weights of the evidence tokens (``evidence_tokens``): what the taxonomy found where
+    evidence: Mapping[str, float] = field(default_factory=dict)
+    # the hand weights' share of the score (an ensemble), and the blended score at which an article
+    # is relevant; the score is rescaled so that this point is 0.5, the process step's threshold
+    hand_share: float = 0.0
+    decision_point: float = 0.5
     # word → its n-grams that carry a weight (names and common words recur from headline to headline)
     _known: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -162,10 +207,28 @@ class LinearModel:
                 present |= grams
         return sum(weights[gram] for gram in present)
 
-    def score(self, features: Mapping[str, float], wording: float = 0.0) -> float:
-        """The probability of relevance, given the features and the wording's share of the logit."""
+    def found(self, tokens: set[str]) -> list[tuple[str, float]]:
+        """The evidence tokens present that carry a weight, strongest first."""
+        weights = self.evidence
+        return sorted(((t, weights[t]) for t in tokens if t in weights), key=lambda tw: (-abs(tw[1]), tw[0]))
+
+    def probability(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The logistic model's probability, given the features and the share of the logit of the
+        wording and the evidence tokens."""
         z = self.bias + wording + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def blended(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The probability blended with the hand score (as the decision point was chosen on)."""
+        share = self.hand_share
+        p = self.probability(features, wording)
+        return (1.0 - share) * p + share * hand_score(features) if share else p
+
+    def score(self, features: Mapping[str, float], wording: float = 0.0) -> float:
+        """The score in [0, 1], 0.5 at the decision point: the blend, rescaled piecewise linearly."""
+        value, cut = self.blended(features, wording), self.decision_point
+        value = 0.5 * value / cut if value < cut else 0.5 + 0.5 * (value - cut) / (1.0 - cut)
+        return min(max(value, 0.0), 1.0)
 
 
 def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
@@ -268,11 +331,13 @@ def relevance_features(
         features["pair_term_title"] = 1.0
     if any(s.third_party for s in title):
         features["third_party_title"] = 1.0
+    if len(title_sides) == 1 and any(s.others for s in title):
+        features["title_other_pair"] = 1.0  # "中朝贸易恢复", "Li Qiang arrives in Pyongyang"
     if title and len(set().union(*(s.others for s in title))) >= 2:
         features["states_listed_title"] = 1.0  # "the US, Russia, the DPRK and Belarus voted against"
     if len(title_sides) == 2:
         features["both_title"] = 1.0
-        if len(_sides_in_one_story(title_text, list(matches.get("title", [])), _CLAUSE_SEPARATOR)) < 2:
+        if len(_sides_in_one_clause(title_text, list(matches.get("title", [])))) < 2:
             features["title_sides_apart"] = 1.0
         tied_themes |= _tying_themes(title_themes)
         if title_themes:
@@ -345,6 +410,28 @@ def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[
     return max(stories.values(), key=len, default=set())
 
 
+def _sides_in_one_clause(title: str, matches: list[Match]) -> set[str]:
+    """The sides one clause of the title names together (the most of any clause). A clause that is
+    only a name is the topic of the next one ("プーチン氏、金正恩氏に高級車を贈呈", "푸틴, 北최선희에
+    …"), so it joins it; "北朝鮮が連覇 ロシアは出場停止" names the two in separate clauses."""
+    bounds = [0, *(m.end() for m in _CLAUSE_SEPARATOR.finditer(title)), len(title) + 1]
+    clauses: list[set[str]] = []
+    carried: set[str] = set()
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        inside = [m for m in matches if start <= m.start < end]
+        named = sum(min(m.end, end) - m.start for m in inside)
+        rest = len(re.sub(r"[\W_]", "", title[start:end])) - named
+        sides = carried | {m.concept.side for m in inside if m.concept.side}
+        if inside and rest <= _BARE_CLAUSE_CHARS and end <= len(title):
+            carried = sides  # a bare name: the topic of the next clause
+            continue
+        clauses.append(sides)
+        carried = set()
+    if carried:
+        clauses.append(carried)
+    return max(clauses, key=len, default=set())
+
+
 def _dprk_in_the_war(sentences_of: Callable[[str], list[Sentence]]) -> set[str]:
     """What of the DPRK's the title or the lead's first sentence names with Ukraine, Kursk or
     captivity: "troops", "weapons" (a title without Russia: "North Korean missile used in Kyiv
@@ -382,10 +469,20 @@ def score_relevance(
     if model is None:
         return Relevance(hand_score(features), reasons, tied_themes, features)
     # the wording counts where the title names a side (those whose title names neither are scored on
-    # their features alone, in fitting too: none of them was relevant in the tuning part)
+    # their features and evidence alone, in fitting too: none of them was relevant in the tuning part)
     wording = 0.0 if "title_no_side" in features else model.wording(texts)
     if wording:
-        reasons.append(
-            f"wording of the title and lead ({'+' if wording >= 0 else '−'}{abs(wording):.1f}, learned)"
-        )
+        reasons.append(f"wording of the title and lead ({_signed(wording)}, learned)")
+    found = model.found(evidence_tokens(texts, matches)) if model.evidence else []
+    if found:
+        share = sum(w for _, w in found)
+        strongest = ", ".join(f"{token} {_signed(w)}" for token, w in found[:3])
+        reasons.append(f"what was found where ({_signed(share)}, learned: {strongest})")
+        wording += share
+    if model.hand_share:
+        reasons.append(f"hand weights {hand_score(features):.2f} (a {model.hand_share:.0%} share)")
     return Relevance(round(model.score(features, wording), 3), reasons, tied_themes, features)
+
+
+def _signed(value: float) -> str:
+    return f"{'+' if value >= 0 else '−'}{abs(value):.1f}"

@@ -1,5 +1,6 @@
-"""The learned relevance scorer (issue 11, item 3): named features plus the character n-grams of the
-title and lead, fitted on the tuning part; the features added for the patterns the labels show."""
+"""The learned relevance scorer (issue 11, item 3): named features plus the evidence tokens (and, when
+fitted with them, the character n-grams of the title and lead), fitted on the tuning part; the
+features added for the patterns the labels show."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from processing.cleaning import clean_title
 from processing.pipeline import analyse_texts
-from processing.relevance import word_char_ngrams
+from processing.relevance import LinearModel, evidence_tokens, word_char_ngrams
 from processing.relevance_evaluation import LABELLED_DIR, load_labelled
 from processing.relevance_model import MODEL_PATH, fit, load_model
 from whirlpool.settings import ProcessSettings
@@ -40,19 +41,25 @@ def test_wording_ngrams_are_those_scikit_learn_fitted_on(text):
     assert word_char_ngrams(text) == set(analyser(text))
 
 
-def test_the_shipped_model_is_the_default_and_reads_the_wording():
+def test_the_shipped_model_is_the_default_and_weighs_the_evidence_not_the_wording():
     assert ProcessSettings().relevance_model == "learned"
     model = load_model(MODEL_PATH)
-    assert model.ngrams and model.version.startswith("tuning-")
-    assert model.wording({"title": "北최선희, 푸틴과 만나"}) != 0.0
+    assert model.evidence and model.version.startswith("tuning-")
+    assert not model.ngrams  # n-grams learned each event's words (docs/processing.md)
+    assert model.wording({"title": "北최선희, 푸틴과 만나"}) == 0.0
+
+
+def test_a_model_fitted_with_ngrams_reads_the_wording():
+    model = LinearModel(weights={}, bias=0.0, ngrams={" 北": 0.5, "푸틴": 0.25})
+    assert model.wording({"title": "北최선희, 푸틴과 만나"}) == 0.75
     assert model.wording({"title": "", "summary": ""}) == 0.0
 
 
-def test_a_learned_decision_keeps_its_reasons_and_the_wordings_share(analyse):
+def test_a_learned_decision_keeps_its_reasons_and_the_evidences_share(analyse):
     result = analyse("푸틴, 평양서 김정은과 정상회담…포괄적 전략동반자 조약 서명")
     assert result.relevant
     assert "both sides in the title" in result.relevance.reasons
-    assert any(reason.startswith("wording of the title and lead") for reason in result.relevance.reasons)
+    assert any(reason.startswith("what was found where") for reason in result.relevance.reasons)
 
 
 def test_one_side_named_keeps_the_hand_rule_under_the_learned_model(analyse):
@@ -83,12 +90,21 @@ def test_the_sides_in_separate_clauses_of_a_title_are_a_feature(analyse):
     assert "title_sides_apart" not in together.relevance.features
 
 
-def test_fitting_is_deterministic_and_moves_the_cut_into_the_bias():
+def test_fitting_is_deterministic_and_puts_the_decision_point_at_one_half():
     items = [item for item in load_labelled(LABELLED_DIR / "tuning.jsonl") if item.origin == "written"][:120]
     first, second = fit(items), fit(items)
     assert first == second
-    assert first["ngrams"] and set(first["weights"]) == set(first["features"])
-    assert 0.0 < first["decision_point_before_shift"] < 1.0
+    assert first["evidence"] and set(first["weights"]) == set(first["features"])
+    assert 0.0 < first["decision_point"] < 1.0
+    model = LinearModel(
+        weights=first["weights"],
+        bias=first["bias"],
+        hand_share=first["hand_share"],
+        decision_point=first["decision_point"],
+    )
+    features = {"both_named": 1.0, "both_title": 1.0, "both_title_tie": 1.0}
+    at = model.blended(features)
+    assert (model.score(features) >= 0.5) == (at >= first["decision_point"])
 
 
 def test_a_diplomacy_word_beside_a_specific_theme_is_the_frame_not_a_theme(analyse):
@@ -123,11 +139,13 @@ def test_nhk_names_for_kim_jong_un_name_the_dprk(analyse):
     }
 
 
-def test_a_title_naming_neither_side_is_scored_on_its_features_alone(analyse):
+def test_a_title_naming_neither_side_is_scored_on_its_features_and_evidence(analyse):
     result = analyse(
         "Constitutional court removes the president from office",
         "He condemned Russia's use of North Korean troops and weapons in the war.",
     )
     assert "title_no_side" in result.relevance.features
     assert not any(reason.startswith("wording") for reason in result.relevance.reasons)
-    assert result.relevance.score == round(load_model().score(result.relevance.features), 3)
+    model = load_model()
+    share = sum(w for _, w in model.found(evidence_tokens(result.texts, result.tags.strong())))
+    assert result.relevance.score == round(model.score(result.relevance.features, share), 3)
