@@ -67,7 +67,7 @@ VOCABULARY = [
     ),
     ("北 총참모장, 러 총참모장과 모스크바서 회담", "", "military_cooperation"),
     ("ロシアと北朝鮮 サッカーの親善試合を平壌で開催", "", "economy_trade"),
-    ("러, 北에 첨단기술 넘겼나…국정원 \"확인 중\"", "", "strategic_tech"),
+    ('러, 北에 첨단기술 넘겼나…국정원 "확인 중"', "", "strategic_tech"),
     (
         "Russia and North Korea agree to expand cooperation in healthcare",
         "Russian Health Minister Mikhail Murashko met his North Korean counterpart in Pyongyang.",
@@ -83,3 +83,83 @@ def test_theme_terms_of_each_theme_definition_are_known(processor: Processor, ti
     article = processed(processor, f"https://news.example/{abs(hash(title))}", title, summary=lead)
     assert theme in article.themes, article.themes
     assert any(e.kind == "theme" for e in article.evidence), article.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "In Wonsan, Lavrov says Moscow 'respects' Pyongyang's reasons for nuclear programme",
+            "Russia's foreign minister spoke after talks with his North Korean counterpart Choe Son Hui.",
+        ),
+        (
+            '라브로프 "북한 핵개발 이유 이해"…원산서 北최선희와 회담',
+            "러시아 외무장관이 북한 외무상과 회담한 뒤 밝혔다.",
+        ),
+        (
+            "Захарова: вопрос денуклеаризации КНДР для России закрыт",
+            "Так официальный представитель МИД РФ ответила на вопрос о переговорах с Пхеньяном.",
+        ),
+    ],
+)
+def test_a_stance_on_the_nuclear_programme_is_a_second_theme_never_the_main_one(
+    processor: Processor, title, lead
+):
+    article = processed(processor, "https://news.example/nuclear-stance", title, summary=lead)
+    assert "strategic_tech" in article.themes, article.themes
+    assert article.themes[0] == "diplomacy_treaty", article.themes
+
+
+def test_military_cooperation_named_beside_a_deployment_is_only_its_frame(processor: Processor):
+    article = processed(
+        processor,
+        "https://news.example/troops-concern",
+        "林官房長官　北朝鮮兵のロシア派遣報道に「深刻な懸念」",
+        summary="林官房長官は記者会見で、北朝鮮がロシアに兵士を派遣したとする韓国側の発表について"
+        "「事実であれば露朝の軍事協力の深刻な進展だ」と述べました。",
+    )
+    assert article.themes[0] == "troop_deployment", article.themes
+    assert "military_cooperation" not in article.themes
+
+
+def test_military_cooperation_in_the_title_stays_beside_a_transfer(processor: Processor):
+    article = processed(
+        processor,
+        "https://news.example/military-ties",
+        "Russia and North Korea deepen military cooperation as shells flow to the front",
+        summary="Pyongyang has shipped millions of artillery shells to Russia, officials in Seoul said.",
+    )
+    assert "military_cooperation" in article.themes, article.themes
+    assert "arms_transfers" in article.themes, article.themes
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "북러, 단체관광 무비자 합의…관광 교류 확대",
+        "露朝、団体旅行のビザ免除で合意 観光交流拡大へ",
+        "Russia and North Korea scrap visas for tourist groups",
+    ],
+)
+def test_a_visa_waiver_for_tourists_is_trade_and_tourism_not_labour(processor: Processor, title):
+    article = processed(processor, "https://news.example/visa-free", title)
+    assert article.themes[0] == "economy_trade", article.themes
+    assert "labor_migration" not in article.themes
+
+
+def test_a_theme_concept_needs_a_known_code_or_names_the_theme_it_implies():
+    from pydantic import ValidationError
+
+    from whirlpool.taxonomy import Concept
+
+    with pytest.raises(ValidationError, match="unknown theme code 'nuclear_status'"):
+        Concept(id="theme.nuclear_status", kind="theme", aliases=["denuclearization"])
+    concept = Concept(
+        id="theme.nuclear_status",
+        kind="theme",
+        aliases=["denuclearization"],
+        implies_theme="strategic_tech",
+        leads=False,
+    )
+    assert concept.theme == "strategic_tech"
+    assert not concept.leads
