@@ -163,3 +163,21 @@ def test_a_theme_concept_needs_a_known_code_or_names_the_theme_it_implies():
     )
     assert concept.theme == "strategic_tech"
     assert not concept.leads
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Moscou–Pyongyang : le train direct reprend après cinq ans d'interruption",
+            "Les chemins de fer russes prévoient deux départs par mois entre la Russie et la Corée du Nord.",
+        ),
+        (
+            "Direktzug Moskau–Pjöngjang fährt wieder",
+            "Nach fünf Jahren Pause verbindet die russische Bahn Russland und Nordkorea wieder direkt.",
+        ),
+    ],
+)
+def test_a_rail_link_in_french_or_german_is_trade_and_transport(processor: Processor, title, lead):
+    article = processed(processor, "https://news.example/train", title, summary=lead)
+    assert article.themes[0] == "economy_trade", article.themes
