@@ -147,3 +147,24 @@ def test_written_items_are_appended_to_the_part_their_group_falls_in(tmp_path: P
         for row in part:
             assert assemble.is_heldout(row["group"]) == (name == "heldout")
             assert row["group"].startswith("written:") and row["origin"] == "written"
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "concept"),
+    [
+        (
+            "Pyongyang va envoyer 6 000 démineurs et ouvriers militaires dans la région de Koursk",
+            "L'annonce a été faite à Pyongyang par le secrétaire du Conseil de sécurité russe.",
+            "place.kursk",
+        ),
+        (
+            "Duma-Chef Wolodin trifft in Pjöngjang Kim Jong Un",
+            "Es ist der ranghöchste Besuch eines russischen Parlamentariers seit Jahren.",
+            "person.volodin",
+        ),
+    ],
+)
+def test_french_and_german_spellings_of_names_are_evidence(analyse, title, summary, concept):
+    analysis = analyse(title, summary)
+    assert concept in {m.concept.id for ms in analysis.tags.strong().values() for m in ms}
+    assert analysis.relevant, analysis.relevance.reasons
