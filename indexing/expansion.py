@@ -19,8 +19,7 @@ def _tags(text: str, taxonomy: Any) -> list[Node]:
         if concept.kind in SKIPPED_KINDS:
             continue
         if concept.kind == "theme":
-            if concept.implies_theme is None:  # one of the eight codes; a narrower topic is searched as text
-                tags += [Keyword("themes", concept.id), Keyword("themes", concept.id.split(".", 1)[1])]
+            tags += [Keyword("themes", concept.id), Keyword("themes", concept.id.split(".", 1)[1])]
         elif concept.kind == "place":
             tags.append(Keyword("places", concept.id))
         else:

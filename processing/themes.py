@@ -43,16 +43,13 @@ def assign_themes(
     itself: diplomacy."""
     counts: dict[str, int] = {}
     title_counts: dict[str, int] = {}
-    can_lead: set[str] = set()  # themes named by at least one term that may lead
     for name, ms in matches.items():
         for m in ms:
             code = m.concept.theme
             if code is not None:
                 counts[code] = counts.get(code, 0) + (2 if name == "title" else 1)
-                if m.concept.leads:
-                    can_lead.add(code)
-                    if name == "title":
-                        title_counts[code] = title_counts.get(code, 0) + 1
+                if name == "title":
+                    title_counts[code] = title_counts.get(code, 0) + 1
     kept = [code for code, n in counts.items() if n >= 2 or code in tied]
     strength = {code: counts[code] + (2 if code in tied else 0) for code in kept}
     ordered = sorted(kept, key=lambda code: -strength[code])
@@ -64,13 +61,11 @@ def assign_themes(
         leaders = [code for code in ordered if in_title.get(code) == top]
         specific_leaders = [code for code in leaders if code != GENERAL_THEME]
         main = specific_leaders[0] if specific_leaders else GENERAL_THEME
-        strongest = next(code for code in ordered if code in can_lead)
-        if strength[strongest] >= 2 * strength[main]:
-            main = strongest  # unless the text says far more about another theme
+        if strength[ordered[0]] >= 2 * strength[main]:
+            main = ordered[0]  # unless the text says far more about another theme
     else:
-        leaders = [code for code in ordered if code in can_lead]
-        specific = [code for code in leaders if code != GENERAL_THEME]
-        main = leaders[0] if leaders else None
+        specific = [code for code in ordered if code != GENERAL_THEME]
+        main = ordered[0] if ordered else None
         if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
             main = specific[0]
     if main is not None:
@@ -86,7 +81,6 @@ def assign_themes(
     ):
         # "military cooperation" frames troop and arms stories; the theme is what falls short of them
         ordered.remove(MILITARY_GENERAL)
-    if relevant and (not ordered or ordered[0] not in can_lead):
-        # about the relationship itself, or only a stance beside it (the nuclear programme)
-        ordered = [MAIN_THEME_FALLBACK] + [code for code in ordered if code != MAIN_THEME_FALLBACK]
+    if relevant and not ordered:
+        ordered = [MAIN_THEME_FALLBACK]
     return ordered

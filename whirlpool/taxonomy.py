@@ -95,9 +95,6 @@ class Concept(BaseModel):
     # the theme a mention of this concept implies (Kursk → troop_deployment, Vostochny →
     # strategic_tech, the Tumen bridge → economy_trade); weapons imply arms_transfers
     implies_theme: str | None = None
-    # False: the theme it names is added beside the article's others but never leads (a stance on
-    # the nuclear programme beside a meeting: strategic_tech second, diplomacy first)
-    leads: bool = True
     # a state or body neither side, whose own view of both is often the story, not a tie between them
     third_party: bool = False
     # a place's latitude and longitude (WGS 84), for the map of places in Kibana
@@ -119,11 +116,8 @@ class Concept(BaseModel):
 
     @model_validator(mode="after")
     def _theme_codes(self) -> Concept:
-        if self.kind == "theme" and self.implies_theme is None and self.code not in THEME_CODES:
-            raise ValueError(
-                f"unknown theme code '{self.code}'; expected one of {', '.join(THEME_CODES)}"
-                " (or name one with implies_theme)"
-            )
+        if self.kind == "theme" and self.code not in THEME_CODES:
+            raise ValueError(f"unknown theme code '{self.code}'; expected one of {', '.join(THEME_CODES)}")
         if self.implies_theme is not None and self.implies_theme not in THEME_CODES:
             raise ValueError(
                 f"unknown theme code '{self.implies_theme}' in implies_theme; expected one of {', '.join(THEME_CODES)}"
@@ -134,7 +128,7 @@ class Concept(BaseModel):
     def theme(self) -> str | None:
         """The theme code this concept names or implies."""
         if self.kind == "theme":
-            return self.implies_theme or self.code
+            return self.code
         if self.kind == "weapon":
             return self.implies_theme or "arms_transfers"
         return self.implies_theme

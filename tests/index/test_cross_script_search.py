@@ -48,15 +48,3 @@ def test_the_result_shows_the_expanded_query(tagged):
     result = tagged.search(SearchRequest(query="金正恩"))
     assert result.expanded_query == "(金正恩 OR entity:person.kim_jong_un)"
     assert tagged.search(SearchRequest(query="金正恩", exact=True)).expanded_query is None
-
-
-def test_a_term_of_a_narrower_topic_is_searched_as_text_not_as_its_theme():
-    """"Denuclearization" names the nuclear-programme topic, which only implies strategic_tech:
-    expanding it to every strategic_tech article (satellites, submarines) would flood the results."""
-    from indexing.expansion import expand
-    from indexing.query import parse_query
-
-    taxonomy = load_concept_lookup(Path(__file__).parents[2] / "config" / "taxonomy.yaml")
-    expanded = repr(expand(parse_query("denuclearization"), taxonomy))
-    assert "strategic_tech" not in expanded and "nuclear_status" not in expanded, expanded
-    assert "arms_transfers" in repr(expand(parse_query('"arms transfers"'), taxonomy))

@@ -85,31 +85,6 @@ def test_theme_terms_of_each_theme_definition_are_known(processor: Processor, ti
     assert any(e.kind == "theme" for e in article.evidence), article.evidence
 
 
-@pytest.mark.parametrize(
-    ("title", "lead"),
-    [
-        (
-            "In Wonsan, Lavrov says Moscow 'respects' Pyongyang's reasons for nuclear programme",
-            "Russia's foreign minister spoke after talks with his North Korean counterpart Choe Son Hui.",
-        ),
-        (
-            '라브로프 "북한 핵개발 이유 이해"…원산서 北최선희와 회담',
-            "러시아 외무장관이 북한 외무상과 회담한 뒤 밝혔다.",
-        ),
-        (
-            "Захарова: вопрос денуклеаризации КНДР для России закрыт",
-            "Так официальный представитель МИД РФ ответила на вопрос о переговорах с Пхеньяном.",
-        ),
-    ],
-)
-def test_a_stance_on_the_nuclear_programme_is_a_second_theme_never_the_main_one(
-    processor: Processor, title, lead
-):
-    article = processed(processor, "https://news.example/nuclear-stance", title, summary=lead)
-    assert "strategic_tech" in article.themes, article.themes
-    assert article.themes[0] == "diplomacy_treaty", article.themes
-
-
 def test_military_cooperation_named_beside_a_deployment_is_only_its_frame(processor: Processor):
     article = processed(
         processor,
@@ -145,24 +120,6 @@ def test_a_visa_waiver_for_tourists_is_trade_and_tourism_not_labour(processor: P
     article = processed(processor, "https://news.example/visa-free", title)
     assert article.themes[0] == "economy_trade", article.themes
     assert "labor_migration" not in article.themes
-
-
-def test_a_theme_concept_needs_a_known_code_or_names_the_theme_it_implies():
-    from pydantic import ValidationError
-
-    from whirlpool.taxonomy import Concept
-
-    with pytest.raises(ValidationError, match="unknown theme code 'nuclear_status'"):
-        Concept(id="theme.nuclear_status", kind="theme", aliases=["denuclearization"])
-    concept = Concept(
-        id="theme.nuclear_status",
-        kind="theme",
-        aliases=["denuclearization"],
-        implies_theme="strategic_tech",
-        leads=False,
-    )
-    assert concept.theme == "strategic_tech"
-    assert not concept.leads
 
 
 @pytest.mark.parametrize(

@@ -175,12 +175,7 @@ def setup(ctx: click.Context, kibana_url: str | None, pipeline_password: str | N
     from indexing.kibana import DEFAULT_THEMES
 
     taxonomy = load_concept_lookup(settings.config_path("taxonomy.yaml"))
-    # one per theme code (a concept that only implies a theme, like the nuclear programme, is not one)
-    themes = (
-        [c.id for c in taxonomy.concepts if c.kind == "theme" and c.implies_theme is None]
-        if taxonomy
-        else list(DEFAULT_THEMES)
-    )
+    themes = [c.id for c in taxonomy.concepts if c.kind == "theme"] if taxonomy else list(DEFAULT_THEMES)
     try:
         imported = import_saved_objects(kibana_url, es.index_prefix, username, password, themes)
     except KibanaError as exc:
