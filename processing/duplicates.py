@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 from backports import zstd
-from datasketch import MinHash, MinHashLSH
 
 from processing.characters import WordScanner
 from processing.cleaning import recent_hash_words
@@ -154,6 +153,32 @@ def minhash_values(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
     return values.min(axis=0)
 
 
+# datasketch's optimal LSH bands and rows (``MinHashLSH(threshold, num_perm).b, .r``, weights 0.5
+# each) for the settings in use; others are asked of datasketch, whose import (scipy with it) costs
+# ~1 s of CPU at each start of the process command
+KNOWN_BANDS = {(64, 0.7): (8, 8)}
+
+
+def lsh_bands(num_perm: int, threshold: float) -> tuple[int, int]:
+    """(bands, rows) for the LSH: what datasketch's ``MinHashLSH`` chooses for these settings."""
+    known = KNOWN_BANDS.get((num_perm, threshold))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def affine32_permutations(num_perm: int, seed: int = 1) -> np.ndarray:
+    """The (a, b) rows datasketch's ``MinHash(num_perm, seed, scheme="affine32").permutations``
+    holds, drawn the same way (odd 32-bit multipliers, then 32-bit offsets, one RandomState)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
+
+
 class _BandIndex:
     """LSH over the signatures: ``bands`` bands of ``rows`` values each, every band folded into one
     integer key; two documents are candidates when any band key is equal. Signatures are
@@ -266,9 +291,8 @@ class DuplicateIndex:
         self.num_perm = num_perm
         self.threshold = threshold
         self._db = open_state(self.path)
-        self._permutations = MinHash(num_perm=num_perm, seed=1, scheme="affine32").permutations
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # only for its optimal b and r
-        self._bands = _BandIndex(num_perm, lsh.b, lsh.r)
+        self._permutations = affine32_permutations(num_perm)
+        self._bands = _BandIndex(num_perm, *lsh_bands(num_perm, threshold))
         # what changed since the last commit: written in one transaction by ``commit``
         self._members: dict[str, tuple[str, str, int | None, int, bytes | None]] = {}
         self._hashes: dict[int, list[str]] = {}  # content key → ids of members stored since
