@@ -269,7 +269,9 @@ class _BandIndex:
 class _Cluster:
     representative_id: str
     representative_key: OrderKey
-    representative_json: str | bytes | None  # str while pending, compressed bytes once stored
+    # while pending: the Article (serialised at commit) or the JSON line its caller wrote; compressed
+    # bytes once stored; None once pruned
+    representative_json: Article | str | bytes | None
     size: int
 
 
@@ -415,7 +417,7 @@ class DuplicateIndex:
         cluster = None if status == "new" else self._cluster(cluster_id)
         if cluster is None:
             article.is_representative = True
-            self._clusters[cluster_id] = _Cluster(article.id, key, article.to_json(), 1)
+            self._clusters[cluster_id] = _Cluster(article.id, key, article, 1)
             return Assignment(cluster_id, True, status)
         if new_member:
             cluster.size += 1
@@ -423,18 +425,28 @@ class DuplicateIndex:
         if rep_id == article.id or key < cluster.representative_key:
             article.is_representative = True
             cluster.representative_id, cluster.representative_key = article.id, key
-            cluster.representative_json = article.to_json()
+            cluster.representative_json = article
             if rep_id == article.id:
                 return Assignment(cluster_id, True, status)
             if not rep_json:
                 return Assignment(cluster_id, True, status, not_reissued=rep_id)
             if isinstance(rep_json, bytes):
                 rep_json = _unpacked(rep_json)
+            elif isinstance(rep_json, Article):
+                rep_json = rep_json.to_json()  # a copy: the caller may hold the pending one
             demoted = Article.from_json(rep_json)
             demoted.is_representative = False
             return Assignment(cluster_id, True, status, demoted)
         article.is_representative = False
         return Assignment(cluster_id, False, status)
+
+    def serialised(self, article: Article, line: str) -> None:
+        """``article``, final, has been serialised as ``line`` (the line its caller writes): when it
+        is a pending representative, that line is what is stored, not a second serialisation. Its
+        story fields are in it; a re-issued representative has them set afresh."""
+        cluster = self._clusters.get(article.cluster_id) if article.cluster_id else None
+        if cluster is not None and cluster.representative_json is article:
+            cluster.representative_json = line
 
     def cluster_size(self, cluster_id: str) -> int:
         cluster = self._cluster(cluster_id)
@@ -459,7 +471,8 @@ class DuplicateIndex:
                 [
                     (cid, _packed(c.representative_json, compressor))
                     for cid, c in self._clusters.items()
-                    if isinstance(c.representative_json, str)  # bytes are stored already; None was pruned
+                    # bytes are stored already; None was pruned
+                    if isinstance(c.representative_json, (str, Article))
                 ],
             )
         self._members.clear()
@@ -472,10 +485,12 @@ class DuplicateIndex:
 
 
 def _packed(
-    representative_json: str | bytes | None, compressor: zstd.ZstdCompressor | None = None
+    representative_json: Article | str | bytes | None, compressor: zstd.ZstdCompressor | None = None
 ) -> bytes | None:
     """Compressed JSON; one ``compressor`` for a whole commit saves making a context per row (the
     same bytes as ``zstd.compress``: each row is its own frame)."""
+    if isinstance(representative_json, Article):
+        representative_json = representative_json.to_json()
     if isinstance(representative_json, str):
         data = representative_json.encode("utf-8")
         if compressor is None:

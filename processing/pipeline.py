@@ -84,6 +84,14 @@ class Processor:
             self.duplicates.commit()
             self.stories.commit()
 
+    def process_lines(self, articles: Iterable[Article], report: StageReport) -> Iterator[str]:
+        """``process``, each output serialised once (``Article.to_json``): the line to write, which
+        the duplicate state also keeps for a new representative instead of serialising it again."""
+        for article in self.process(articles, report):
+            line = article.to_json()
+            self.duplicates.serialised(article, line)
+            yield line
+
     def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
         """Process one article; returns it and, when it displaced one, the demoted representative."""
         settings = self.settings

@@ -73,17 +73,26 @@ class BatchWriter:
         return self
 
     def write(self, article: Article) -> None:
+        self.write_line(article.to_json())
+
+    def write_line(self, line: str) -> None:
+        """One article already serialised (``Article.to_json``), without its newline."""
         if self._fh is None:
             self.partial.parent.mkdir(parents=True, exist_ok=True)
             # "w": a partial left by a crashed run of this same batch is written again, not appended to
             self._fh = open(self.partial, "w", encoding="utf-8")  # noqa: SIM115
-        self._fh.write(article.to_json() + "\n")
+        self._fh.write(line + "\n")
         self._fh.flush()
         self.count += 1
 
     def write_all(self, articles: Iterable[Article]) -> int:
         for article in articles:
             self.write(article)
+        return self.count
+
+    def write_lines(self, lines: Iterable[str]) -> int:
+        for line in lines:
+            self.write_line(line)
         return self.count
 
     def close(self) -> Path | None:
@@ -124,6 +133,12 @@ class StageStore:
     ) -> Path | None:
         with self.writer(stage, batch_name) as writer:
             writer.write_all(articles)
+        return writer.path if writer.count else None
+
+    def write_lines(self, stage: str, lines: Iterable[str], batch_name: str | None = None) -> Path | None:
+        """A batch of articles already serialised, one JSON line each."""
+        with self.writer(stage, batch_name) as writer:
+            writer.write_lines(lines)
         return writer.path if writer.count else None
 
     def seal_partial(self, partial: Path) -> Path | None:
