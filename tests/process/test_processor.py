@@ -366,3 +366,17 @@ def test_the_process_command_stores_each_new_representative_as_the_line_it_write
     assert demoted.model_dump(exclude={"is_representative"} | story) == first.model_dump(
         exclude={"is_representative"} | story
     )
+
+
+def test_the_step_collects_garbage_less_often_and_restores_the_collector_after(processor: Processor):
+    import gc
+
+    from processing.pipeline import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    seen = []
+    articles = [make_article(f"https://a.example/gc/{n}", *YONHAP) for n in range(2)]
+    for _ in processor.process(articles, StageReport("process")):
+        seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
+    assert seen == [(GC_THRESHOLDS, True)] * 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
