@@ -183,15 +183,19 @@ GC_THRESHOLDS = (50_000, 20, 100)
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Fewer garbage collections while the block runs; the former thresholds after it."""
+    """Fewer garbage collections while the block runs; the former thresholds after it. A heap
+    frozen by someone else (a server before it forks) is left as it was, not frozen or unfrozen."""
     before = gc.get_threshold()
-    gc.freeze()
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def story_limits(settings: ProcessSettings) -> dict:

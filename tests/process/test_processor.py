@@ -380,3 +380,11 @@ def test_the_step_collects_garbage_less_often_and_restores_the_collector_after(p
         seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
     assert seen == [(GC_THRESHOLDS, True)] * 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    gc.freeze()  # frozen by someone else: stays frozen
+    try:
+        frozen = gc.get_freeze_count()
+        list(processor.process(articles[:1], StageReport("process")))
+        assert gc.get_freeze_count() == frozen and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
