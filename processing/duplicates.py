@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 from backports import zstd
-from datasketch import MinHash, MinHashLSH
 
 from processing.characters import WordScanner
 from processing.cleaning import recent_hash_words
@@ -47,14 +46,17 @@ MAX_CANDIDATES = 64
 _WORDS = WordScanner(r"\w")
 _CJK_LANGUAGES = ("zh", "ja")
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX_2 = np.uint64(0x9E3779B97F4A7C15**2 % 2**64)
+_MIX_4 = np.uint64(0x9E3779B97F4A7C15**4 % 2**64)
 _MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT = np.uint64(29)
 
 SCHEMA_VERSION = 2
 REISSUE_DAYS = 3  # how long a representative's JSON is kept to re-issue it demoted (see prune_state)
-# representatives' JSON is zstd-compressed at level 3: as small as zlib at 3, about a quarter of its
-# CPU (~60 against ~210 µs a representative here, issue 11); blobs a state written before holds
-# are zlib streams, told apart by their first bytes
-_ZSTD_LEVEL = 3
+# representatives' JSON is zstd-compressed at level 1: 2 % larger than at 3 (itself as small as zlib
+# at 3, for a quarter of its CPU), ~26 against ~36 µs a representative here (issue 11); blobs a
+# state written before holds are zstd at 3 or zlib streams, told apart by their first bytes
+_ZSTD_LEVEL = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS members (
@@ -95,21 +97,45 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
             units = recent_hash_words(text)
         if units is None:
             units = _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
-    units = units.astype(np.uint64)
     if len(units) < n:
         return np.empty(0, dtype=np.uint64)
-    count = len(units) - n + 1
-    grams = units[:count].copy()
-    for k in range(1, n):  # array arithmetic wraps around silently (only scalars warn)
-        np.multiply(grams, _MIX, out=grams)
-        np.add(grams, units[k : count + k], out=grams)
-    grams ^= grams >> np.uint64(29)
+    # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64 (array arithmetic
+    # wraps silently): built by doubling windows, 2 → 4 → 8 (→ 9), in 4 multiplications and 4
+    # additions instead of 8 of each
+    units = units.astype(np.uint64)
+    grams = units[:-1] * _MIX
+    grams += units[1:]
+    pairs = grams
+    grams = pairs[:-2] * _MIX_2
+    grams += pairs[2:]
+    if n == 9:
+        fours = grams
+        grams = fours[:-4] * _MIX_4
+        grams += fours[4:]
+        grams = grams[:-1] * _MIX
+        grams += units[8:]
+    grams ^= grams >> _SHIFT
     grams &= _MASK32
-    grams.sort()
-    distinct = np.empty(len(grams), dtype=bool)
+    return _smallest_distinct(grams, MAX_SHINGLES)
+
+
+def _smallest_distinct(values: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` smallest distinct values, in order: from the 2k smallest (a partition, not a sort
+    of them all) when they hold k distinct ones, else from all."""
+    if len(values) > 2 * k:
+        low = np.partition(values, 2 * k - 1)[: 2 * k]
+        found = _distinct_sorted(low)
+        if len(found) >= k:
+            return found[:k]
+    return _distinct_sorted(values)[:k]
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    values.sort()
+    distinct = np.empty(len(values), dtype=bool)
     distinct[0] = True
-    np.not_equal(grams[1:], grams[:-1], out=distinct[1:])
-    return grams[distinct][:MAX_SHINGLES]
+    np.not_equal(values[1:], values[:-1], out=distinct[1:])
+    return values[distinct]
 
 
 OrderKey = tuple[int, int]
@@ -137,21 +163,53 @@ def content_key(content_hash: str | None) -> int | None:
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
 
-def minhash_values(hashes: np.ndarray, permutations: np.ndarray) -> np.ndarray:
+def minhash_values(
+    hashes: np.ndarray, permutations: np.ndarray, work: np.ndarray | None = None
+) -> np.ndarray:
     """datasketch's ``affine32`` MinHash of already-hashed 32-bit values, in one numpy expression
     (what ``MinHash(hashfunc=int, scheme="affine32").update_batch`` computes, without its
-    per-value Python calls)."""
+    per-value Python calls). One row per permutation, so each minimum runs along a row; ``work``, a
+    uint32 array of (permutations, at least len(hashes)), saves allocating that matrix each time."""
     s1, m1, s2, m2, s3 = _FMIX32
     hv = hashes.astype(np.uint32)
-    hv = hv ^ (hv >> s1)
-    hv = hv * m1
-    hv = hv ^ (hv >> s2)
-    hv = hv * m2
-    hv = hv ^ (hv >> s3)
+    hv ^= hv >> s1
+    hv *= m1
+    hv ^= hv >> s2
+    hv *= m2
+    hv ^= hv >> s3
     a, b = permutations
-    values = np.multiply.outer(hv, a)
-    values += b  # in place: one matrix less
-    return values.min(axis=0)
+    if work is None or work.shape[1] < len(hv):
+        work = np.empty((len(a), len(hv)), dtype=np.uint32)
+    values = work[:, : len(hv)]
+    np.multiply(a[:, None], hv, out=values)
+    values += b[:, None]
+    return values.min(axis=1)
+
+
+# datasketch's optimal LSH bands and rows (``MinHashLSH(threshold, num_perm).b, .r``, weights 0.5
+# each) for the settings in use; others are asked of datasketch, whose import (scipy with it) costs
+# ~1 s of CPU at each start of the process command
+KNOWN_BANDS = {(64, 0.7): (8, 8)}
+
+
+def lsh_bands(num_perm: int, threshold: float) -> tuple[int, int]:
+    """(bands, rows) for the LSH: what datasketch's ``MinHashLSH`` chooses for these settings."""
+    known = KNOWN_BANDS.get((num_perm, threshold))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def affine32_permutations(num_perm: int, seed: int = 1) -> np.ndarray:
+    """The (a, b) rows datasketch's ``MinHash(num_perm, seed, scheme="affine32").permutations``
+    holds, drawn the same way (odd 32-bit multipliers, then 32-bit offsets, one RandomState)."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 class _BandIndex:
@@ -244,7 +302,9 @@ class _BandIndex:
 class _Cluster:
     representative_id: str
     representative_key: OrderKey
-    representative_json: str | bytes | None  # str while pending, compressed bytes once stored
+    # while pending: the Article (serialised at commit) or the JSON line its caller wrote; compressed
+    # bytes once stored; None once pruned
+    representative_json: Article | str | bytes | None
     size: int
 
 
@@ -266,9 +326,9 @@ class DuplicateIndex:
         self.num_perm = num_perm
         self.threshold = threshold
         self._db = open_state(self.path)
-        self._permutations = MinHash(num_perm=num_perm, seed=1, scheme="affine32").permutations
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)  # only for its optimal b and r
-        self._bands = _BandIndex(num_perm, lsh.b, lsh.r)
+        self._permutations = affine32_permutations(num_perm)
+        self._work = np.empty((num_perm, MAX_SHINGLES), dtype=np.uint32)
+        self._bands = _BandIndex(num_perm, *lsh_bands(num_perm, threshold))
         # what changed since the last commit: written in one transaction by ``commit``
         self._members: dict[str, tuple[str, str, int | None, int, bytes | None]] = {}
         self._hashes: dict[int, list[str]] = {}  # content key → ids of members stored since
@@ -299,7 +359,7 @@ class DuplicateIndex:
         hashes = shingle_hashes(text, language)
         if len(hashes) < MIN_SHINGLES:
             return None
-        return minhash_values(hashes, self._permutations)
+        return minhash_values(hashes, self._permutations, self._work)
 
     def _near_cluster(self, article_id: str, values: np.ndarray) -> str | None:
         """The cluster of the most similar indexed document at or above the threshold. At most
@@ -391,7 +451,7 @@ class DuplicateIndex:
         cluster = None if status == "new" else self._cluster(cluster_id)
         if cluster is None:
             article.is_representative = True
-            self._clusters[cluster_id] = _Cluster(article.id, key, article.to_json(), 1)
+            self._clusters[cluster_id] = _Cluster(article.id, key, article, 1)
             return Assignment(cluster_id, True, status)
         if new_member:
             cluster.size += 1
@@ -399,18 +459,28 @@ class DuplicateIndex:
         if rep_id == article.id or key < cluster.representative_key:
             article.is_representative = True
             cluster.representative_id, cluster.representative_key = article.id, key
-            cluster.representative_json = article.to_json()
+            cluster.representative_json = article
             if rep_id == article.id:
                 return Assignment(cluster_id, True, status)
             if not rep_json:
                 return Assignment(cluster_id, True, status, not_reissued=rep_id)
             if isinstance(rep_json, bytes):
                 rep_json = _unpacked(rep_json)
+            elif isinstance(rep_json, Article):
+                rep_json = rep_json.to_json()  # a copy: the caller may hold the pending one
             demoted = Article.from_json(rep_json)
             demoted.is_representative = False
             return Assignment(cluster_id, True, status, demoted)
         article.is_representative = False
         return Assignment(cluster_id, False, status)
+
+    def serialised(self, article: Article, line: str) -> None:
+        """``article``, final, has been serialised as ``line`` (the line its caller writes): when it
+        is a pending representative, that line is what is stored, not a second serialisation. Its
+        story fields are in it; a re-issued representative has them set afresh."""
+        cluster = self._clusters.get(article.cluster_id) if article.cluster_id else None
+        if cluster is not None and cluster.representative_json is article:
+            cluster.representative_json = line
 
     def cluster_size(self, cluster_id: str) -> int:
         cluster = self._cluster(cluster_id)
@@ -435,7 +505,8 @@ class DuplicateIndex:
                 [
                     (cid, _packed(c.representative_json, compressor))
                     for cid, c in self._clusters.items()
-                    if isinstance(c.representative_json, str)  # bytes are stored already; None was pruned
+                    # bytes are stored already; None was pruned
+                    if isinstance(c.representative_json, (str, Article))
                 ],
             )
         self._members.clear()
@@ -448,10 +519,12 @@ class DuplicateIndex:
 
 
 def _packed(
-    representative_json: str | bytes | None, compressor: zstd.ZstdCompressor | None = None
+    representative_json: Article | str | bytes | None, compressor: zstd.ZstdCompressor | None = None
 ) -> bytes | None:
     """Compressed JSON; one ``compressor`` for a whole commit saves making a context per row (the
     same bytes as ``zstd.compress``: each row is its own frame)."""
+    if isinstance(representative_json, Article):
+        representative_json = representative_json.to_json()
     if isinstance(representative_json, str):
         data = representative_json.encode("utf-8")
         if compressor is None:

@@ -85,8 +85,8 @@ def run_process(settings: Settings, progress: ProgressCallback = no_progress) ->
             progress(number - 1, len(pending), f"processing {store.batch_name(batch)}")
             read_errors: list[str] = []
             articles = store.read_batch(batch, read_errors)
-            out = store.write_batch(
-                PROCESSED, processor.process(articles, report), batch_name=store.batch_name(batch)
+            out = store.write_lines(
+                PROCESSED, processor.process_lines(articles, report), batch_name=store.batch_name(batch)
             )
             for line in read_errors:
                 report.fail(line)

@@ -1,6 +1,6 @@
 """Process benchmark: documents per second on one core for the whole step, and peak memory.
 
-``python -m bench.process [--docs N] [--no-parts]``. Pinned to one core, it runs the whole step
+``python -m bench.process [--docs N] [--no-parts] [--command]``. Pinned to one core, it runs the whole step
 (clean + language + duplicates + tags + relevance + stories) over N documents of realistic length and
 prints: documents per second of wall time and per second of the process's own CPU time (the
 figure that does not depend on what else the machine runs), the load average around the run,
@@ -11,7 +11,10 @@ language accuracy on the labelled documents. Outputs are counted as they stream,
 Measured on this 2-core machine, 20,000 documents (mean 1,292 characters), back to back with
 the same harness at load average ≈ 1.0 (this benchmark alone on its core): before the speed work
 (commit a7fc266) 776 docs/s wall, 784 per CPU-second, peak 324 MB; after it 1,521 docs/s wall,
-1,550 per CPU-second, peak 294 MB. Details and the per-part figures: docs/processing.md.
+1,550 per CPU-second, peak 294 MB. With Kiwi, the learned scorer and stories in (2026-12-02, after
+the third speed pass, load 2–4): ~480–510 per CPU-second in-process and ~380–405 for the command,
+peak ~630 / ~660 MB. The CPU figure moves too (±10 %) with what shares the core: compare runs made in
+turn, and read wall ÷ CPU beside it. Details and the per-part figures: docs/processing.md.
 """
 
 from __future__ import annotations

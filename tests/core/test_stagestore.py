@@ -22,6 +22,19 @@ def test_batch_round_trips_articles(tmp_path):
     assert store.batches(RAW) == [path]
 
 
+def test_a_batch_is_plain_gzip_any_reader_reads_and_batches_of_stdlib_gzip_are_read(tmp_path):
+    import gzip
+
+    store = StageStore(tmp_path)
+    path = store.write_batch(RAW, [make(1), make(2)])
+    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    assert [Article.from_json(line).title for line in lines] == ["t1", "t2"]
+    older = store.batch_path(RAW, "20261101T000000.000000Z-abcdef")
+    older.parent.mkdir(parents=True)
+    older.write_bytes(gzip.compress((make(3).to_json() + "\n").encode("utf-8"), 6))
+    assert [a.title for a in store.read_batch(older)] == ["t3"]
+
+
 def test_empty_batch_leaves_no_file(tmp_path):
     store = StageStore(tmp_path)
     assert store.write_batch(RAW, []) is None
@@ -60,9 +73,12 @@ def test_bad_line_in_a_batch_is_reported_not_raised(tmp_path):
     path = store.write_batch(PROCESSED, [make(1)])
     with gzip.open(path, "at", encoding="utf-8") as fh:
         fh.write('{"id": 5}\n')
+        fh.write('{"id": "cut short by a crash", "url\n')
+        fh.write(make(2).to_json() + "\n")
     errors: list[str] = []
-    assert [a.title for a in store.read_batch(path, errors)] == ["t1"]
-    assert len(errors) == 1 and ":2: not a valid article" in errors[0]
+    assert [a.title for a in store.read_batch(path, errors)] == ["t1", "t2"]
+    assert len(errors) == 2 and ":2: not a valid article" in errors[0]
+    assert ":3: not a valid article" in errors[1]
 
 
 def test_canonical_url_drops_tracking_and_fragment():

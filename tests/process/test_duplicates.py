@@ -9,10 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash
+from datasketch import MinHash, MinHashLSH
 
 from processing.cleaning import content_hash
-from processing.duplicates import DuplicateIndex, minhash_values, shingle_hashes
+from processing.duplicates import (
+    KNOWN_BANDS,
+    DuplicateIndex,
+    affine32_permutations,
+    lsh_bands,
+    minhash_values,
+    shingle_hashes,
+)
 from processing.pipeline import Processor
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings
@@ -33,6 +40,18 @@ def test_signature_is_the_minhash_datasketch_computes_for_the_same_shingles():
     ours = minhash_values(hashes, reference.permutations)
     assert ours.dtype == reference.hashvalues.dtype
     assert np.array_equal(ours, reference.hashvalues)
+
+
+def test_permutations_and_bands_are_datasketchs_without_importing_it():
+    for num_perm in (16, 64, 100, 128):
+        reference = MinHash(num_perm=num_perm, seed=1, scheme="affine32").permutations
+        ours = affine32_permutations(num_perm)
+        assert ours.dtype == reference.dtype and np.array_equal(ours, reference)
+    for (num_perm, threshold), bands in KNOWN_BANDS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert bands == (lsh.b, lsh.r)
+    lsh = MinHashLSH(threshold=0.5, num_perm=32)  # not in the table: asked of datasketch
+    assert lsh_bands(32, 0.5) == (lsh.b, lsh.r)
 
 
 def test_near_copy_joins_within_one_batch_before_anything_is_committed(tmp_path: Path):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from processing.pipeline import Processor
 from tests.process.conftest import make_article
+from whirlpool.article import Article
 from whirlpool.report import StageReport
 
 RELEVANT = {
@@ -316,3 +321,70 @@ def test_bad_input_gives_a_result_or_a_recorded_reason_for_every_document(proces
     assert "no text" in reasons["https://bad.example/empty"]
     assert "truncated" in reasons["https://bad.example/huge"]
     assert set(out[4].actors) == {"russia", "dprk"}
+
+
+def test_the_process_command_stores_each_new_representative_as_the_line_it_writes(settings):
+    """Serialised once: the duplicate state keeps the very line written to the processed batch (story
+    fields included), and an earlier copy arriving in a later run re-issues that article, demoted,
+    with every other field as written."""
+    from processing.duplicates import _unpacked
+    from whirlpool.pipeline import run_process
+    from whirlpool.stagestore import PROCESSED, RAW, StageStore
+
+    store = StageStore(settings.data_dir)
+    late_original = make_article("https://en.yna.example/view/3", *YONHAP, published="2026-11-20T06:00:00")
+    store.write_batch(RAW, [late_original])
+    assert not run_process(settings).errors
+    [written] = [
+        line
+        for path in store.batches(PROCESSED)
+        for line in gzip.decompress(path.read_bytes()).decode().splitlines()
+    ]
+    db = sqlite3.connect(Path(settings.state_dir) / "duplicates.sqlite3")
+    [(blob,)] = db.execute("SELECT json FROM representatives").fetchall()
+    db.close()
+    assert _unpacked(blob) == written and '"story_id":"' in written
+
+    earlier = make_article(
+        "https://wire.example/bridge-3", YONHAP[0], _syndicated(YONHAP[1]), published="2026-11-20T00:15:00"
+    )
+    store.write_batch(RAW, [earlier])
+    report = run_process(settings)
+    lines = gzip.decompress(store.batches(PROCESSED)[-1].read_bytes()).decode().splitlines()
+    new, demoted = (Article.from_json(line) for line in lines)
+    assert report.counts["representatives_demoted"] == 1 and new.id == earlier.id
+    first = Article.from_json(written)
+    assert demoted.is_representative is False and first.is_representative is True
+    assert demoted.story_id == new.story_id
+    story = {
+        "story_id",
+        "story_first_source",
+        "story_first_source_kind",
+        "story_first_seen",
+        "story_languages",
+    }
+    assert demoted.model_dump(exclude={"is_representative"} | story) == first.model_dump(
+        exclude={"is_representative"} | story
+    )
+
+
+def test_the_step_collects_garbage_less_often_and_restores_the_collector_after(processor: Processor):
+    import gc
+
+    from processing.pipeline import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    seen = []
+    articles = [make_article(f"https://a.example/gc/{n}", *YONHAP) for n in range(2)]
+    for _ in processor.process(articles, StageReport("process")):
+        seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
+    assert seen == [(GC_THRESHOLDS, True)] * 2
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+    gc.freeze()  # frozen by someone else: stays frozen
+    try:
+        frozen = gc.get_freeze_count()
+        list(processor.process(articles[:1], StageReport("process")))
+        assert gc.get_freeze_count() == frozen and gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
