@@ -385,6 +385,7 @@ def test_the_step_collects_garbage_less_often_and_restores_the_collector_after(p
     try:
         frozen = gc.get_freeze_count()
         list(processor.process(articles[:1], StageReport("process")))
-        assert gc.get_freeze_count() == frozen and gc.get_threshold() == before
+        # neither thawed nor frozen again (frozen objects that die leave the count, so it may drop)
+        assert 0 < gc.get_freeze_count() <= frozen and gc.get_threshold() == before
     finally:
         gc.unfreeze()
