@@ -8,7 +8,15 @@ import unicodedata
 import pytest
 
 from processing.characters import WordScanner, text_of
-from processing.cleaning import _SPACES, collapse_spaces, nfkc
+from processing.cleaning import (
+    _BLANK_LINES,
+    _CONTROL,
+    _SPACES,
+    BOILERPLATE_LINE,
+    clean_text,
+    collapse_spaces,
+    nfkc,
+)
 from processing.language import _ANY_LETTER, _SCRIPT_PATTERNS, ScriptCounts, count_scripts
 
 SAMPLES = [
@@ -53,6 +61,34 @@ def test_collapsing_spaces_equals_the_general_regex_for_every_kind_of_whitespace
     for space in spaces:
         for text in (f"a{space}b", f"a {space} b\n  c", f"{space}{space}x{space}\n", "a  b   c"):
             assert collapse_spaces(text) == _SPACES.sub(" ", text), repr(space)
+
+
+def _clean_text_plainly(text: str, multiline: bool) -> str:
+    """clean_text's steps after NFKC with every regex always run (for markup-free text)."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    if not multiline:
+        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
+    lines = [line for line in lines if not (line and len(line) < 90 and BOILERPLATE_LINE.match(line))]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def test_printable_text_skips_no_character_the_control_and_space_regexes_would_change():
+    changed = [chr(c) for c in range(0x110000) if _CONTROL.match(chr(c)) or _SPACES.match(chr(c))]
+    assert [ch for ch in changed if ch.isprintable() and ch != " "] == []
+
+
+@pytest.mark.parametrize("multiline", [True, False])
+def test_clean_text_equals_every_step_run_plainly(multiline):
+    extra = [
+        "a\u200bb\x07c  d\n\n\n\ne\u2028f\u3000g\xa0h",
+        "line one  \n\n\n\nAdvertisement\nline\ttwo\r\nthree\x85four\n",
+        "zero\ufeffwidth and\u00a0\u00a0no-break  \u2060 joiner\n\nShare this article\n\n\nend",
+        "  \n  ",
+    ]
+    for text in SAMPLES + extra:
+        assert clean_text(text, multiline=multiline) == _clean_text_plainly(text, multiline), repr(text)
 
 
 def test_letter_searches_find_what_set_intersections_find():
