@@ -135,3 +135,18 @@ def test_latin_i_beside_cyrillic_is_replaced_as_the_regex_replaces_it():
     for text in texts:
         lowered = text.lower()
         assert _cyrillic_i(lowered) == _LATIN_I_IN_CYRILLIC.sub("і", lowered)
+
+
+def test_evidence_set_up_from_its_state_equals_validated_evidence():
+    import pickle
+
+    from processing.tagging import _evidence
+    from whirlpool.article import Evidence
+
+    values = {"concept": "actor.dprk", "kind": "actor", "term": "北", "field": "title", "start": 3, "end": 4}
+    built, validated = _evidence(dict(values)), Evidence(**values)
+    assert built == validated
+    assert built.model_dump_json() == validated.model_dump_json()
+    assert built.model_fields_set == validated.model_fields_set
+    assert pickle.loads(pickle.dumps(built)) == validated
+    assert built.model_copy(update={"start": 5}) == validated.model_copy(update={"start": 5})
