@@ -150,3 +150,15 @@ def test_evidence_set_up_from_its_state_equals_validated_evidence():
     assert built.model_fields_set == validated.model_fields_set
     assert pickle.loads(pickle.dumps(built)) == validated
     assert built.model_copy(update={"start": 5}) == validated.model_copy(update={"start": 5})
+
+
+def test_japanese_and_simplified_only_characters_counted_by_table_as_by_sets():
+    from processing.characters import BMP, code_points
+    from processing.language import _JA_ZH_ONLY, JA_ONLY_KANJI, ZH_ONLY_SIMPLIFIED
+
+    texts = [*SAMPLES, "駅の売店で経済の話", "们这说对发经东车", "学国会经发 𠀀 们", "駅们" * 40]
+    for text in texts:
+        points = code_points(text)
+        only = [int(x) for x in _JA_ZH_ONLY[points[points < BMP]]]
+        assert sum(x & 1 for x in only) == sum(ch in JA_ONLY_KANJI for ch in text)
+        assert sum(x >> 1 for x in only) == sum(ch in ZH_ONLY_SIMPLIFIED for ch in text)
