@@ -65,6 +65,7 @@ KOREAN_PARTICLES = tuple(
         reverse=True,
     )
 )
+_SUFFIX_STARTS = frozenset(suffix[0] for suffix in KOREAN_SUFFIXES)
 MAX_STEM_ENDING = 5
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # what _is_hangul accepts
@@ -379,8 +380,8 @@ class Taxonomy(BaseModel):
             if start < covered_until and end <= covered_until and start >= covered_start:
                 # inside a longer match: keep it only if it is the same span (another concept), or
                 # a name inside a theme term ("北朝鮮" in "北朝鮮製" is still North Korea)
-                local_start, local_end = start - offset, end - offset
-                same_span = any(k.start == local_start and k.end == local_end for k in kept[-8:])
+                # (matches of one span are neighbours in this order: a kept twin is the last kept)
+                same_span = kept and kept[-1][2] == start - offset and kept[-1][3] == end - offset
                 if not same_span and not (covering_is_theme and concept.kind != "theme"):
                     continue
             kept.append(_new_match(Match, (concept, joined[start:end], start - offset, end - offset, weak)))
@@ -418,11 +419,18 @@ class Taxonomy(BaseModel):
                     elif word_end and end < length and _is_word_char(lowered[end]):
                         continue
                 elif script == _HANGUL_SCRIPT:
-                    inside = "\uac00" <= before <= "\ud7a3" or _is_hangul(before)  # mostly syllables
-                    after = lowered[end] if end < length else " "
-                    glued = ("\uac00" <= after <= "\ud7a3" or _is_hangul(after)) and not lowered.startswith(
-                        KOREAN_SUFFIXES, end
+                    # _is_hangul, inline: on every hit of a Korean alias
+                    inside = (
+                        "\uac00" <= before <= "\ud7a3"
+                        or "\u1100" <= before <= "\u11ff"
+                        or "\u3130" <= before <= "\u318f"
                     )
+                    after = lowered[end] if end < length else " "
+                    glued = (
+                        "\uac00" <= after <= "\ud7a3"
+                        or "\u1100" <= after <= "\u11ff"
+                        or "\u3130" <= after <= "\u318f"
+                    ) and not (after in _SUFFIX_STARTS and lowered.startswith(KOREAN_SUFFIXES, end))
                     if glued and not inside and head:
                         if not korean.heads_compound(lowered, start, end):
                             continue
