@@ -59,16 +59,24 @@ def clean_text(text: str, max_chars: int | None = None, multiline: bool = True) 
         text = _TAG.sub(" ", text)
     text = nfkc(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = _CONTROL.sub("", text)
+    # printable apart from its newlines (one check in C): no control character and no whitespace
+    # but spaces, so neither the control-character regex nor the general whitespace one has work
+    plain = text.isprintable() or text.replace("\n", "").isprintable()
+    if not plain:
+        text = _CONTROL.sub("", text)
+    collapse = _collapse_space_runs if plain else collapse_spaces
     if not multiline:
-        return collapse_spaces(text.replace("\n", " ")).strip()[: max_chars or None]
+        return collapse(text.replace("\n", " ")).strip()[: max_chars or None]
     lines = []
-    for line in collapse_spaces(text).split("\n"):
+    for line in collapse(text).split("\n"):
         line = line.strip()
         if line and len(line) < 90 and BOILERPLATE_LINE.match(line):
             continue
         lines.append(line)
-    cleaned = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    cleaned = "\n".join(lines)
+    if "\n\n\n" in cleaned:
+        cleaned = _BLANK_LINES.sub("\n\n", cleaned)
+    cleaned = cleaned.strip()
     return cleaned[:max_chars] if max_chars is not None else cleaned
 
 
@@ -86,6 +94,11 @@ def collapse_spaces(text: str) -> str:
     """Each run of whitespace other than newlines becomes one space."""
     if _OTHER_SPACE.search(text):
         return _SPACES.sub(" ", text)
+    return _collapse_space_runs(text)
+
+
+def _collapse_space_runs(text: str) -> str:
+    """``collapse_spaces`` of a text whose only whitespace is spaces and newlines."""
     return _SPACE_RUN.sub(" ", text) if "  " in text else text
 
 

@@ -184,19 +184,32 @@ def _script_tables() -> tuple[np.ndarray, np.ndarray]:
 
 
 _SCRIPT_OF, _IS_LETTER = _script_tables()
-_JA_ONLY_TABLE, _ZH_ONLY_TABLE = table_of_characters(JA_ONLY_KANJI), table_of_characters(ZH_ONLY_SIMPLIFIED)
+# both in one table, so one look-up and one bincount count them: 2 × script + 1 for a letter
+_SCRIPT_AND_LETTER = (_SCRIPT_OF * 2 + _IS_LETTER).astype(np.uint8)
+_SCRIPT_BINS = 2 * (len(_SCRIPT_NAMES) + 1)
+# Japanese-only kanji count 1, simplified-only Chinese 2 (a character in both, 3)
+_JA_ZH_ONLY = (table_of_characters(JA_ONLY_KANJI) + 2 * table_of_characters(ZH_ONLY_SIMPLIFIED)).astype(
+    np.uint8
+)
 
 
 def count_scripts(text: str) -> ScriptCounts:
-    """Letters per script: two table look-ups over the code points (this is on the hot path)."""
+    """Letters per script: one table look-up over the code points (this is on the hot path)."""
     points = code_points(text)
+    if len(points) and int(points.max()) >= BMP:  # rare: no script range reaches beyond the BMP
+        return _count_scripts_with_astral(points)
+    counts = np.bincount(_SCRIPT_AND_LETTER[points], minlength=_SCRIPT_BINS).tolist()
+    per_script = [counts[2 * number] + counts[2 * number + 1] for number in range(1, len(_SCRIPT_NAMES) + 1)]
+    letters = sum(counts[1::2])
+    return ScriptCounts(*per_script, other=max(letters - sum(per_script), 0))
+
+
+def _count_scripts_with_astral(points: np.ndarray) -> ScriptCounts:
     astral = points[points >= BMP]
-    if len(astral):  # no script range reaches beyond the BMP; their letters count as other
-        points = points[points < BMP]
+    points = points[points < BMP]
     counts = np.bincount(_SCRIPT_OF[points], minlength=len(_SCRIPT_NAMES) + 1).tolist()
     letters = int(np.count_nonzero(_IS_LETTER[points]))
-    if len(astral):
-        letters += len(_ANY_LETTER.findall("".join(map(chr, astral.tolist()))))
+    letters += len(_ANY_LETTER.findall("".join(map(chr, astral.tolist()))))  # they count as other
     other = max(letters - sum(counts[1:]), 0)
     return ScriptCounts(*counts[1:], other=other)
 
@@ -277,9 +290,10 @@ def _han_language(text: str, counts: ScriptCounts) -> str:
     if counts.kana >= 2 or (counts.kana and counts.kana * 20 >= counts.han):
         return "ja"
     points = code_points(text)
-    points = points[points < BMP]
-    ja_only = int(np.count_nonzero(_JA_ONLY_TABLE[points]))
-    zh_only = int(np.count_nonzero(_ZH_ONLY_TABLE[points]))
+    if len(points) and int(points.max()) >= BMP:
+        points = points[points < BMP]
+    only = np.bincount(_JA_ZH_ONLY[points], minlength=4).tolist()
+    ja_only, zh_only = only[1] + only[3], only[2] + only[3]
     if ja_only > zh_only and ja_only >= 2:
         return "ja"
     return "zh"

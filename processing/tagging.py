@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import TypeAdapter
-
 from whirlpool.article import Evidence
 from whirlpool.taxonomy import Match, Taxonomy
 
@@ -16,9 +14,21 @@ EVIDENCE_KIND = {
     "place": "place",
 }  # people, organisations, weapons: entity
 MAX_EVIDENCE = 200
-# one call into pydantic-core validates the whole list: about half the cost of one Evidence(...)
-# call per match, the Python side of each model's __init__ being most of it
-_EVIDENCE_LIST = TypeAdapter(list[Evidence])
+_NEW_EVIDENCE = Evidence.__new__
+_SET = object.__setattr__
+_EVIDENCE_FIELDS = frozenset(Evidence.model_fields)
+
+
+def _evidence(values: dict) -> Evidence:
+    """``Evidence(**values)`` for values already of the schema's types (ids and terms are str,
+    offsets int), set up as pydantic's own ``__setstate__`` (unpickling) does: about twice as quick
+    as validating what is valid by construction, and a tagged article has a dozen or more."""
+    item = _NEW_EVIDENCE(Evidence)
+    _SET(item, "__dict__", values)
+    _SET(item, "__pydantic_fields_set__", set(_EVIDENCE_FIELDS))
+    _SET(item, "__pydantic_extra__", None)
+    _SET(item, "__pydantic_private__", None)
+    return item
 
 
 @dataclass
@@ -58,20 +68,24 @@ class Tags:
             for m in ms:
                 concept = m.concept
                 items.append(
-                    {
-                        "concept": concept.id,
-                        "kind": EVIDENCE_KIND.get(concept.kind, "entity"),
-                        "term": text[m.start : m.end],
-                        "field": name,
-                        "start": m.start,
-                        "end": m.end,
-                    }
+                    _evidence(
+                        {
+                            "concept": concept.id,
+                            "kind": EVIDENCE_KIND.get(concept.kind, "entity"),
+                            "term": text[m.start : m.end],
+                            "field": name,
+                            "start": m.start,
+                            "end": m.end,
+                        }
+                    )
                 )
                 if len(items) >= MAX_EVIDENCE:
-                    return _EVIDENCE_LIST.validate_python(items)
-        return _EVIDENCE_LIST.validate_python(items) if items else []
+                    return items
+        return items
 
 
 def tag_fields(taxonomy: Taxonomy, texts: dict[str, str]) -> Tags:
-    """One Aho–Corasick pass over each field."""
-    return Tags({name: taxonomy.find(texts.get(name, "")) for name in FIELDS})
+    """One Aho–Corasick pass over the fields together."""
+    return Tags(
+        dict(zip(FIELDS, taxonomy.find_in_texts([texts.get(name, "") for name in FIELDS]), strict=True))
+    )

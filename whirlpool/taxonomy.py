@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
@@ -64,10 +65,16 @@ KOREAN_PARTICLES = tuple(
         reverse=True,
     )
 )
+_SUFFIX_STARTS = frozenset(suffix[0] for suffix in KOREAN_SUFFIXES)
 MAX_STEM_ENDING = 5
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # what _is_hangul accepts
 _BY_END_THEN_START = itemgetter(2, 1)  # at one end, the earlier start (the longer key) first
+_BY_START_LONGEST_FIRST = itemgetter(0, 1)  # of (start, -length, ...)
+# between an article's texts when they are matched in one pass (see Taxonomy.find_in_texts)
+SEPARATOR = "\x00"
+_CJK, _HANGUL_SCRIPT, _ABBREVIATION, _SPACED = range(4)
+_SCRIPT_CODES = {"cjk": _CJK, "hangul": _HANGUL_SCRIPT, "abbreviation": _ABBREVIATION, "spaced": _SPACED}
 _REPLACEMENTS = (
     ("‐", "-"),
     ("‑", "-"),
@@ -151,12 +158,24 @@ class Match(NamedTuple):
     weak: bool
 
 
+_new_match = tuple.__new__  # Match(...) without the Python frame of its generated __new__
+
+
 def normalise_for_matching(text: str) -> str:
     """NFKC, lower case, one dash and apostrophe, ё→е; same length as the NFKC text."""
+    return _unify_variants(_nfkc_lower(text))
+
+
+def _nfkc_lower(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters lower-case to two characters
         lowered = "".join((ch.lower()[:1] or ch) for ch in text)
+    return lowered
+
+
+def _unify_variants(lowered: str) -> str:
+    """One dash, one apostrophe, ё→е (character for character: offsets do not move)."""
     for old, new in _REPLACEMENTS:
         if old in lowered:
             lowered = lowered.replace(old, new)
@@ -167,20 +186,24 @@ def _is_hangul(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
 
 
-def _korean_context(text: str, start: int, end: int) -> bool:
-    """Hangul within a few characters of ``text[start:end]``: the text around it is Korean."""
-    return _HANGUL.search(text, max(0, start - 8), end + 8) is not None
+def _korean_context(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> bool:
+    """Hangul within a few characters of ``text[start:end]`` (inside ``text[lo:hi]``, the field it
+    is in): the text around it is Korean."""
+    stop = end + 8 if hi is None else min(end + 8, hi)
+    return _HANGUL.search(text, max(lo, start - 8), stop) is not None
 
 
 def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def _abbreviation_may_stand_alone(text: str, start: int, end: int) -> bool:
-    """Cheap checks before Kiwi is asked: Korean text around it; a Hangul abbreviation starts a word
-    and is followed by a non-letter or a particle (not 여러, 달러, 북한, 러시아); a Hanja one stands in a
-    run of Hanja abbreviations only (北中, not 北京)."""
-    if not _korean_context(text, start, end):
+def _abbreviation_may_stand_alone(
+    text: str, start: int, end: int, lo: int = 0, hi: int | None = None
+) -> bool:
+    """Cheap checks before Kiwi is asked: Korean text around it (in ``text[lo:hi]``); a Hangul
+    abbreviation starts a word and is followed by a non-letter or a particle (not 여러, 달러, 북한,
+    러시아); a Hanja one stands in a run of Hanja abbreviations only (北中, not 北京)."""
+    if not _korean_context(text, start, end, lo, hi):
         return False
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
@@ -261,8 +284,8 @@ class Taxonomy(BaseModel):
         return {concept.id: concept for concept in self.concepts}
 
     @cached_property
-    def _automaton(self) -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[_AliasRule, ...]]]:
-        """The automaton over every alias key, and the rules of each key (same index)."""
+    def _automaton(self) -> tuple[ahocorasick_rs.AhoCorasick, list[tuple[_AliasRule, ...]], list[str]]:
+        """The automaton over every alias key, the rules of each key and the keys (same index)."""
         keyed: dict[str, list[_AliasRule]] = {}
         for index, concept in enumerate(self.concepts):
             seen: set[str] = set()
@@ -288,7 +311,30 @@ class Taxonomy(BaseModel):
                         _AliasRule(index, norm, script, weak, pattern, head, term)
                     )
         automaton = ahocorasick_rs.AhoCorasick(list(keyed), matchkind=ahocorasick_rs.MatchKind.Standard)
-        return automaton, [tuple(rules) for rules in keyed.values()]
+        return automaton, [tuple(rules) for rules in keyed.values()], list(keyed)
+
+    @cached_property
+    def _checks(self) -> list[tuple[bool, bool, bool, tuple[tuple, ...]]]:
+        """Per key: whether all its rules are spaced-script ones, whether its first and its last
+        character are word characters (the boundary checks need only the text's side), and its
+        rules as the plain tuples the matching loop unpacks: (script code, concept, weak, stem
+        pattern, compound head, theme term)."""
+        checks = []
+        for key, rules in zip(self._automaton[2], self._automaton[1], strict=True):
+            codes = tuple(
+                (
+                    _SCRIPT_CODES[rule.script],
+                    self.concepts[rule.concept_index],
+                    rule.weak,
+                    rule.pattern,
+                    rule.compound_head,
+                    rule.theme_term,
+                )
+                for rule in rules
+            )
+            spaced_only = all(code[0] == _SPACED for code in codes)
+            checks.append((spaced_only, _is_word_char(key[0]), _is_word_char(key[-1]), codes))
+        return checks
 
     def _key_hits(self, lowered: str) -> list[tuple[int, int, int]]:
         """(key index, start, end) of every alias key in ``lowered``, overlapping ones included,
@@ -306,75 +352,103 @@ class Taxonomy(BaseModel):
         """Every concept mention in ``text`` (one pass), longest match first where they overlap.
 
         Offsets refer to the NFKC form of ``text`` (the cleaned text the pipeline stores)."""
-        if not text:
-            return []
-        lowered = text if normalised else normalise_for_matching(text)
-        found = list(self._raw_matches(lowered))
+        return self.find_in_texts([text], normalised)[0]
+
+    def find_in_texts(self, texts: Sequence[str], normalised: bool = False) -> list[list[Match]]:
+        """``find`` of each text (an article's title, summary, body), with one automaton pass over
+        them all joined by NUL: no alias holds it, no boundary rule reads it as a letter, and the
+        Korean-context window stops at the text's edges, so each text's matches are those it has
+        alone."""
+        lowered = [text if normalised else _nfkc_lower(text) for text in texts]
+        joined = SEPARATOR.join(lowered)
+        if not normalised:
+            joined = _unify_variants(joined)
+        found = self._candidates(joined, lowered)
+        result: list[list[Match]] = [[] for _ in texts]
         if not found:
-            return []
-        found.sort(key=lambda m: (m.start, -(m.end - m.start)))
-        kept: list[Match] = []
-        covered_until = -1
-        covered_start = -1
+            return result
+        found.sort(key=_BY_START_LONGEST_FIRST)  # stable: at one span, the automaton's order
+        field, offset, field_end = 0, 0, len(lowered[0])
+        kept = result[0]
+        covered_until = covered_start = -1
         covering_is_theme = False
-        for match in found:
-            if match.start < covered_until and match.end <= covered_until and match.start >= covered_start:
+        for start, _, end, concept, weak in found:
+            while start >= field_end:  # matches come text by text; none spans a separator
+                field += 1
+                offset, field_end = field_end + 1, field_end + 1 + len(lowered[field])
+                kept = result[field]
+            if start < covered_until and end <= covered_until and start >= covered_start:
                 # inside a longer match: keep it only if it is the same span (another concept), or
                 # a name inside a theme term ("北朝鮮" in "北朝鮮製" is still North Korea)
-                same_span = any(k.start == match.start and k.end == match.end for k in kept[-8:])
-                if not same_span and not (covering_is_theme and match.concept.kind != "theme"):
+                # (matches of one span are neighbours in this order: a kept twin is the last kept)
+                same_span = kept and kept[-1][2] == start - offset and kept[-1][3] == end - offset
+                if not same_span and not (covering_is_theme and concept.kind != "theme"):
                     continue
-            kept.append(match)
-            if match.end > covered_until:
-                covered_until, covered_start = match.end, match.start
-                covering_is_theme = match.concept.kind == "theme"
-        return kept
+            kept.append(_new_match(Match, (concept, joined[start:end], start - offset, end - offset, weak)))
+            if end > covered_until:
+                covered_until, covered_start = end, start
+                covering_is_theme = concept.kind == "theme"
+        return result
 
-    def _raw_matches(self, lowered: str) -> Iterator[Match]:
+    def _candidates(self, lowered: str, texts: Sequence[str] = ()) -> list[tuple]:
+        """(start, -length, end, concept, weak) of each alias hit that passes its script's boundary
+        rule, in the automaton's order. ``lowered`` is ``texts`` joined by the separator (or one
+        text when ``texts`` is empty)."""
         length = len(lowered)
-        concepts = self.concepts
-        rules_of = self._automaton[1]
-        for key_index, start, end_of_key in self._key_hits(lowered):
-            end_index, rules = end_of_key - 1, rules_of[key_index]
+        checks = self._checks
+        found: list[tuple] = []
+        append = found.append
+        starts = None
+        for key_index, start, key_end in self._key_hits(lowered):
+            spaced_only, word_start, word_end, rules = checks[key_index]
             before = lowered[start - 1] if start > 0 else " "
-            for rule in rules:
-                if rule.script == "cjk":
-                    end = end_index + 1
-                elif rule.script == "hangul":
-                    end = end_index + 1
-                    inside = _is_hangul(before)
-                    glued = (
-                        end < length
-                        and _is_hangul(lowered[end])
-                        and not lowered.startswith(KOREAN_SUFFIXES, end)
+            # a spaced alias starting with a letter inside a word (port in report): the usual miss
+            inside_word = word_start and (before.isalnum() or before == "_")
+            if inside_word and spaced_only:
+                continue
+            for script, concept, weak, pattern, head, term in rules:
+                end = key_end
+                if script == _SPACED:
+                    if inside_word:
+                        continue
+                    if pattern is not None:
+                        stem = pattern.match(lowered, start)
+                        if stem is None:
+                            continue
+                        end = stem.end()
+                    elif word_end and end < length and _is_word_char(lowered[end]):
+                        continue
+                elif script == _HANGUL_SCRIPT:
+                    # _is_hangul, inline: on every hit of a Korean alias
+                    inside = (
+                        "\uac00" <= before <= "\ud7a3"
+                        or "\u1100" <= before <= "\u11ff"
+                        or "\u3130" <= before <= "\u318f"
                     )
-                    if glued and not inside and rule.compound_head:
+                    after = lowered[end] if end < length else " "
+                    glued = (
+                        "\uac00" <= after <= "\ud7a3"
+                        or "\u1100" <= after <= "\u11ff"
+                        or "\u3130" <= after <= "\u318f"
+                    ) and not (after in _SUFFIX_STARTS and lowered.startswith(KOREAN_SUFFIXES, end))
+                    if glued and not inside and head:
                         if not korean.heads_compound(lowered, start, end):
                             continue
-                    elif (inside or glued) and not (
-                        rule.theme_term if rule.theme_term else korean.stands_alone(lowered, start, end)
-                    ):
+                    elif (inside or glued) and not (term or korean.stands_alone(lowered, start, end)):
                         continue
-                elif rule.script == "abbreviation":
-                    end = end_index + 1
-                    if not _abbreviation_may_stand_alone(lowered, start, end) or not korean.stands_alone(
-                        lowered, start, end, abbreviation=True
-                    ):
+                elif script == _ABBREVIATION:
+                    lo, hi = 0, length
+                    if len(texts) > 1:  # the bounds of the text it is in
+                        if starts is None:
+                            starts = _text_starts(texts)
+                        number = bisect_right(starts, start) - 1
+                        lo, hi = starts[number], starts[number] + len(texts[number])
+                    if not _abbreviation_may_stand_alone(
+                        lowered, start, end, lo, hi
+                    ) or not korean.stands_alone(lowered, start, end, abbreviation=True):
                         continue
-                else:
-                    first = lowered[start]  # _is_word_char, inline: on every hit of a spaced alias
-                    if (before.isalnum() or before == "_") and (first.isalnum() or first == "_"):
-                        continue
-                    if rule.pattern is not None:
-                        found = rule.pattern.match(lowered, start)
-                        if found is None:
-                            continue
-                        end = found.end()
-                    else:
-                        end = end_index + 1
-                        if end < length and _is_word_char(lowered[end]) and _is_word_char(lowered[end - 1]):
-                            continue
-                yield Match(concepts[rule.concept_index], lowered[start:end], start, end, rule.weak)
+                append((start, start - end, end, concept, weak))
+        return found
 
     def concepts_for_phrase(self, text: str) -> list[Concept]:
         """The concepts a query phrase names, in any script or spelling ("Ким Чен Ын", "Пхеньяна",
@@ -383,10 +457,19 @@ class Taxonomy(BaseModel):
         if not lowered:
             return []
         result: list[Concept] = []
-        for match in self._raw_matches(lowered):
-            if match.start == 0 and match.end == len(lowered) and match.concept not in result:
-                result.append(match.concept)
+        for start, _, end, concept, _ in self._candidates(lowered):
+            if start == 0 and end == len(lowered) and concept not in result:
+                result.append(concept)
         return result
+
+
+def _text_starts(texts: Sequence[str]) -> list[int]:
+    """Where each text starts in ``SEPARATOR.join(texts)``."""
+    starts, at = [], 0
+    for text in texts:
+        starts.append(at)
+        at += len(text) + 1
+    return starts
 
 
 def load_taxonomy(path: Path) -> Taxonomy:

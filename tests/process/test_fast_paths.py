@@ -8,7 +8,15 @@ import unicodedata
 import pytest
 
 from processing.characters import WordScanner, text_of
-from processing.cleaning import _SPACES, collapse_spaces, nfkc
+from processing.cleaning import (
+    _BLANK_LINES,
+    _CONTROL,
+    _SPACES,
+    BOILERPLATE_LINE,
+    clean_text,
+    collapse_spaces,
+    nfkc,
+)
 from processing.language import _ANY_LETTER, _SCRIPT_PATTERNS, ScriptCounts, count_scripts
 
 SAMPLES = [
@@ -55,6 +63,34 @@ def test_collapsing_spaces_equals_the_general_regex_for_every_kind_of_whitespace
             assert collapse_spaces(text) == _SPACES.sub(" ", text), repr(space)
 
 
+def _clean_text_plainly(text: str, multiline: bool) -> str:
+    """clean_text's steps after NFKC with every regex always run (for markup-free text)."""
+    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    if not multiline:
+        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
+    lines = [line for line in lines if not (line and len(line) < 90 and BOILERPLATE_LINE.match(line))]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def test_printable_text_skips_no_character_the_control_and_space_regexes_would_change():
+    changed = [chr(c) for c in range(0x110000) if _CONTROL.match(chr(c)) or _SPACES.match(chr(c))]
+    assert [ch for ch in changed if ch.isprintable() and ch != " "] == []
+
+
+@pytest.mark.parametrize("multiline", [True, False])
+def test_clean_text_equals_every_step_run_plainly(multiline):
+    extra = [
+        "a\u200bb\x07c  d\n\n\n\ne\u2028f\u3000g\xa0h",
+        "line one  \n\n\n\nAdvertisement\nline\ttwo\r\nthree\x85four\n",
+        "zero\ufeffwidth and\u00a0\u00a0no-break  \u2060 joiner\n\nShare this article\n\n\nend",
+        "  \n  ",
+    ]
+    for text in SAMPLES + extra:
+        assert clean_text(text, multiline=multiline) == _clean_text_plainly(text, multiline), repr(text)
+
+
 def test_letter_searches_find_what_set_intersections_find():
     from processing.language import (
         _BE_LETTER,
@@ -99,3 +135,30 @@ def test_latin_i_beside_cyrillic_is_replaced_as_the_regex_replaces_it():
     for text in texts:
         lowered = text.lower()
         assert _cyrillic_i(lowered) == _LATIN_I_IN_CYRILLIC.sub("і", lowered)
+
+
+def test_evidence_set_up_from_its_state_equals_validated_evidence():
+    import pickle
+
+    from processing.tagging import _evidence
+    from whirlpool.article import Evidence
+
+    values = {"concept": "actor.dprk", "kind": "actor", "term": "北", "field": "title", "start": 3, "end": 4}
+    built, validated = _evidence(dict(values)), Evidence(**values)
+    assert built == validated
+    assert built.model_dump_json() == validated.model_dump_json()
+    assert built.model_fields_set == validated.model_fields_set
+    assert pickle.loads(pickle.dumps(built)) == validated
+    assert built.model_copy(update={"start": 5}) == validated.model_copy(update={"start": 5})
+
+
+def test_japanese_and_simplified_only_characters_counted_by_table_as_by_sets():
+    from processing.characters import BMP, code_points
+    from processing.language import _JA_ZH_ONLY, JA_ONLY_KANJI, ZH_ONLY_SIMPLIFIED
+
+    texts = [*SAMPLES, "駅の売店で経済の話", "们这说对发经东车", "学国会经发 𠀀 们", "駅们" * 40]
+    for text in texts:
+        points = code_points(text)
+        only = [int(x) for x in _JA_ZH_ONLY[points[points < BMP]]]
+        assert sum(x & 1 for x in only) == sum(ch in JA_ONLY_KANJI for ch in text)
+        assert sum(x >> 1 for x in only) == sum(ch in ZH_ONLY_SIMPLIFIED for ch in text)

@@ -119,3 +119,40 @@ def test_text_with_a_lone_surrogate_is_still_matched_at_the_right_offsets(taxono
     dprk, russia = text.index("North Korea"), text.index("Russia")
     assert ("actor.dprk", dprk, dprk + len("North Korea")) in found
     assert ("actor.russia", russia, russia + len("Russia")) in found
+
+
+FIELD_SETS = [
+    ("Talks with 北", "최선희 외무상은 푸틴과 회담했다", ""),
+    ("푸틴 北", "", "최선희"),
+    ("러", "시아와 회담", "北中 관계"),
+    ("Переговоры Северной", "Кореи и России", ""),
+    ("North", "Korea and Russia", "Kim Jong Un met Putin"),
+    ("北朝鮮とロシア", "北京", "朝鮮"),
+    ("", "", ""),
+    ("Bad byte \udc9f then North Korea", "북한\x00러시아", "北"),
+]
+
+
+@pytest.mark.parametrize("texts", FIELD_SETS)
+def test_fields_matched_in_one_pass_find_what_each_field_finds_alone(taxonomy, texts):
+    def found(matches):
+        return [(m.concept.id, m.term, m.start, m.end, m.weak) for m in matches]
+
+    together = taxonomy.find_in_texts(list(texts))
+    assert [found(ms) for ms in together] == [found(taxonomy.find(text)) for text in texts]
+
+
+def test_korean_context_of_a_headline_abbreviation_stops_at_the_field_edge(taxonomy):
+    # 北 in an English title is not a Korean headline abbreviation, whatever the body says
+    title, body = taxonomy.find_in_texts(["Talks with 北", "최선희 외무상은 푸틴과 회담했다"])
+    assert "actor.dprk" not in {m.concept.id for m in title}
+    assert {"person.choe_son_hui", "person.putin"} <= {m.concept.id for m in body}
+    (title,) = taxonomy.find_in_texts(["회담 北"])  # in a Korean title it is
+    assert "actor.dprk" in {m.concept.id for m in title}
+
+
+def test_a_stem_phrase_does_not_run_from_one_field_into_the_next(taxonomy):
+    title, summary = taxonomy.find_in_texts(["Переговоры Северной", "Кореи и России"])
+    assert "actor.dprk" not in {m.concept.id for ms in (title, summary) for m in ms}
+    (joined,) = taxonomy.find_in_texts(["Переговоры Северной Кореи"])
+    assert "actor.dprk" in {m.concept.id for m in joined}
