@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from processing.pipeline import Processor
+from processing.cleaning import clean_title
+from processing.pipeline import Processor, analyse_texts
+from processing.relevance_model import load_model
 from whirlpool.article import Article, article_id
-from whirlpool.settings import Settings
+from whirlpool.settings import ProcessSettings, Settings
 from whirlpool.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.urls import canonical_url
 
@@ -19,6 +21,18 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def taxonomy() -> Taxonomy:
     return load_taxonomy(REPO / "config" / "taxonomy.yaml")
+
+
+@pytest.fixture(scope="module")
+def analyse(taxonomy):
+    """Language, tags, relevance (the learned scorer) and themes of a title and lead."""
+    learned = ProcessSettings(relevance_model="learned")
+    model = load_model()
+
+    def run(title: str, summary: str = ""):
+        return analyse_texts(taxonomy, learned, clean_title(title), summary, "", model)
+
+    return run
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
-from processing.cleaning import clean_title
-from processing.pipeline import analyse_texts
 from processing.relevance import LinearModel, evidence_tokens, word_char_ngrams
 from processing.relevance_evaluation import LABELLED_DIR, load_labelled
 from processing.relevance_model import MODEL_PATH, fit, load_model
@@ -22,17 +20,6 @@ HEADLINES = [
     "a",
     "",
 ]
-
-
-@pytest.fixture(scope="module")
-def analyse(taxonomy):
-    learned = ProcessSettings(relevance_model="learned")
-    model = load_model()
-
-    def run(title: str, summary: str = ""):
-        return analyse_texts(taxonomy, learned, clean_title(title), summary, "", model)
-
-    return run
 
 
 @pytest.mark.parametrize("text", HEADLINES)

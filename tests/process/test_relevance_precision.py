@@ -12,24 +12,10 @@ from pathlib import Path
 import pytest
 
 from processing.cleaning import clean_title
-from processing.pipeline import analyse_texts
 from processing.relevance import evidence_tokens
 from processing.relevance_evaluation import LABELLED_DIR
-from processing.relevance_model import load_model
-from whirlpool.settings import ProcessSettings
 
 ASSEMBLE = LABELLED_DIR / "assemble.py"
-
-
-@pytest.fixture(scope="module")
-def analyse(taxonomy):
-    learned = ProcessSettings(relevance_model="learned")
-    model = load_model()
-
-    def run(title: str, summary: str = ""):
-        return analyse_texts(taxonomy, learned, clean_title(title), summary, "", model)
-
-    return run
 
 
 @pytest.mark.parametrize(
