@@ -10,10 +10,13 @@ Both sides must be present AND tied together. The evidence is counted as named f
 - China named beside both (trilateral framing: "북중러", the Beijing parade);
 - a third state or body in the title (the US, Japan, the UN): its own view of each side is often the
   story ("Trump wants to meet Kim, is disappointed with Putin"), which lowers the score.
-The score is a weighted sum of the features: a logistic model fitted on the labelled tuning set over
-the features and the character n-grams of the title and lead (``processing.relevance_model``,
-``processing/models/relevance.json``; the default), or the hand weights. The reasons name each
-feature that fired and the wording's share, so every score can be explained.
+The score is a weighted sum of the features: by default a logistic model fitted on the labelled
+tuning set over the features and the evidence tokens (which concept was found in the title, the
+lead or the rest), blended with the hand weights (``processing.relevance_model``,
+``processing/models/relevance.json``); or the hand weights alone. The model can also weigh the
+character n-grams of the title and lead, switched off since they learned each event's words
+(``NGRAM_FIELDS``). The reasons name each feature that fired and each learned share, so every score
+can be explained.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from processing.themes import GENERAL_THEME
 from whirlpool.taxonomy import Match
 
 # sentence ends, and the separators of digests that list stories in one line: " / ", "｜", "；", and a
@@ -56,7 +60,6 @@ _DIGEST_HEADING = re.compile(
 )
 SIDES = frozenset({"russia", "dprk"})
 CHINA = "actor.china"
-GENERAL_THEME = "diplomacy_treaty"  # a meeting, a visit, talks: the frame of nearly every story
 WAR_PLACES = frozenset({"actor.ukraine_war", "place.kursk"})
 _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|俘虜|prisonnier|gefangen", re.IGNORECASE)
 

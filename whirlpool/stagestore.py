@@ -85,11 +85,6 @@ class BatchWriter:
         self._fh.flush()
         self.count += 1
 
-    def write_all(self, articles: Iterable[Article]) -> int:
-        for article in articles:
-            self.write(article)
-        return self.count
-
     def write_lines(self, lines: Iterable[str]) -> int:
         for line in lines:
             self.write_line(line)
@@ -131,9 +126,7 @@ class StageStore:
     def write_batch(
         self, stage: str, articles: Iterable[Article], batch_name: str | None = None
     ) -> Path | None:
-        with self.writer(stage, batch_name) as writer:
-            writer.write_all(articles)
-        return writer.path if writer.count else None
+        return self.write_lines(stage, (article.to_json() for article in articles), batch_name)
 
     def write_lines(self, stage: str, lines: Iterable[str], batch_name: str | None = None) -> Path | None:
         """A batch of articles already serialised, one JSON line each."""
