@@ -144,10 +144,10 @@ class CollectSettings(_Section):
 
 class ProcessSettings(_Section):
     relevance_threshold: float = Field(0.5, ge=0, le=1)
-    # learned (the default): a logistic model over the named features and the title and lead's
-    # character n-grams, fitted on the labelled tuning set (processing/models/relevance.json,
-    # better in cross-validation there); hand: the weights of processing.relevance.FEATURES.
-    # Both explain themselves with the same reasons.
+    # learned (the default): a logistic model over the named features and the evidence tokens (what
+    # the taxonomy found where), blended with 30 % of the hand weights, fitted on the labelled tuning
+    # set (processing/models/relevance.json, better in cross-validation there); hand: the weights of
+    # processing.relevance.FEATURES alone. Both explain themselves with the same reasons.
     relevance_model: Literal["hand", "learned"] = "learned"
     language_prefix_chars: int = Field(2000, ge=50)
     min_language_chars: int = Field(12, ge=1)  # shorter text is "und"
