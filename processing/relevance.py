@@ -62,6 +62,15 @@ SIDES = frozenset({"russia", "dprk"})
 CHINA = "actor.china"
 WAR_PLACES = frozenset({"actor.ukraine_war", "place.kursk"})
 _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|俘虜|prisonnier|gefangen", re.IGNORECASE)
+# a weapon used in the war: a strike or attack on Ukraine, or its debris (not a test launch that a
+# clause about Ukraine happens to sit beside)
+_ATTACK = re.compile(
+    r"attack|strike|struck|\bhit\b|\bused\b|debris|wreckage|remnant|fragment"
+    r"|удар|вдари|атак|обстр|уламк|обломк|остатк|залишк|применил|застосува|використа|использова"
+    r"|攻撃|空爆|残骸|使用|공격|타격|폭격|잔해|사용|袭击|襲擊|攻击|攻擊|打击|打擊|残骸|殘骸"
+    r"|frappe|attaque|débris|utilisé|angriff|trümmer|eingesetzt",
+    re.IGNORECASE,
+)
 
 # feature name → (hand weight, reason shown to the analyst)
 FEATURES: dict[str, tuple[float, str]] = {
@@ -87,7 +96,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     ),
     "states_listed_title": (-0.2, "the title lists several other states beside both sides"),
     "one_side_only": (0.0, "only one side named"),
-    "dprk_weapons_war": (0.0, "DPRK weapons in Russia's war (with Ukraine named)"),
+    "dprk_weapons_war": (0.45, "DPRK weapons used in Russia's war (a strike on Ukraine)"),
     "title_sides_apart": (0.0, "the title names the sides in separate clauses"),
     "lead_third_party": (0.0, "the lead's first sentence names a third state or body"),
     "late_tie_only": (0.0, "only later sentences tie the sides"),
@@ -303,7 +312,7 @@ def relevance_features(
         return built[name]
 
     if "dprk" in sides_anywhere:
-        in_the_war = _dprk_in_the_war(sentences_of)
+        in_the_war = _dprk_in_the_war(texts, sentences_of)
         if "troops" in in_the_war:
             features["dprk_troops_war"] = 1.0
             tied_themes.add("troop_deployment")
@@ -435,10 +444,11 @@ def _sides_in_one_clause(title: str, matches: list[Match]) -> set[str]:
     return max(clauses, key=len, default=set())
 
 
-def _dprk_in_the_war(sentences_of: Callable[[str], list[Sentence]]) -> set[str]:
+def _dprk_in_the_war(texts: Mapping[str, str], sentences_of: Callable[[str], list[Sentence]]) -> set[str]:
     """What of the DPRK's the title or the lead's first sentence names with Ukraine, Kursk or
-    captivity: "troops", "weapons" (a title without Russia: "North Korean missile used in Kyiv
-    attack"), the war Russia fights with them, even where Russia itself goes unnamed."""
+    captivity: "troops", or "weapons" used in a strike ("North Korean missile used in Kyiv attack",
+    with Russia unnamed in that sentence): the war Russia fights with them, even where Russia itself
+    goes unnamed."""
     found: set[str] = set()
     for name in ("title", "summary"):
         sentences = sentences_of(name)
@@ -446,9 +456,18 @@ def _dprk_in_the_war(sentences_of: Callable[[str], list[Sentence]]) -> set[str]:
             if "dprk" in sentence.sides and sentence.war:
                 if sentence.troops:
                     found.add("troops")
-                if sentence.arms and "russia" not in sentence.sides:
+                if sentence.arms and "russia" not in sentence.sides and _names_a_strike(texts, name):
                     found.add("weapons")
     return found
+
+
+def _names_a_strike(texts: Mapping[str, str], name: str) -> bool:
+    """Whether the title (or the lead's first sentence) names a strike, an attack or its debris."""
+    text = texts.get(name, "")
+    if name == "summary":
+        end = _FIRST_SENTENCE_END.search(text)
+        text = text[: end.end()] if end else text
+    return _ATTACK.search(text) is not None
 
 
 def hand_score(features: Mapping[str, float]) -> float:
@@ -461,13 +480,15 @@ def score_relevance(
     """Score the tie between the two sides; ``matches`` are the strong matches per field.
 
     The learned model scores the articles that name both sides; an article naming one side keeps
-    the hand rule (DPRK troops in Russia's war, or not), which the labels have too few of to learn."""
+    the hand rule (DPRK troops or weapons in Russia's war, or not), which the labels have too few of
+    to learn."""
     features, tied_themes = relevance_features(texts, matches)
     if not features:
         return Relevance(0.0, ["neither side named"], set(), features)
     reasons = [FEATURES[name][1] for name in FEATURE_NAMES if name in features]
     if "both_named" not in features:
-        score = 0.55 if "dprk_troops_war" in features else 0.1
+        in_the_war = "dprk_troops_war" in features or "dprk_weapons_war" in features
+        score = 0.55 if in_the_war else 0.1
         return Relevance(score, reasons, tied_themes, features)
     if model is None:
         return Relevance(hand_score(features), reasons, tied_themes, features)

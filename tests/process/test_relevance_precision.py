@@ -154,3 +154,27 @@ def test_french_and_german_spellings_of_names_are_evidence(analyse, title, summa
     analysis = analyse(title, summary)
     assert concept in {m.concept.id for ms in analysis.tags.strong().values() for m in ms}
     assert analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Japanese: Kharkiv prosecutors analysed the debris (Russia unnamed)
+        "ハルキウ攻撃に北朝鮮製ミサイル ウクライナ検察が残骸分析",
+        # Ukrainian: Zelensky on the strike on Kyiv
+        "Зеленський: за попередніми даними, по Києву вдарили північнокорейською балістичною ракетою",
+    ],
+)
+def test_a_north_korean_weapon_in_a_strike_on_ukraine_is_relevant_without_russia_named(analyse, title):
+    result = analyse(title)
+    assert result.relevance.features.get("dprk_weapons_war") == 1.0
+    assert "both_named" not in result.relevance.features
+    assert result.relevant, result.relevance.reasons
+    assert "DPRK weapons used in Russia's war (a strike on Ukraine)" in result.relevance.reasons
+    assert result.themes[0] == "arms_transfers"
+
+
+def test_a_north_korean_test_launch_beside_a_ukraine_clause_is_not_a_strike(analyse):
+    result = analyse("North Korea fires ballistic missile into the sea as Ukraine peace talks stall")
+    assert "dprk_weapons_war" not in result.relevance.features
+    assert not result.relevant, result.relevance.reasons
