@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import get_args
 
 from whirlpool.article import Evidence
-from whirlpool.taxonomy import ConceptKind, Match, Taxonomy
+from whirlpool.taxonomy import Concept, ConceptKind, Match, Taxonomy
 
 FIELDS = ("title", "summary", "body")
 EVIDENCE_KIND = {
@@ -39,6 +39,7 @@ class Tags:
 
     matches: dict[str, list[Match]] = field(default_factory=dict)
     _strong: dict[str, list[Match]] | None = field(default=None, init=False, repr=False, compare=False)
+    _concepts: list[Concept] | None = field(default=None, init=False, repr=False, compare=False)
 
     def strong(self) -> dict[str, list[Match]]:
         """Matches that count: weak aliases (조선, 朝鮮, 露) only where the same concept is also
@@ -56,16 +57,18 @@ class Tags:
                 self._strong = matches
         return self._strong
 
+    def concepts(self) -> list[Concept]:
+        """The concepts of the strong matches, each once, in the order they first appear (worked
+        out once: the step asks for sides, entities and places)."""
+        if self._concepts is None:
+            self._concepts = list({m[0].id: m[0] for ms in self.strong().values() for m in ms}.values())
+        return self._concepts
+
     def concept_ids(self, kinds: tuple[str, ...]) -> list[str]:
-        seen: dict[str, None] = {}
-        for ms in self.strong().values():
-            for m in ms:
-                if m.concept.kind in kinds:
-                    seen.setdefault(m.concept.id, None)
-        return list(seen)
+        return [concept.id for concept in self.concepts() if concept.kind in kinds]
 
     def sides(self) -> list[str]:
-        found = {m.concept.side for ms in self.strong().values() for m in ms if m.concept.side}
+        found = {concept.side for concept in self.concepts() if concept.side}
         return [side for side in ("russia", "dprk") if side in found]
 
     def evidence(self, texts: dict[str, str]) -> list[Evidence]:
