@@ -317,11 +317,12 @@ class Taxonomy(BaseModel):
     def _checks(self) -> list[tuple]:
         """Per key, what the matching loop unpacks: how to check it (``_PLAIN``: one spaced-script
         literal, checked at its two edges; ``_STEM``: one spaced-script stem, matched by its
-        pattern; ``_BARE``: one Han or kana term, which needs no check; ``_SPACED_ONLY``: spaced-script rules only, so a key starting inside a word is
-        dropped at once; ``_ANY``: rule by rule), whether its first and its last character are word
-        characters (the boundary checks need only the text's side), the concept, weakness,
-        theme-ness and stem pattern of its first rule, and its rules as plain tuples: (script code,
-        concept, weak, stem pattern, compound head, theme term, concept is a theme)."""
+        pattern; ``_BARE``: one Han or kana term, which needs no check; ``_SPACED_ONLY``:
+        spaced-script rules only, so a key starting inside a word is dropped at once; ``_ANY``:
+        rule by rule), whether its first and its last character are word characters (the boundary
+        checks need only the text's side), the concept, weakness, theme-ness and stem pattern of
+        its first rule, and its rules as plain tuples: (script code, concept, weak, stem pattern,
+        compound head, theme term, concept is a theme)."""
         checks = []
         for key, rules in zip(self._automaton[2], self._automaton[1], strict=True):
             codes = tuple(
