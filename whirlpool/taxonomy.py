@@ -178,10 +178,15 @@ def _nfkc_lower_joined(texts: Sequence[str]) -> tuple[str, list[int]]:
     beyond a separator (final sigma reads up to the nearest character that is neither a letter nor
     case-ignorable, and the separator is such a character)."""
     texts = [unicodedata.normalize("NFKC", text) for text in texts]
-    joined = SEPARATOR.join(texts)
+    # the variants unified first (dashes and apostrophes have no case, and neither they nor their
+    # replacements are letters): English text, typographic apostrophes and dashes gone, is often
+    # pure ASCII then, which str.lower and the automaton read several times faster
+    joined = _unify_variants(SEPARATOR.join(texts))
     lowered = joined.lower()
     if len(lowered) == len(joined):
-        return _unify_variants(lowered), [len(text) for text in texts]
+        if "ё" in lowered:  # from Ё
+            lowered = lowered.replace("ё", "е")
+        return lowered, [len(text) for text in texts]
     parts = [_nfkc_lower(text) for text in texts]
     return _unify_variants(SEPARATOR.join(parts)), [len(part) for part in parts]
 

@@ -193,3 +193,18 @@ def test_concept_ids_come_once_each_in_order_of_first_mention(taxonomy):
         "person.shoigu",
         "place.vladivostok",
     ]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("North Korea’s army—in Russia", "‘Kursk’ – ЁЛКА Ёж", "ёж ΟΔΟΣ Σ"),
+        ("İstanbul Ё", "", "ΣΟΥΛ—Σ’"),
+        ("plain ascii", "북러 ‐ 北·러", "ＫＮ－２３ ﬁne"),
+    ],
+)
+def test_fields_lowered_together_equal_each_normalised_alone(texts):
+    from whirlpool.taxonomy import SEPARATOR, _nfkc_lower_joined, normalise_for_matching
+
+    alone = [normalise_for_matching(text) for text in texts]
+    assert _nfkc_lower_joined(texts) == (SEPARATOR.join(alone), [len(text) for text in alone])
