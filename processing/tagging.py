@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 from whirlpool.article import Evidence
-from whirlpool.taxonomy import Match, Taxonomy
+from whirlpool.taxonomy import Concept, ConceptKind, Match, Taxonomy
 
 FIELDS = ("title", "summary", "body")
 EVIDENCE_KIND = {
@@ -17,6 +18,7 @@ MAX_EVIDENCE = 200
 _NEW_EVIDENCE = Evidence.__new__
 _SET = object.__setattr__
 _EVIDENCE_FIELDS = frozenset(Evidence.model_fields)
+_KIND = {kind: EVIDENCE_KIND.get(kind, "entity") for kind in get_args(ConceptKind)}
 
 
 def _evidence(values: dict) -> Evidence:
@@ -37,45 +39,52 @@ class Tags:
 
     matches: dict[str, list[Match]] = field(default_factory=dict)
     _strong: dict[str, list[Match]] | None = field(default=None, init=False, repr=False, compare=False)
+    _concepts: list[Concept] | None = field(default=None, init=False, repr=False, compare=False)
 
     def strong(self) -> dict[str, list[Match]]:
         """Matches that count: weak aliases (조선, 朝鮮, 露) only where the same concept is also
-        named by a strong alias somewhere in the article. Worked out once; do not modify."""
+        named by a strong alias somewhere in the article. Worked out once; do not modify (without
+        a weak match it is ``matches`` itself)."""
         if self._strong is None:
-            confirmed = {m.concept.id for ms in self.matches.values() for m in ms if not m.weak}
-            self._strong = {
-                name: [m for m in ms if not m.weak or m.concept.id in confirmed]
-                for name, ms in self.matches.items()
-            }
+            matches = self.matches
+            if any(m.weak for ms in matches.values() for m in ms):
+                confirmed = {m.concept.id for ms in matches.values() for m in ms if not m.weak}
+                self._strong = {
+                    name: [m for m in ms if not m.weak or m.concept.id in confirmed]
+                    for name, ms in matches.items()
+                }
+            else:
+                self._strong = matches
         return self._strong
 
+    def concepts(self) -> list[Concept]:
+        """The concepts of the strong matches, each once, in the order they first appear (worked
+        out once: the step asks for sides, entities and places)."""
+        if self._concepts is None:
+            self._concepts = list({m[0].id: m[0] for ms in self.strong().values() for m in ms}.values())
+        return self._concepts
+
     def concept_ids(self, kinds: tuple[str, ...]) -> list[str]:
-        seen: dict[str, None] = {}
-        for ms in self.strong().values():
-            for m in ms:
-                if m.concept.kind in kinds:
-                    seen.setdefault(m.concept.id, None)
-        return list(seen)
+        return [concept.id for concept in self.concepts() if concept.kind in kinds]
 
     def sides(self) -> list[str]:
-        found = {m.concept.side for ms in self.strong().values() for m in ms if m.concept.side}
+        found = {concept.side for concept in self.concepts() if concept.side}
         return [side for side in ("russia", "dprk") if side in found]
 
     def evidence(self, texts: dict[str, str]) -> list[Evidence]:
         items = []
         for name, ms in self.strong().items():
             text = texts[name]
-            for m in ms:
-                concept = m.concept
+            for concept, _, start, end, _ in ms:
                 items.append(
                     _evidence(
                         {
                             "concept": concept.id,
-                            "kind": EVIDENCE_KIND.get(concept.kind, "entity"),
-                            "term": text[m.start : m.end],
+                            "kind": _KIND[concept.kind],
+                            "term": text[start:end],
                             "field": name,
-                            "start": m.start,
-                            "end": m.end,
+                            "start": start,
+                            "end": end,
                         }
                     )
                 )

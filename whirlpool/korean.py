@@ -26,10 +26,6 @@ EOJEOL_CACHE = 200_000
 ABBREVIATION_HANJA = frozenset("北中露美日韓朝")
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "·"
-
-
 @lru_cache(maxsize=1)
 def _kiwi():
     from kiwipiepy import Kiwi
@@ -55,12 +51,18 @@ def morphemes(eojeol: str) -> tuple[tuple[int, int, str], ...]:
 def eojeol_around(text: str, start: int, end: int) -> tuple[str, int]:
     """The word holding ``text[start:end]`` (letters and digits, ``·`` inside; quotes, commas and
     brackets cut it: Kiwi reads ``"러`` as an ending after a quote), and where it starts."""
-    left = start
-    while left > 0 and _is_word_char(text[left - 1]):
+    left = start  # a word character is a letter, a digit or "·"
+    while left > 0:
+        ch = text[left - 1]
+        if not (ch.isalnum() or ch == "·"):
+            break
         left -= 1
     right = end
     length = len(text)
-    while right < length and _is_word_char(text[right]):
+    while right < length:
+        ch = text[right]
+        if not (ch.isalnum() or ch == "·"):
+            break
         right += 1
     return text[left:right], left
 

@@ -23,7 +23,6 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from operator import itemgetter
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -69,11 +68,10 @@ _SUFFIX_STARTS = frozenset(suffix[0] for suffix in KOREAN_SUFFIXES)
 MAX_STEM_ENDING = 5
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")  # what _is_hangul accepts
-_BY_END_THEN_START = itemgetter(2, 1)  # at one end, the earlier start (the longer key) first
-_BY_START_LONGEST_FIRST = itemgetter(0, 1)  # of (start, -length, ...)
 # between an article's texts when they are matched in one pass (see Taxonomy.find_in_texts)
 SEPARATOR = "\x00"
 _CJK, _HANGUL_SCRIPT, _ABBREVIATION, _SPACED = range(4)
+_PLAIN, _STEM, _BARE, _SPACED_ONLY, _ANY = range(5)  # how a key's hits are checked (see Taxonomy._checks)
 _SCRIPT_CODES = {"cjk": _CJK, "hangul": _HANGUL_SCRIPT, "abbreviation": _ABBREVIATION, "spaced": _SPACED}
 _REPLACEMENTS = (
     ("‐", "-"),
@@ -174,6 +172,25 @@ def _nfkc_lower(text: str) -> str:
     return lowered
 
 
+def _nfkc_lower_joined(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """``_unify_variants`` of the texts' ``_nfkc_lower`` joined by the separator, and their
+    lengths. One ``lower`` of them joined is the same as one each: no letter lower-cases by what is
+    beyond a separator (final sigma reads up to the nearest character that is neither a letter nor
+    case-ignorable, and the separator is such a character)."""
+    texts = [unicodedata.normalize("NFKC", text) for text in texts]
+    # the variants unified first (dashes and apostrophes have no case, and neither they nor their
+    # replacements are letters): English text, typographic apostrophes and dashes gone, is often
+    # pure ASCII then, which str.lower and the automaton read several times faster
+    joined = _unify_variants(SEPARATOR.join(texts))
+    lowered = joined.lower()
+    if len(lowered) == len(joined):
+        if "ё" in lowered:  # from Ё
+            lowered = lowered.replace("ё", "е")
+        return lowered, [len(text) for text in texts]
+    parts = [_nfkc_lower(text) for text in texts]
+    return _unify_variants(SEPARATOR.join(parts)), [len(part) for part in parts]
+
+
 def _unify_variants(lowered: str) -> str:
     """One dash, one apostrophe, ё→е (character for character: offsets do not move)."""
     for old, new in _REPLACEMENTS:
@@ -197,20 +214,8 @@ def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def _abbreviation_may_stand_alone(
-    text: str, start: int, end: int, lo: int = 0, hi: int | None = None
-) -> bool:
-    """Cheap checks before Kiwi is asked: Korean text around it (in ``text[lo:hi]``); a Hangul
-    abbreviation starts a word and is followed by a non-letter or a particle (not 여러, 달러, 북한,
-    러시아); a Hanja one stands in a run of Hanja abbreviations only (北中, not 北京)."""
-    if not _korean_context(text, start, end, lo, hi):
-        return False
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    if _is_hangul(text[start]):
-        if _is_hangul(before):
-            return False
-        return not _is_hangul(after) or text.startswith(KOREAN_PARTICLES, end)
+def _hanja_run_of_abbreviations(text: str, start: int, end: int) -> bool:
+    """The run of Hanja around ``text[start:end]`` is made of headline abbreviations only."""
     run_start, run_end = start, end
     while run_start > 0 and _is_han(text[run_start - 1]):
         run_start -= 1
@@ -314,11 +319,15 @@ class Taxonomy(BaseModel):
         return automaton, [tuple(rules) for rules in keyed.values()], list(keyed)
 
     @cached_property
-    def _checks(self) -> list[tuple[bool, bool, bool, tuple[tuple, ...]]]:
-        """Per key: whether all its rules are spaced-script ones, whether its first and its last
-        character are word characters (the boundary checks need only the text's side), and its
-        rules as the plain tuples the matching loop unpacks: (script code, concept, weak, stem
-        pattern, compound head, theme term)."""
+    def _checks(self) -> list[tuple]:
+        """Per key, what the matching loop unpacks: how to check it (``_PLAIN``: one spaced-script
+        literal, checked at its two edges; ``_STEM``: one spaced-script stem, matched by its
+        pattern; ``_BARE``: one Han or kana term, which needs no check; ``_SPACED_ONLY``:
+        spaced-script rules only, so a key starting inside a word is dropped at once; ``_ANY``:
+        rule by rule), whether its first and its last character are word characters (the boundary
+        checks need only the text's side), the concept, weakness, theme-ness and stem pattern of
+        its first rule, and its rules as plain tuples: (script code, concept, weak, stem pattern,
+        compound head, theme term, concept is a theme)."""
         checks = []
         for key, rules in zip(self._automaton[2], self._automaton[1], strict=True):
             codes = tuple(
@@ -329,24 +338,30 @@ class Taxonomy(BaseModel):
                     rule.pattern,
                     rule.compound_head,
                     rule.theme_term,
+                    self.concepts[rule.concept_index].kind == "theme",
                 )
                 for rule in rules
             )
-            spaced_only = all(code[0] == _SPACED for code in codes)
-            checks.append((spaced_only, _is_word_char(key[0]), _is_word_char(key[-1]), codes))
+            if all(code[0] == _SPACED for code in codes):
+                mode = _SPACED_ONLY
+                if len(codes) == 1:
+                    mode = _PLAIN if codes[0][3] is None else _STEM
+            elif len(codes) == 1 and codes[0][0] == _CJK:
+                mode = _BARE
+            else:
+                mode = _ANY
+            single = codes[0][1], codes[0][2], codes[0][6], codes[0][3]
+            checks.append((mode, _is_word_char(key[0]), _is_word_char(key[-1]), *single, codes))
         return checks
 
     def _key_hits(self, lowered: str) -> list[tuple[int, int, int]]:
-        """(key index, start, end) of every alias key in ``lowered``, overlapping ones included,
-        by end position and, at one end, longest first."""
+        """(key index, start, end) of every alias key in ``lowered``, overlapping ones included, in
+        the automaton's order (by end; ``_candidates`` sorts what passes)."""
         automaton = self._automaton[0]
         try:
-            hits = automaton.find_matches_as_indexes(lowered, overlapping=True)
+            return automaton.find_matches_as_indexes(lowered, overlapping=True)
         except UnicodeEncodeError:  # lone surrogates: one replacement character each keeps offsets
-            lowered = _SURROGATE.sub("\ufffd", lowered)
-            hits = automaton.find_matches_as_indexes(lowered, overlapping=True)
-        hits.sort(key=_BY_END_THEN_START)
-        return hits
+            return automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", lowered), overlapping=True)
 
     def find(self, text: str, normalised: bool = False) -> list[Match]:
         """Every concept mention in ``text`` (one pass), longest match first where they overlap.
@@ -359,66 +374,79 @@ class Taxonomy(BaseModel):
         them all joined by NUL: no alias holds it, no boundary rule reads it as a letter, and the
         Korean-context window stops at the text's edges, so each text's matches are those it has
         alone."""
-        lowered = [text if normalised else _nfkc_lower(text) for text in texts]
-        joined = SEPARATOR.join(lowered)
-        if not normalised:
-            joined = _unify_variants(joined)
-        found = self._candidates(joined, lowered)
+        if normalised:
+            joined = SEPARATOR.join(texts)
+            lengths = [len(text) for text in texts]
+        else:
+            joined, lengths = _nfkc_lower_joined(texts)
+        found = self._candidates(joined, lengths)
         result: list[list[Match]] = [[] for _ in texts]
         if not found:
             return result
-        found.sort(key=_BY_START_LONGEST_FIRST)  # stable: at one span, the automaton's order
-        field, offset, field_end = 0, 0, len(lowered[0])
+        found.sort()  # by start, longest first, then as the automaton found them (see _candidates)
+        field, offset, field_end = 0, 0, lengths[0]
         kept = result[0]
-        covered_until = covered_start = -1
+        covered_until = -1
         covering_is_theme = False
-        for start, _, end, concept, weak in found:
+        for start, _, _, _, end, concept, weak, is_theme in found:
             while start >= field_end:  # matches come text by text; none spans a separator
                 field += 1
-                offset, field_end = field_end + 1, field_end + 1 + len(lowered[field])
+                offset, field_end = field_end + 1, field_end + 1 + lengths[field]
                 kept = result[field]
-            if start < covered_until and end <= covered_until and start >= covered_start:
-                # inside a longer match: keep it only if it is the same span (another concept), or
-                # a name inside a theme term ("北朝鮮" in "北朝鮮製" is still North Korea)
-                # (matches of one span are neighbours in this order: a kept twin is the last kept)
-                same_span = kept and kept[-1][2] == start - offset and kept[-1][3] == end - offset
-                if not same_span and not (covering_is_theme and concept.kind != "theme"):
+            if end <= covered_until:
+                # inside a longer match (found starts no earlier): keep it only if it is the same
+                # span (another concept), or a name inside a theme term ("北朝鮮" in "北朝鮮製" is
+                # still North Korea) (matches of one span are neighbours in this order: a kept twin
+                # is the last kept)
+                if not (covering_is_theme and not is_theme) and not (
+                    kept and kept[-1][2] == start - offset and kept[-1][3] == end - offset
+                ):
                     continue
+            else:
+                covered_until, covering_is_theme = end, is_theme
             kept.append(_new_match(Match, (concept, joined[start:end], start - offset, end - offset, weak)))
-            if end > covered_until:
-                covered_until, covered_start = end, start
-                covering_is_theme = concept.kind == "theme"
         return result
 
-    def _candidates(self, lowered: str, texts: Sequence[str] = ()) -> list[tuple]:
-        """(start, -length, end, concept, weak) of each alias hit that passes its script's boundary
-        rule, in the automaton's order. ``lowered`` is ``texts`` joined by the separator (or one
-        text when ``texts`` is empty)."""
+    def _candidates(self, lowered: str, lengths: Sequence[int] = ()) -> list[tuple]:
+        """(start, start - end, key end, rule number, end, concept, weak, is theme) of each alias
+        hit that passes its script's boundary rule, unsorted: sorted, they come by start, longest
+        first, and at one span in the order of the automaton's hits (by key end) and their rules.
+        ``lowered`` is texts of ``lengths`` joined by the separator (or one text when ``lengths``
+        is empty)."""
         length = len(lowered)
         checks = self._checks
         found: list[tuple] = []
         append = found.append
-        starts = None
+        starts = hangul = None
         for key_index, start, key_end in self._key_hits(lowered):
-            spaced_only, word_start, word_end, rules = checks[key_index]
-            before = lowered[start - 1] if start > 0 else " "
+            mode, word_start, word_end, concept, weak, is_theme, pattern, rules = checks[key_index]
+            before = lowered[start - 1] if start else " "
             # a spaced alias starting with a letter inside a word (port in report): the usual miss
             inside_word = word_start and (before.isalnum() or before == "_")
-            if inside_word and spaced_only:
+            if mode == _PLAIN:
+                if inside_word:
+                    continue
+                if word_end and key_end < length:
+                    after = lowered[key_end]
+                    if after.isalnum() or after == "_":
+                        continue
+                append((start, start - key_end, key_end, 0, key_end, concept, weak, is_theme))
                 continue
-            for script, concept, weak, pattern, head, term in rules:
+            if mode == _STEM:
+                if inside_word:
+                    continue
+                stem = pattern.match(lowered, start)
+                if stem is not None:
+                    append((start, start - stem.end(), key_end, 0, stem.end(), concept, weak, is_theme))
+                continue
+            if mode == _BARE:
+                append((start, start - key_end, key_end, 0, key_end, concept, weak, is_theme))
+                continue
+            if inside_word and mode == _SPACED_ONLY:
+                continue
+            for number, (script, concept, weak, pattern, head, term, is_theme) in enumerate(rules):
                 end = key_end
-                if script == _SPACED:
-                    if inside_word:
-                        continue
-                    if pattern is not None:
-                        stem = pattern.match(lowered, start)
-                        if stem is None:
-                            continue
-                        end = stem.end()
-                    elif word_end and end < length and _is_word_char(lowered[end]):
-                        continue
-                elif script == _HANGUL_SCRIPT:
+                if script == _HANGUL_SCRIPT:
                     # _is_hangul, inline: on every hit of a Korean alias
                     inside = (
                         "\uac00" <= before <= "\ud7a3"
@@ -436,18 +464,50 @@ class Taxonomy(BaseModel):
                             continue
                     elif (inside or glued) and not (term or korean.stands_alone(lowered, start, end)):
                         continue
-                elif script == _ABBREVIATION:
-                    lo, hi = 0, length
-                    if len(texts) > 1:  # the bounds of the text it is in
-                        if starts is None:
-                            starts = _text_starts(texts)
-                        number = bisect_right(starts, start) - 1
-                        lo, hi = starts[number], starts[number] + len(texts[number])
-                    if not _abbreviation_may_stand_alone(
-                        lowered, start, end, lo, hi
-                    ) or not korean.stands_alone(lowered, start, end, abbreviation=True):
+                elif script == _SPACED:
+                    if inside_word:
                         continue
-                append((start, start - end, end, concept, weak))
+                    if pattern is not None:
+                        stem = pattern.match(lowered, start)
+                        if stem is None:
+                            continue
+                        end = stem.end()
+                    elif word_end and end < length and _is_word_char(lowered[end]):
+                        continue
+                elif script == _ABBREVIATION:
+                    # cheap checks before Kiwi is asked: Korean text around it (in the text it is
+                    # in); a Hangul abbreviation starts a word and is followed by a non-letter or a
+                    # particle (not 여러, 달러, 북한, 러시아); a Hanja one stands in a run of Hanja
+                    # abbreviations only (北中, not 北京). 北 and 中 are everywhere in Chinese and
+                    # Japanese text, which mostly has no Hangul at all.
+                    if _is_hangul(lowered[start]):  # the Korean context is the abbreviation itself
+                        if (
+                            "\uac00" <= before <= "\ud7a3"
+                            or "\u1100" <= before <= "\u11ff"
+                            or "\u3130" <= before <= "\u318f"
+                        ):
+                            continue
+                        if end < length and _is_hangul(lowered[end]):
+                            if not lowered.startswith(KOREAN_PARTICLES, end):
+                                continue
+                    else:
+                        if hangul is None:
+                            hangul = _HANGUL.search(lowered) is not None
+                        if not hangul:
+                            continue
+                        lo, hi = 0, length
+                        if len(lengths) > 1:  # the bounds of the text it is in
+                            if starts is None:
+                                starts = _text_starts(lengths)
+                            text_number = bisect_right(starts, start) - 1
+                            lo, hi = starts[text_number], starts[text_number] + lengths[text_number]
+                        if not _korean_context(
+                            lowered, start, end, lo, hi
+                        ) or not _hanja_run_of_abbreviations(lowered, start, end):
+                            continue
+                    if not korean.stands_alone(lowered, start, end, abbreviation=True):
+                        continue
+                append((start, start - end, key_end, number, end, concept, weak, is_theme))
         return found
 
     def concepts_for_phrase(self, text: str) -> list[Concept]:
@@ -457,18 +517,18 @@ class Taxonomy(BaseModel):
         if not lowered:
             return []
         result: list[Concept] = []
-        for start, _, end, concept, _ in self._candidates(lowered):
+        for start, _, _, _, end, concept, *_ in sorted(self._candidates(lowered)):
             if start == 0 and end == len(lowered) and concept not in result:
                 result.append(concept)
         return result
 
 
-def _text_starts(texts: Sequence[str]) -> list[int]:
-    """Where each text starts in ``SEPARATOR.join(texts)``."""
+def _text_starts(lengths: Sequence[int]) -> list[int]:
+    """Where each text starts in ``SEPARATOR.join(texts)``, from their lengths."""
     starts, at = [], 0
-    for text in texts:
+    for length in lengths:
         starts.append(at)
-        at += len(text) + 1
+        at += length + 1
     return starts
 
 

@@ -130,6 +130,10 @@ FIELD_SETS = [
     ("北朝鮮とロシア", "北京", "朝鮮"),
     ("", "", ""),
     ("Bad byte \udc9f then North Korea", "북한\x00러시아", "北"),
+    # letters that lower-case by their context (final sigma) or to two characters (İ): the fields
+    # are lowered together, and offsets must still be each field's own
+    ("ΣΟΥΛ Σ İstanbul: North Korea", "Σ Russia", "İİ Kim Jong Un ΟΔΟΣ"),
+    ("Россия İ", "ΟΣ", "Северной Кореи"),
 ]
 
 
@@ -156,3 +160,51 @@ def test_a_stem_phrase_does_not_run_from_one_field_into_the_next(taxonomy):
     assert "actor.dprk" not in {m.concept.id for ms in (title, summary) for m in ms}
     (joined,) = taxonomy.find_in_texts(["Переговоры Северной Кореи"])
     assert "actor.dprk" in {m.concept.id for m in joined}
+
+
+def test_weak_alias_counts_only_where_a_strong_alias_names_the_concept(taxonomy):
+    from processing.tagging import tag_fields
+
+    alone = tag_fields(taxonomy, {"title": "조선 시대의 역사", "summary": "", "body": ""})
+    assert alone.matches["title"] and not alone.strong()["title"]
+    assert alone.sides() == []
+    confirmed = tag_fields(taxonomy, {"title": "조선 시대의 역사", "summary": "북한과 러시아", "body": ""})
+    assert "actor.dprk" in {m.concept.id for m in confirmed.strong()["title"]}
+    assert confirmed.sides() == ["russia", "dprk"]
+
+
+def test_concept_ids_come_once_each_in_order_of_first_mention(taxonomy):
+    from processing.tagging import tag_fields
+
+    tags = tag_fields(
+        taxonomy,
+        {
+            "title": "Putin meets Kim Jong Un",
+            "summary": "Kim Jong Un and Putin in Pyongyang",
+            "body": "Shoigu was in Pyongyang and Vladivostok.",
+        },
+    )
+    assert tags.concept_ids(("person",)) == ["person.putin", "person.kim_jong_un", "person.shoigu"]
+    assert tags.concept_ids(("place",)) == ["place.pyongyang", "place.vladivostok"]
+    assert tags.concept_ids(("place", "person")) == [
+        "person.putin",
+        "person.kim_jong_un",
+        "place.pyongyang",
+        "person.shoigu",
+        "place.vladivostok",
+    ]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("North Korea’s army—in Russia", "‘Kursk’ – ЁЛКА Ёж", "ёж ΟΔΟΣ Σ"),
+        ("İstanbul Ё", "", "ΣΟΥΛ—Σ’"),
+        ("plain ascii", "북러 ‐ 北·러", "ＫＮ－２３ ﬁne"),
+    ],
+)
+def test_fields_lowered_together_equal_each_normalised_alone(texts):
+    from whirlpool.taxonomy import SEPARATOR, _nfkc_lower_joined, normalise_for_matching
+
+    alone = [normalise_for_matching(text) for text in texts]
+    assert _nfkc_lower_joined(texts) == (SEPARATOR.join(alone), [len(text) for text in alone])
