@@ -45,10 +45,11 @@ MIN_SHINGLES = 5
 MAX_CANDIDATES = 64
 _WORDS = WordScanner(r"\w")
 _CJK_LANGUAGES = ("zh", "ja")
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_MIX_2 = np.uint64(0x9E3779B97F4A7C15**2 % 2**64)
-_MIX_4 = np.uint64(0x9E3779B97F4A7C15**4 % 2**64)
-_MASK32 = np.uint64(0xFFFFFFFF)
+_MIX = 0x9E3779B97F4A7C15
+# per gram length n: _MIX ** (n - 1 - k) for the k-th unit of a gram, modulo 2**64
+_GRAM_WEIGHTS = {
+    n: np.array([pow(_MIX, n - 1 - k, 2**64) for k in range(n)], dtype=np.uint64) for n in (4, 9)
+}
 _SHIFT = np.uint64(29)
 
 SCHEMA_VERSION = 2
@@ -89,34 +90,22 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same bottom-k selection
     in every copy keeps large documents comparable and cheap)."""
     if language in _CJK_LANGUAGES:
-        n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4].lower(), separator=False)
+        n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4], separator=False, lower=True)
     else:
         n, units = 9, None
         if len(text) <= MAX_SHINGLES * 12 and "_" not in text:
             # the same words the content hash just joined (its word class is this one less "_")
             units = recent_hash_words(text)
         if units is None:
-            units = _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
+            units = _WORDS.joined(text[: MAX_SHINGLES * 12], lower=True)
     if len(units) < n:
-        return np.empty(0, dtype=np.uint64)
-    # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64 (array arithmetic
-    # wraps silently): built by doubling windows, 2 → 4 → 8 (→ 9), in 4 multiplications and 4
-    # additions instead of 8 of each
-    units = units.astype(np.uint64)
-    grams = units[:-1] * _MIX
-    grams += units[1:]
-    pairs = grams
-    grams = pairs[:-2] * _MIX_2
-    grams += pairs[2:]
-    if n == 9:
-        fours = grams
-        grams = fours[:-4] * _MIX_4
-        grams += fours[4:]
-        grams = grams[:-1] * _MIX
-        grams += units[8:]
+        return np.empty(0, dtype=np.uint32)
+    # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64: one correlation
+    # with those powers (numpy's integer dot products wrap silently, as its array arithmetic does)
+    grams = np.correlate(units.astype(np.uint64), _GRAM_WEIGHTS[n], "valid")
     grams ^= grams >> _SHIFT
-    grams &= _MASK32
-    return _smallest_distinct(grams, MAX_SHINGLES)
+    # the low 32 bits; selected as uint32, half the bytes to partition and sort
+    return _smallest_distinct(grams.astype(np.uint32), MAX_SHINGLES)
 
 
 def _smallest_distinct(values: np.ndarray, k: int) -> np.ndarray:
@@ -183,7 +172,7 @@ def minhash_values(
     values = work[:, : len(hv)]
     np.multiply(a[:, None], hv, out=values)
     values += b[:, None]
-    return values.min(axis=1)
+    return np.minimum.reduce(values, axis=1)  # the ufunc itself: ``values.min`` adds a Python call
 
 
 # datasketch's optimal LSH bands and rows (``MinHashLSH(threshold, num_perm).b, .r``, weights 0.5
