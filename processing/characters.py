@@ -117,7 +117,10 @@ class WordScanner:
 
     def findall(self, text: str, lower: bool = False) -> list[str]:
         """The words, as ``re.findall`` lists them (of ``text.lower()`` with ``lower``)."""
-        if len(text) < SHORT_TEXT and not text.isascii():
+        if text.isascii():
+            data = text.encode("ascii").translate(self._ascii_lowered if lower else self._ascii_as_is)
+            return data.decode("ascii").split()
+        if len(text) < SHORT_TEXT:
             return self.words.findall(text.lower() if lower else text)
         joined = text_of(self.joined(text, lower=lower))
         return joined.split(" ") if joined else []

@@ -121,10 +121,14 @@ def test_letter_searches_find_what_set_intersections_find():
         _KK_MN_OR_SOUTH_SLAVIC_LETTER,
         BE_ONLY,
         KK_MN_ONLY,
+        RU_ONLY,
         SOUTH_SLAVIC_ONLY,
+        UK_ONLY,
+        _cyrillic_letters,
     )
 
     texts = [*SAMPLES, "Мінск ў", "Қазақстан", "Београд је", "Praha řekla", "İstanbul ılık", "đường"]
+    texts += ["Київ і Львів, ґанок, їжак, єнот; съезд, ёлка, эхо, мы 𠀀 ў", "Ўзбекистон ҳам Қозоғистон"]
     for text in texts:
         lowered = text.lower()
         assert bool(_BE_LETTER.search(lowered)) == bool(set(lowered) & BE_ONLY)
@@ -132,6 +136,14 @@ def test_letter_searches_find_what_set_intersections_find():
             set(lowered) & (KK_MN_ONLY | SOUTH_SLAVIC_ONLY)
         )
         assert bool(_FOREIGN_LATIN_LETTER.search(lowered)) == (not _FOREIGN_LATIN.isdisjoint(lowered))
+        assert _cyrillic_letters(lowered) == (
+            len(_BE_LETTER.findall(lowered)),
+            len(_KK_MN_OR_SOUTH_SLAVIC_LETTER.findall(lowered)),
+            sum(lowered.count(ch) for ch in UK_ONLY),
+            sum(lowered.count(ch) for ch in RU_ONLY),
+        )
+    for letter in BE_ONLY | KK_MN_ONLY | SOUTH_SLAVIC_ONLY | UK_ONLY | RU_ONLY:  # disjoint classes
+        assert sum(_cyrillic_letters(f"а {letter} б {letter}")) == 2
     for letter in BE_ONLY | KK_MN_ONLY | SOUTH_SLAVIC_ONLY | _FOREIGN_LATIN:  # each letter alone
         found = _BE_LETTER, _KK_MN_OR_SOUTH_SLAVIC_LETTER, _FOREIGN_LATIN_LETTER
         assert any(pattern.search(f"a {letter} b") for pattern in found)
