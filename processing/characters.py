@@ -21,7 +21,11 @@ _PLANE = "".join(map(chr, range(BMP)))
 # the characters whose lower case is not one character of its own whatever surrounds it: İ becomes
 # two characters, Σ becomes ς at the end of a word (str.lower's only context rule); a text with one
 # is lower-cased by str.lower, not by a table
-_IRREGULAR_LOWER = "\u0130\u03a3"
+_DOTTED_CAPITAL_I, _CAPITAL_SIGMA = "\u0130", "\u03a3"
+
+
+def _lowers_irregularly(text: str) -> bool:
+    return _DOTTED_CAPITAL_I in text or _CAPITAL_SIGMA in text
 
 
 def code_points(text: str) -> np.ndarray:
@@ -92,7 +96,7 @@ class WordScanner:
             data = b" ".join(data.split()) if separator else data.replace(b" ", b"")
             return np.frombuffer(data, dtype=np.uint8)
         points = None
-        if len(text) >= SHORT_TEXT and not (lower and any(ch in text for ch in _IRREGULAR_LOWER)):
+        if len(text) >= SHORT_TEXT and not (lower and _lowers_irregularly(text)):
             points = bmp_code_points(text)
         if points is None:
             words = self.words.findall(text.lower() if lower else text)
