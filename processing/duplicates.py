@@ -101,11 +101,14 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     if len(units) < n:
         return np.empty(0, dtype=np.uint32)
     # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64: one correlation
-    # with those powers (numpy's integer dot products wrap silently, as its array arithmetic does)
-    grams = np.correlate(units.astype(np.uint64), _GRAM_WEIGHTS[n], "valid")
-    grams ^= grams >> _SHIFT
-    # the low 32 bits; selected as uint32, half the bytes to partition and sort
-    return _smallest_distinct(grams.astype(np.uint32), MAX_SHINGLES)
+    # with those powers (numpy's integer dot products wrap silently, as its array arithmetic does;
+    # the units are cast to the weights' uint64 inside the call)
+    grams = np.correlate(units, _GRAM_WEIGHTS[n], "valid")
+    # gram ^ (gram >> 29), its low 32 bits written straight into uint32: selected as such, half
+    # the bytes to partition and sort
+    hashes = np.empty(len(grams), dtype=np.uint32)
+    np.bitwise_xor(grams, grams >> _SHIFT, out=hashes, casting="unsafe")
+    return _smallest_distinct(hashes, MAX_SHINGLES)
 
 
 def _smallest_distinct(values: np.ndarray, k: int) -> np.ndarray:
