@@ -156,13 +156,20 @@ def content_key(content_hash: str | None) -> int | None:
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
 
+def permutation_columns(permutations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) rows of affine permutations as two contiguous columns, which broadcast fastest."""
+    return permutations[0][:, None].copy(), permutations[1][:, None].copy()
+
+
 def minhash_values(
-    hashes: np.ndarray, permutations: np.ndarray, work: np.ndarray | None = None
+    hashes: np.ndarray, permutations: np.ndarray | tuple[np.ndarray, np.ndarray]
 ) -> np.ndarray:
     """datasketch's ``affine32`` MinHash of already-hashed 32-bit values, in one numpy expression
     (what ``MinHash(hashfunc=int, scheme="affine32").update_batch`` computes, without its
-    per-value Python calls). One row per permutation, so each minimum runs along a row; ``work``, a
-    uint32 array of (permutations, at least len(hashes)), saves allocating that matrix each time."""
+    per-value Python calls). ``permutations``: the (a, b) rows, or ``permutation_columns`` of
+    them (kept by the index). One row per permutation, so each minimum runs along a row. The
+    matrix is a new contiguous array each time: writing into a kept buffer (a strided view of it
+    when there are fewer than MAX_SHINGLES hashes, and ``out=``'s overlap checks) cost more."""
     s1, m1, s2, m2, s3 = _FMIX32
     hv = hashes.astype(np.uint32)
     hv ^= hv >> s1
@@ -170,12 +177,11 @@ def minhash_values(
     hv ^= hv >> s2
     hv *= m2
     hv ^= hv >> s3
-    a, b = permutations
-    if work is None or work.shape[1] < len(hv):
-        work = np.empty((len(a), len(hv)), dtype=np.uint32)
-    values = work[:, : len(hv)]
-    np.multiply(a[:, None], hv, out=values)
-    values += b[:, None]
+    if isinstance(permutations, np.ndarray):  # (2, n) as datasketch holds them
+        permutations = permutation_columns(permutations)
+    a, b = permutations  # a tuple: unpacking an array costs more than the arithmetic here
+    values = a * hv
+    values += b
     return np.minimum.reduce(values, axis=1)  # the ufunc itself: ``values.min`` adds a Python call
 
 
@@ -319,8 +325,7 @@ class DuplicateIndex:
         self.num_perm = num_perm
         self.threshold = threshold
         self._db = open_state(self.path)
-        self._permutations = affine32_permutations(num_perm)
-        self._work = np.empty((num_perm, MAX_SHINGLES), dtype=np.uint32)
+        self._permutations = permutation_columns(affine32_permutations(num_perm))
         self._bands = _BandIndex(num_perm, *lsh_bands(num_perm, threshold))
         # what changed since the last commit: written in one transaction by ``commit``
         self._members: dict[str, tuple[str, str, int | None, int, bytes | None]] = {}
@@ -352,7 +357,7 @@ class DuplicateIndex:
         hashes = shingle_hashes(text, language)
         if len(hashes) < MIN_SHINGLES:
             return None
-        return minhash_values(hashes, self._permutations, self._work)
+        return minhash_values(hashes, self._permutations)
 
     def _near_cluster(self, article_id: str, values: np.ndarray) -> str | None:
         """The cluster of the most similar indexed document at or above the threshold. At most
