@@ -57,6 +57,22 @@ def test_code_point_word_scan_finds_what_the_regex_finds(pattern):
             assert text_of(scanner.joined(sample, separator=False, lower=True)) == "".join(lowered)
 
 
+def test_content_hash_is_the_sha1_of_the_lower_case_words_the_regex_finds():
+    import hashlib
+
+    from processing.cleaning import content_hash
+
+    words = re.compile(r"[^\W_]+")
+
+    def plain(text: str) -> str:
+        return " ".join(words.findall(text.lower()))
+
+    for body in SAMPLES + LOWER_CASE_SAMPLES:
+        for title in ("", "Plain Title", "Заголовок İ Σ 北"):
+            expected = hashlib.sha1(f"{plain(title)}\n{plain(body)}".encode()).hexdigest()
+            assert content_hash(title, body) == expected
+
+
 def test_lower_case_word_scan_by_table_equals_the_regex_over_str_lower_for_every_character():
     # every BMP character beside a letter, a digit, an underscore and a space, in both cases
     scanner, words = WordScanner(r"\w"), re.compile(r"\w+")
