@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -368,11 +369,13 @@ def _latin_by_function_words(text: str) -> str | None:
     words = words_of(lowered)
     if len(words) < 6:
         return None
+    # each function word there and how often, gathered and counted in C (filter, Counter), then
+    # credited to its languages once per distinct word rather than once per occurrence
+    found = Counter(filter(_LATIN_WORD_LANGUAGES.__contains__, words))
     counts = dict.fromkeys(LATIN_FUNCTION_WORDS, 0)
-    found = [w for w in words if w in _LATIN_WORD_LANGUAGES]
-    for word in found:
+    for word, times in found.items():
         for lang in _LATIN_WORD_LANGUAGES[word]:
-            counts[lang] += 1
+            counts[lang] += times
     (best, lang), (second, runner_up) = sorted(((n, lang) for lang, n in counts.items()), reverse=True)[:2]
     if best < 3 or best * 8 < len(words):
         return None
@@ -380,5 +383,6 @@ def _latin_by_function_words(text: str) -> str | None:
         return lang
     own = LATIN_FUNCTION_WORDS[lang] - LATIN_FUNCTION_WORDS[runner_up]
     theirs = LATIN_FUNCTION_WORDS[runner_up] - LATIN_FUNCTION_WORDS[lang]
-    mine, other = sum(w in own for w in found), sum(w in theirs for w in found)
+    mine = sum(times for word, times in found.items() if word in own)
+    other = sum(times for word, times in found.items() if word in theirs)
     return lang if mine >= 3 and mine >= 3 * other else None
