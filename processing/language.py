@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from langdetect import DetectorFactory
@@ -143,8 +143,9 @@ def _cyrillic_i(lowered: str) -> str:
     return lowered if chars is None else "".join(chars)
 
 
-@dataclass(frozen=True)
-class ScriptCounts:
+class ScriptCounts(NamedTuple):
+    """Letters per script (a named tuple: made for every document, a frozen dataclass cost more)."""
+
     latin: int = 0
     cyrillic: int = 0
     hangul: int = 0
@@ -339,11 +340,12 @@ def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, se
         return UNDETERMINED
     prefix = text[:prefix_chars]
     counts = count_scripts(prefix[:SCRIPT_SAMPLE_CHARS])
-    if counts.weight < min_chars:
+    cjk, weight = counts.cjk, counts.weight
+    if weight < min_chars:
         return UNDETERMINED
-    if counts.hangul and counts.hangul * 2 >= counts.cjk and counts.hangul * 3 >= counts.weight / 3:
+    if counts.hangul and counts.hangul * 2 >= cjk and counts.hangul * 3 >= weight / 3:
         return "ko"
-    if counts.cjk * 3 >= counts.weight / 2:
+    if cjk * 3 >= weight / 2:
         return _han_language(prefix, counts)
     if counts.cyrillic >= counts.latin and counts.cyrillic >= counts.other:
         return _cyrillic_language(prefix, seed)
