@@ -109,30 +109,38 @@ def clean_title(title: str) -> str:
 
 def normalised_for_hash(text: str) -> str:
     """Lower case, words only: what must match for two texts to be exact duplicates."""
-    return text_of(hash_words(text))
+    return _WORDS_FOR_HASH.joined_text(text, lower=True)
 
 
-_RECENT_WORDS: dict[str, np.ndarray] = {}
+# the main text last hashed and its words: the duplicate step shingles that text right after
+_recent_words: tuple[str, np.ndarray] | None = None
 
 
 def hash_words(text: str) -> np.ndarray:
-    """The code points of ``normalised_for_hash(text)``. The last two texts' are kept: the duplicate
-    step shingles the same main text right after it is hashed (``recent_hash_words``)."""
-    words = _RECENT_WORDS.get(text)
-    if words is None:
-        words = _WORDS_FOR_HASH.joined(text.lower())
-        if len(_RECENT_WORDS) >= 2:
-            _RECENT_WORDS.clear()
-        _RECENT_WORDS[text] = words
+    """The code points of ``normalised_for_hash(text)`` (uint8, uint16 or uint32: see
+    ``WordScanner.joined``); the last text's are kept for ``recent_hash_words``."""
+    global _recent_words
+    recent = _recent_words
+    if recent is not None and (recent[0] is text or recent[0] == text):
+        return recent[1]
+    words = _WORDS_FOR_HASH.joined(text, lower=True)
+    _recent_words = (text, words)
     return words
 
 
 def recent_hash_words(text: str) -> np.ndarray | None:
     """``hash_words(text)`` if it was just computed, else None."""
-    return _RECENT_WORDS.get(text)
+    recent = _recent_words
+    if recent is not None and (recent[0] is text or recent[0] == text):
+        return recent[1]
+    return None
 
 
 def content_hash(title: str, body: str) -> str:
     """Hash of the normalised title and body (exact-duplicate key)."""
-    data = normalised_for_hash(title) + "\n" + normalised_for_hash(body)
-    return hashlib.sha1(data.encode("utf-8")).hexdigest()
+    words = hash_words(body)
+    digest = hashlib.sha1(normalised_for_hash(title).encode("utf-8"))
+    digest.update(b"\n")
+    # ASCII words are their UTF-8 bytes already
+    digest.update(words.tobytes() if words.dtype == np.uint8 else text_of(words).encode("utf-8"))
+    return digest.hexdigest()

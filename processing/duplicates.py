@@ -45,10 +45,11 @@ MIN_SHINGLES = 5
 MAX_CANDIDATES = 64
 _WORDS = WordScanner(r"\w")
 _CJK_LANGUAGES = ("zh", "ja")
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_MIX_2 = np.uint64(0x9E3779B97F4A7C15**2 % 2**64)
-_MIX_4 = np.uint64(0x9E3779B97F4A7C15**4 % 2**64)
-_MASK32 = np.uint64(0xFFFFFFFF)
+_MIX = 0x9E3779B97F4A7C15
+# per gram length n: _MIX ** (n - 1 - k) for the k-th unit of a gram, modulo 2**64
+_GRAM_WEIGHTS = {
+    n: np.array([pow(_MIX, n - 1 - k, 2**64) for k in range(n)], dtype=np.uint64) for n in (4, 9)
+}
 _SHIFT = np.uint64(29)
 
 SCHEMA_VERSION = 2
@@ -89,42 +90,34 @@ def shingle_hashes(text: str, language: str) -> np.ndarray:
     Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same bottom-k selection
     in every copy keeps large documents comparable and cheap)."""
     if language in _CJK_LANGUAGES:
-        n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4].lower(), separator=False)
+        n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4], separator=False, lower=True)
     else:
         n, units = 9, None
         if len(text) <= MAX_SHINGLES * 12 and "_" not in text:
             # the same words the content hash just joined (its word class is this one less "_")
             units = recent_hash_words(text)
         if units is None:
-            units = _WORDS.joined(text[: MAX_SHINGLES * 12].lower())
+            units = _WORDS.joined(text[: MAX_SHINGLES * 12], lower=True)
     if len(units) < n:
-        return np.empty(0, dtype=np.uint64)
-    # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64 (array arithmetic
-    # wraps silently): built by doubling windows, 2 → 4 → 8 (→ 9), in 4 multiplications and 4
-    # additions instead of 8 of each
-    units = units.astype(np.uint64)
-    grams = units[:-1] * _MIX
-    grams += units[1:]
-    pairs = grams
-    grams = pairs[:-2] * _MIX_2
-    grams += pairs[2:]
-    if n == 9:
-        fours = grams
-        grams = fours[:-4] * _MIX_4
-        grams += fours[4:]
-        grams = grams[:-1] * _MIX
-        grams += units[8:]
-    grams ^= grams >> _SHIFT
-    grams &= _MASK32
-    return _smallest_distinct(grams, MAX_SHINGLES)
+        return np.empty(0, dtype=np.uint32)
+    # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64: one correlation
+    # with those powers (numpy's integer dot products wrap silently, as its array arithmetic does;
+    # the units are cast to the weights' uint64 inside the call)
+    grams = np.correlate(units, _GRAM_WEIGHTS[n], "valid")
+    # gram ^ (gram >> 29), its low 32 bits written straight into uint32: selected as such, half
+    # the bytes to partition and sort
+    hashes = np.empty(len(grams), dtype=np.uint32)
+    np.bitwise_xor(grams, grams >> _SHIFT, out=hashes, casting="unsafe")
+    return _smallest_distinct(hashes, MAX_SHINGLES)
 
 
 def _smallest_distinct(values: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` smallest distinct values, in order: from the 2k smallest (a partition, not a sort
-    of them all) when they hold k distinct ones, else from all."""
+    of them all) when they hold k distinct ones, else from all. ``values``, the caller's own, is
+    reordered in place (no copy, one numpy call fewer)."""
     if len(values) > 2 * k:
-        low = np.partition(values, 2 * k - 1)[: 2 * k]
-        found = _distinct_sorted(low)
+        values.partition(2 * k - 1)
+        found = _distinct_sorted(values[: 2 * k])
         if len(found) >= k:
             return found[:k]
     return _distinct_sorted(values)[:k]
@@ -163,13 +156,20 @@ def content_key(content_hash: str | None) -> int | None:
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
 
+def permutation_columns(permutations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) rows of affine permutations as two contiguous columns, which broadcast fastest."""
+    return permutations[0][:, None].copy(), permutations[1][:, None].copy()
+
+
 def minhash_values(
-    hashes: np.ndarray, permutations: np.ndarray, work: np.ndarray | None = None
+    hashes: np.ndarray, permutations: np.ndarray | tuple[np.ndarray, np.ndarray]
 ) -> np.ndarray:
     """datasketch's ``affine32`` MinHash of already-hashed 32-bit values, in one numpy expression
     (what ``MinHash(hashfunc=int, scheme="affine32").update_batch`` computes, without its
-    per-value Python calls). One row per permutation, so each minimum runs along a row; ``work``, a
-    uint32 array of (permutations, at least len(hashes)), saves allocating that matrix each time."""
+    per-value Python calls). ``permutations``: the (a, b) rows, or ``permutation_columns`` of
+    them (kept by the index). One row per permutation, so each minimum runs along a row. The
+    matrix is a new contiguous array each time: writing into a kept buffer (a strided view of it
+    when there are fewer than MAX_SHINGLES hashes, and ``out=``'s overlap checks) cost more."""
     s1, m1, s2, m2, s3 = _FMIX32
     hv = hashes.astype(np.uint32)
     hv ^= hv >> s1
@@ -177,13 +177,12 @@ def minhash_values(
     hv ^= hv >> s2
     hv *= m2
     hv ^= hv >> s3
-    a, b = permutations
-    if work is None or work.shape[1] < len(hv):
-        work = np.empty((len(a), len(hv)), dtype=np.uint32)
-    values = work[:, : len(hv)]
-    np.multiply(a[:, None], hv, out=values)
-    values += b[:, None]
-    return values.min(axis=1)
+    if isinstance(permutations, np.ndarray):  # (2, n) as datasketch holds them
+        permutations = permutation_columns(permutations)
+    a, b = permutations  # a tuple: unpacking an array costs more than the arithmetic here
+    values = a * hv
+    values += b
+    return np.minimum.reduce(values, axis=1)  # the ufunc itself: ``values.min`` adds a Python call
 
 
 # datasketch's optimal LSH bands and rows (``MinHashLSH(threshold, num_perm).b, .r``, weights 0.5
@@ -326,8 +325,7 @@ class DuplicateIndex:
         self.num_perm = num_perm
         self.threshold = threshold
         self._db = open_state(self.path)
-        self._permutations = affine32_permutations(num_perm)
-        self._work = np.empty((num_perm, MAX_SHINGLES), dtype=np.uint32)
+        self._permutations = permutation_columns(affine32_permutations(num_perm))
         self._bands = _BandIndex(num_perm, *lsh_bands(num_perm, threshold))
         # what changed since the last commit: written in one transaction by ``commit``
         self._members: dict[str, tuple[str, str, int | None, int, bytes | None]] = {}
@@ -359,7 +357,7 @@ class DuplicateIndex:
         hashes = shingle_hashes(text, language)
         if len(hashes) < MIN_SHINGLES:
             return None
-        return minhash_values(hashes, self._permutations, self._work)
+        return minhash_values(hashes, self._permutations)
 
     def _near_cluster(self, article_id: str, values: np.ndarray) -> str | None:
         """The cluster of the most similar indexed document at or above the threshold. At most

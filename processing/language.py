@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import Counter
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from langdetect import DetectorFactory
@@ -23,6 +24,7 @@ from langdetect.lang_detect_exception import LangDetectException
 from processing.characters import (
     BMP,
     WordScanner,
+    bmp_code_points,
     code_points,
     table_of_characters,
     table_of_pattern,
@@ -141,8 +143,9 @@ def _cyrillic_i(lowered: str) -> str:
     return lowered if chars is None else "".join(chars)
 
 
-@dataclass(frozen=True)
-class ScriptCounts:
+class ScriptCounts(NamedTuple):
+    """Letters per script (a named tuple: made for every document, a frozen dataclass cost more)."""
+
     latin: int = 0
     cyrillic: int = 0
     hangul: int = 0
@@ -193,11 +196,17 @@ _JA_ZH_ONLY = (table_of_characters(JA_ONLY_KANJI) + 2 * table_of_characters(ZH_O
 )
 
 
+# ASCII bytes that are not letters: deleted, what is left are the letters, all Latin
+_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not _IS_LETTER[c])
+
+
 def count_scripts(text: str) -> ScriptCounts:
     """Letters per script: one table look-up over the code points (this is on the hot path)."""
-    points = code_points(text)
-    if len(points) and int(points.max()) >= BMP:  # rare: no script range reaches beyond the BMP
-        return _count_scripts_with_astral(points)
+    if text.isascii():
+        return ScriptCounts(latin=len(text.encode("ascii").translate(None, _ASCII_NOT_LETTERS)))
+    points = bmp_code_points(text)
+    if points is None:  # rare: no script range reaches beyond the BMP
+        return _count_scripts_with_astral(code_points(text))
     counts = np.bincount(_SCRIPT_AND_LETTER[points], minlength=_SCRIPT_BINS).tolist()
     per_script = [counts[2 * number] + counts[2 * number + 1] for number in range(1, len(_SCRIPT_NAMES) + 1)]
     letters = sum(counts[1::2])
@@ -252,17 +261,42 @@ def words_of(text: str) -> list[str]:
     return _WORDS.findall(text)
 
 
+# the letters that tell Cyrillic languages apart, per BMP character: 1 Belarusian-only, 2 Kazakh,
+# Mongolian or South Slavic-only, 3 Ukrainian-only, 4 Russian-only; counted in one look-up
+_CYRILLIC_MARKS = (
+    table_of_characters(BE_ONLY)
+    + 2 * table_of_characters(KK_MN_ONLY | SOUTH_SLAVIC_ONLY)
+    + 3 * table_of_characters(UK_ONLY)
+    + 4 * table_of_characters(RU_ONLY)
+).astype(np.uint8)
+
+
+def _cyrillic_letters(lowered: str) -> tuple[int, int, int, int]:
+    """How many Belarusian-only, Kazakh/Mongolian/South Slavic-only, Ukrainian-only and
+    Russian-only letters ``lowered`` holds."""
+    points = bmp_code_points(lowered)
+    if points is None:  # beyond the BMP: none of these letters is there
+        return (
+            len(_BE_LETTER.findall(lowered)),
+            len(_KK_MN_OR_SOUTH_SLAVIC_LETTER.findall(lowered)),
+            sum(lowered.count(ch) for ch in UK_ONLY),
+            sum(lowered.count(ch) for ch in RU_ONLY),
+        )
+    _, be, kk_mn_south_slavic, uk, ru = np.bincount(_CYRILLIC_MARKS[points], minlength=5).tolist()
+    return be, kk_mn_south_slavic, uk, ru
+
+
 def _cyrillic_language(text: str, seed: int) -> str:
     lowered = text.lower()
-    # searched for, not gathered with set(lowered): that costs ~0.1 ms on a 2,000-character prefix
-    if _BE_LETTER.search(lowered):
-        return "be"
-    if _KK_MN_OR_SOUTH_SLAVIC_LETTER.search(lowered):
-        return _langdetect(text, seed)
-    if "i" in lowered:
+    if "i" in lowered:  # (before the letters are counted: it makes Ukrainian і, no other marker)
         lowered = _cyrillic_i(lowered)
-    uk_letters = sum(lowered.count(ch) for ch in UK_ONLY)
-    ru_letters = sum(lowered.count(ch) for ch in RU_ONLY)
+    # one look-up of each character counts them all, where a regex search of a class of letters
+    # and a str.count per letter each took a pass over the 2,000-character prefix
+    be, kk_mn_south_slavic, uk_letters, ru_letters = _cyrillic_letters(lowered)
+    if be:
+        return "be"
+    if kk_mn_south_slavic:
+        return _langdetect(text, seed)
     if uk_letters and not ru_letters:
         return "uk"  # the letters decide (the words can only add to the same side)
     if ru_letters and not uk_letters:
@@ -289,8 +323,9 @@ def _cyrillic_language(text: str, seed: int) -> str:
 def _han_language(text: str, counts: ScriptCounts) -> str:
     if counts.kana >= 2 or (counts.kana and counts.kana * 20 >= counts.han):
         return "ja"
-    points = code_points(text)
-    if len(points) and int(points.max()) >= BMP:
+    points = bmp_code_points(text)
+    if points is None:
+        points = code_points(text)
         points = points[points < BMP]
     only = np.bincount(_JA_ZH_ONLY[points], minlength=4).tolist()
     ja_only, zh_only = only[1] + only[3], only[2] + only[3]
@@ -305,11 +340,12 @@ def detect_language(text: str, prefix_chars: int = 2000, min_chars: int = 12, se
         return UNDETERMINED
     prefix = text[:prefix_chars]
     counts = count_scripts(prefix[:SCRIPT_SAMPLE_CHARS])
-    if counts.weight < min_chars:
+    cjk, weight = counts.cjk, counts.weight
+    if weight < min_chars:
         return UNDETERMINED
-    if counts.hangul and counts.hangul * 2 >= counts.cjk and counts.hangul * 3 >= counts.weight / 3:
+    if counts.hangul and counts.hangul * 2 >= cjk and counts.hangul * 3 >= weight / 3:
         return "ko"
-    if counts.cjk * 3 >= counts.weight / 2:
+    if cjk * 3 >= weight / 2:
         return _han_language(prefix, counts)
     if counts.cyrillic >= counts.latin and counts.cyrillic >= counts.other:
         return _cyrillic_language(prefix, seed)
@@ -330,16 +366,18 @@ def _latin_by_function_words(text: str) -> str | None:
     the runner-up, or, where the two share many words (fr and es: de, la, en, que), three times
     the runner-up on the words only one of them has); None leaves the decision to langdetect."""
     lowered = text[:600].lower()
-    if _FOREIGN_LATIN_LETTER.search(lowered):
+    if not lowered.isascii() and _FOREIGN_LATIN_LETTER.search(lowered):
         return None  # Czech, Polish, Turkish, Vietnamese...: their short words look Portuguese
     words = words_of(lowered)
     if len(words) < 6:
         return None
+    # each function word there and how often, gathered and counted in C (filter, Counter), then
+    # credited to its languages once per distinct word rather than once per occurrence
+    found = Counter(filter(_LATIN_WORD_LANGUAGES.__contains__, words))
     counts = dict.fromkeys(LATIN_FUNCTION_WORDS, 0)
-    found = [w for w in words if w in _LATIN_WORD_LANGUAGES]
-    for word in found:
+    for word, times in found.items():
         for lang in _LATIN_WORD_LANGUAGES[word]:
-            counts[lang] += 1
+            counts[lang] += times
     (best, lang), (second, runner_up) = sorted(((n, lang) for lang, n in counts.items()), reverse=True)[:2]
     if best < 3 or best * 8 < len(words):
         return None
@@ -347,5 +385,6 @@ def _latin_by_function_words(text: str) -> str | None:
         return lang
     own = LATIN_FUNCTION_WORDS[lang] - LATIN_FUNCTION_WORDS[runner_up]
     theirs = LATIN_FUNCTION_WORDS[runner_up] - LATIN_FUNCTION_WORDS[lang]
-    mine, other = sum(w in own for w in found), sum(w in theirs for w in found)
+    mine = sum(times for word, times in found.items() if word in own)
+    other = sum(times for word, times in found.items() if word in theirs)
     return lang if mine >= 3 and mine >= 3 * other else None

@@ -33,13 +33,23 @@ STORY = (
 )
 
 
-def test_signature_is_the_minhash_datasketch_computes_for_the_same_shingles():
-    hashes = shingle_hashes(STORY, "en")
-    reference = MinHash(num_perm=64, seed=1, scheme="affine32", hashfunc=int)
-    reference.update_batch(hashes.tolist())
-    ours = minhash_values(hashes, reference.permutations)
-    assert ours.dtype == reference.hashvalues.dtype
-    assert np.array_equal(ours, reference.hashvalues)
+def test_signature_is_the_minhash_datasketch_computes_for_the_same_shingles(tmp_path):
+    index = DuplicateIndex(tmp_path / "state.sqlite3", num_perm=64)
+    texts = [
+        (STORY, "en"),
+        (STORY * 30, "en"),  # more than 256 shingles: the bottom 256
+        ("북한과 러시아는 25일 평양에서 정상회담을 열었다. " * 3, "ko"),
+        ("北朝鮮とロシアは２５日、首脳会談を行った。" * 4, "ja"),
+    ]
+    for text, language in texts:
+        hashes = shingle_hashes(text, language)
+        reference = MinHash(num_perm=64, seed=1, scheme="affine32", hashfunc=int)
+        reference.update_batch(hashes.tolist())
+        ours = minhash_values(hashes, reference.permutations)
+        assert ours.dtype == reference.hashvalues.dtype
+        assert np.array_equal(ours, reference.hashvalues)
+        assert np.array_equal(index.signature(text, language), reference.hashvalues)
+    index.close()
 
 
 def test_permutations_and_bands_are_datasketchs_without_importing_it():

@@ -32,16 +32,54 @@ SAMPLES = [
     "no\u00a0break\u2026 and\u202fnarrow, ｶﾀｶﾅ, ㎞ №5 Ⅳ " * 10,
     "\u00a0\u0308 a no-break space before a combining mark\n\u1100\n\u1161 jamo on two lines",
 ]
+# texts whose lower case a per-character table cannot give (İ, a final Σ), ASCII, and edges
+LOWER_CASE_SAMPLES = [
+    "İSTANBUL İzmir and ΟΔΥΣΣΕΑΣ ΣΟΦΟΣ: Greek capitals, a final sigma " * 5,
+    "Plain ASCII News, With Capitals, Digits 2026 and Punctuation!!! " * 5,
+    "...leading and trailing marks... " * 8 + "---",
+    "_" * 300,
+    "Ünïcödé Lätin wörds, ÆØÅ and Ĳ ligatures " * 6,
+]
 
 
 @pytest.mark.parametrize("pattern", [r"\w", r"[^\W_]", r"[^\W\d_]"])
 def test_code_point_word_scan_finds_what_the_regex_finds(pattern):
     scanner, words = WordScanner(pattern), re.compile(pattern + "+")
-    for text in SAMPLES:
+    for text in SAMPLES + LOWER_CASE_SAMPLES:
         for sample in (text, text.lower(), text[:150]):
             assert scanner.findall(sample) == words.findall(sample)
             assert text_of(scanner.joined(sample)) == " ".join(words.findall(sample))
             assert text_of(scanner.joined(sample, separator=False)) == "".join(words.findall(sample))
+            lowered = words.findall(sample.lower())
+            assert scanner.findall(sample, lower=True) == lowered
+            assert scanner.joined_text(sample, lower=True) == " ".join(lowered)
+            assert text_of(scanner.joined(sample, lower=True)) == " ".join(lowered)
+            assert text_of(scanner.joined(sample, separator=False, lower=True)) == "".join(lowered)
+
+
+def test_content_hash_is_the_sha1_of_the_lower_case_words_the_regex_finds():
+    import hashlib
+
+    from processing.cleaning import content_hash
+
+    words = re.compile(r"[^\W_]+")
+
+    def plain(text: str) -> str:
+        return " ".join(words.findall(text.lower()))
+
+    for body in SAMPLES + LOWER_CASE_SAMPLES:
+        for title in ("", "Plain Title", "Заголовок İ Σ 北"):
+            expected = hashlib.sha1(f"{plain(title)}\n{plain(body)}".encode()).hexdigest()
+            assert content_hash(title, body) == expected
+
+
+def test_lower_case_word_scan_by_table_equals_the_regex_over_str_lower_for_every_character():
+    # every BMP character beside a letter, a digit, an underscore and a space, in both cases
+    scanner, words = WordScanner(r"\w"), re.compile(r"\w+")
+    plane = [chr(c) for c in range(0x10000) if chr(c) not in "\u0130\u03a3"]  # those two: LOWER_CASE_SAMPLES
+    for start in range(0, len(plane), 4096):
+        text = "".join(f"{ch}A{ch}1 {ch}_x{ch}" for ch in plane[start : start + 4096])
+        assert text_of(scanner.joined(text, lower=True)) == " ".join(words.findall(text.lower()))
 
 
 def test_script_counts_by_table_equal_the_counts_of_the_script_regexes():
@@ -99,10 +137,14 @@ def test_letter_searches_find_what_set_intersections_find():
         _KK_MN_OR_SOUTH_SLAVIC_LETTER,
         BE_ONLY,
         KK_MN_ONLY,
+        RU_ONLY,
         SOUTH_SLAVIC_ONLY,
+        UK_ONLY,
+        _cyrillic_letters,
     )
 
     texts = [*SAMPLES, "Мінск ў", "Қазақстан", "Београд је", "Praha řekla", "İstanbul ılık", "đường"]
+    texts += ["Київ і Львів, ґанок, їжак, єнот; съезд, ёлка, эхо, мы 𠀀 ў", "Ўзбекистон ҳам Қозоғистон"]
     for text in texts:
         lowered = text.lower()
         assert bool(_BE_LETTER.search(lowered)) == bool(set(lowered) & BE_ONLY)
@@ -110,6 +152,14 @@ def test_letter_searches_find_what_set_intersections_find():
             set(lowered) & (KK_MN_ONLY | SOUTH_SLAVIC_ONLY)
         )
         assert bool(_FOREIGN_LATIN_LETTER.search(lowered)) == (not _FOREIGN_LATIN.isdisjoint(lowered))
+        assert _cyrillic_letters(lowered) == (
+            len(_BE_LETTER.findall(lowered)),
+            len(_KK_MN_OR_SOUTH_SLAVIC_LETTER.findall(lowered)),
+            sum(lowered.count(ch) for ch in UK_ONLY),
+            sum(lowered.count(ch) for ch in RU_ONLY),
+        )
+    for letter in BE_ONLY | KK_MN_ONLY | SOUTH_SLAVIC_ONLY | UK_ONLY | RU_ONLY:  # disjoint classes
+        assert sum(_cyrillic_letters(f"а {letter} б {letter}")) == 2
     for letter in BE_ONLY | KK_MN_ONLY | SOUTH_SLAVIC_ONLY | _FOREIGN_LATIN:  # each letter alone
         found = _BE_LETTER, _KK_MN_OR_SOUTH_SLAVIC_LETTER, _FOREIGN_LATIN_LETTER
         assert any(pattern.search(f"a {letter} b") for pattern in found)
