@@ -6,10 +6,12 @@ Layout under ``<data_dir>/stages``::
     processed/date=2026-11-25/20261125T101500Z-ab12cd.jsonl.gz  process writes (same batch name)
     <stage>/_consumed/<consumer>.txt                             which batches a consumer has finished
 
-A batch is written line by line to ``*.partial`` (flushed per article, so a crash keeps what was
-fetched), then compressed to a temporary name and renamed. ``recover_partials`` turns the
-leftovers of a crashed run into ordinary batches. Consumers list ``pending`` batches and mark them
-done only after their own output is safe, so every stage can be re-run without doing work twice.
+The crawl writes a batch line by line to ``*.partial`` (flushed per article, so a crash keeps what
+was fetched), then compresses it to a temporary name and renames it; a stage whose input is still
+on disk (process) writes its whole batch compressed to the temporary name directly.
+``recover_partials`` turns the leftovers of a crashed crawl into ordinary batches. Consumers list
+``pending`` batches and mark them done only after their own output is safe, so every stage can be
+re-run without doing work twice.
 """
 
 from __future__ import annotations
@@ -85,11 +87,6 @@ class BatchWriter:
         self._fh.write(line + "\n")
         self._fh.flush()
         self.count += 1
-
-    def write_lines(self, lines: Iterable[str]) -> int:
-        for line in lines:
-            self.write_line(line)
-        return self.count
 
     def close(self) -> Path | None:
         """Seal the batch; returns its path, or None when nothing was written."""
