@@ -125,3 +125,38 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_next_ones_read(tmp_path):
     errors: list[str] = []
     assert [a.title for a in store.read_batch(path, errors)] == ["t1", "t2"]
     assert len(errors) == 1 and ":2: not a valid article" in errors[0]
+
+
+def test_a_whole_batch_longer_than_a_write_chunk_round_trips_in_order(tmp_path):
+    store = StageStore(tmp_path)
+    count = 2 * stagestore.WRITE_LINES_CHUNK + 5
+    path = store.write_lines(PROCESSED, (make(n).to_json() for n in range(count)))
+    assert [a.title for a in store.read_batch(path)] == [f"t{n}" for n in range(count)]
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_a_whole_batch_that_fails_half_way_leaves_no_batch_to_be_read_as_complete(tmp_path):
+    """The process stage re-runs a raw batch it has not marked consumed: half a processed batch on
+    disk would be indexed, then overwritten by the re-run after the index had marked it done."""
+    store = StageStore(tmp_path)
+
+    def lines():
+        for n in range(stagestore.WRITE_LINES_CHUNK + 3):
+            yield make(n).to_json()
+        raise KeyboardInterrupt
+
+    try:
+        store.write_lines(PROCESSED, lines(), "20261201T000000.000000Z-abcdef")
+    except KeyboardInterrupt:
+        pass
+    assert store.batches(PROCESSED) == []
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_a_whole_batch_supersedes_the_partial_a_crashed_writer_left_under_its_name(tmp_path):
+    store = StageStore(tmp_path)
+    crashed = store.writer(RAW, "20261201T000000.000000Z-abcdef")
+    crashed.write(make(1))  # ... killed: the .partial stays
+    again = store.write_batch(RAW, [make(1), make(2)], "20261201T000000.000000Z-abcdef")
+    assert store.recover_partials(RAW) == []  # nothing left to seal over the whole batch
+    assert [a.title for a in store.read_batch(again)] == ["t1", "t2"]

@@ -137,7 +137,7 @@ def test_process_killed_mid_batch_then_rerun_writes_each_article_once(ws):
     first, second = distinct_articles("p-one", 6), distinct_articles("p-two", 6)
     store.write_batch(RAW, first)
     store.write_batch(RAW, second)
-    killed = killed_mid_run(ws, "whirlpool.stagestore:BatchWriter.write_line", 9, "process")
+    killed = killed_mid_run(ws, "processing.pipeline:Processor.process_one", 9, "process")
     assert killed.returncode == -signal.SIGKILL
     # the first batch was processed and sealed; the second died after 2 articles of 6
     assert lines_of(store.batches(PROCESSED), store) == 6
@@ -149,7 +149,7 @@ def test_process_killed_mid_batch_then_rerun_writes_each_article_once(ws):
     ids = Counter(a.id for a in processed)
     assert len(processed) == 12 and set(ids) == {a.id for a in first + second}  # not 14: no half-batch kept
     assert max(ids.values()) == 1
-    assert list(store.root.rglob("*.partial")) == []
+    assert list(store.root.rglob("*.partial")) == [] and list(store.root.rglob("*.tmp")) == []
 
 
 def test_index_killed_mid_batch_then_rerun_holds_each_document_once(ws):

@@ -1,0 +1,77 @@
+"""The real `whirlpool process` command in a fresh interpreter: what it loads, and when.
+
+Its start-up is part of every run's CPU (issue 11): it must not import the index, crawl or
+orchestration libraries, and Kiwi's model (~2 s of CPU, ~300 MB) loads only when Korean text needs
+it, and then still tags the Korean headline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+from tests.process.conftest import make_article
+from whirlpool.stagestore import PROCESSED, RAW, StageStore
+
+# runs `whirlpool process` twice in one interpreter, a raw batch written before each run, and
+# reports after each which libraries are loaded
+SCRIPT = """
+import json, sys
+from pathlib import Path
+from whirlpool.cli import main
+from whirlpool.stagestore import RAW, StageStore
+
+WATCHED = ("kiwipiepy", "elasticsearch", "scrapy", "twisted", "airflow", "tantivy", "trafilatura")
+store = StageStore(Path(sys.argv[1]))
+loaded = []
+for batch in sys.argv[2:]:
+    store.write_lines(RAW, Path(batch).read_text(encoding="utf-8").splitlines())
+    try:
+        main(["process"], standalone_mode=False)
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+    loaded.append(sorted(name for name in WATCHED if name in sys.modules))
+print(json.dumps(loaded))
+"""
+
+
+def test_the_process_command_loads_kiwi_only_for_korean_text_and_no_index_or_crawl_library(tmp_path):
+    english = make_article(
+        "https://news.example/en/1",
+        "Russia's top security official arrives in Pyongyang, scheduled to meet with Kim Jong Un",
+        "Sergei Shoigu arrived in Pyongyang on Tuesday for talks with North Korean leader Kim Jong Un.",
+    )
+    korean = make_article("https://news.example/ko/1", "北최선희, 푸틴과 만나", "")
+    batches = []
+    for name, article in (("en", english), ("ko", korean)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(article.to_json() + "\n", encoding="utf-8")
+        batches.append(str(path))
+    data = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHIRLPOOL")}
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "WHIRLPOOL_DATA_DIR": str(data),
+            "WHIRLPOOL_CONFIG_DIR": str(REPO / "config"),
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(data), *batches],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    after_english, after_korean = json.loads(done.stdout.strip().splitlines()[-1])
+    assert after_english == []  # no Kiwi for English text, no index, crawl or orchestration library
+    assert after_korean == ["kiwipiepy"]
+    store = StageStore(data)
+    assert store.pending(RAW, "process") == []
+    processed = {a.language: a for path in store.batches(PROCESSED) for a in store.read_batch(path)}
+    assert set(processed["ko"].actors) == {"dprk", "russia"}  # 北 and 푸틴 through the lazily loaded Kiwi
+    assert set(processed["en"].actors) == {"dprk", "russia"}
