@@ -256,19 +256,20 @@ class StoryEvidence:
     def _state_json(self) -> str:
         """``_to_json(self._new_state())``, a few times faster: the strings written as they are
         where none needs escaping (else the encoder's text of that one value)."""
-        lists = ",".join(
-            [
-                f'"{key}":{_json_strings(list(values))}'
-                for key, values in (
-                    ("concepts", self.concepts),
-                    ("title_concepts", self.title_concepts),
-                    ("themes", self.themes),
-                    ("title_people", self.title_people),
-                    ("events", self.events),
-                    ("title_events", self.title_events),
-                )
-            ]
+        named = (
+            ("concepts", self.concepts),
+            ("title_concepts", self.title_concepts),
+            ("themes", self.themes),
+            ("title_people", self.title_people),
+            ("events", self.events),
+            ("title_events", self.title_events),
         )
+        if _JSON_ESCAPED.search("".join([value for _, values in named for value in values])):
+            lists = ",".join([f'"{key}":{_json_strings(list(values))}' for key, values in named])
+        else:  # none needs an escape (checked once for the six lists, ids as a rule)
+            lists = ",".join(
+                [f'"{key}":["' + '","'.join(values) + '"]' if values else f'"{key}":[]' for key, values in named]
+            )
         numbers = list(self.numbers)
         numbers_json = (
             f"[{','.join([float.__repr__(n) for n in numbers])}]"
@@ -434,13 +435,13 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
     concepts: set[str] = set()
     in_title: set[str] = set()
     for e in article.evidence:  # one pass: an article's evidence runs through its whole body
-        if e.kind == "theme":
-            continue
-        if e.field == "title":
-            in_title.add(e.concept)
-        elif e.field != lead_field or e.start >= NUMBER_SCAN_CHARS:
-            continue
-        concepts.add(e.concept)
+        place = e.field
+        if place == "title":
+            if e.kind != "theme":
+                in_title.add(e.concept)
+                concepts.add(e.concept)  # (in the order met: the sets' order is the state's)
+        elif place == lead_field and e.start < NUMBER_SCAN_CHARS and e.kind != "theme":
+            concepts.add(e.concept)
     concepts |= in_title
     events: set[str] = set()
     title_events: set[str] = set()
@@ -546,7 +547,7 @@ def pair_score(a: StoryEvidence, b: StoryEvidence, df: dict | None = None, floor
     when the score is certainly below ``floor``: the parts still to add are bounded as the score
     is summed, and it stops once even their most cannot reach it (the score, when made, is the
     same sum in the same order as without a floor)."""
-    if not a.specific & b.specific:
+    if a.specific.isdisjoint(b.specific):
         return -math.inf  # sides alone (Russia, North Korea) never make one event
     df = df or {}
     if a.trusted_time and b.trusted_time:
