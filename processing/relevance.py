@@ -99,7 +99,7 @@ FEATURES: dict[str, tuple[float, str]] = {
 FEATURE_NAMES = tuple(FEATURES)
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     number: int
     paragraph: int
@@ -248,11 +248,10 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
     if ends and ends[-1] > last_start:
         ends.pop()
     ends.append(len(text) + 1)
-    last = len(ends) - 1
     found: dict[int, Sentence] = {}
     sides_at: dict[tuple[int, int], set[str]] = {}
     for match in matches:
-        number = min(bisect.bisect_right(ends, match.start), last)
+        number = bisect.bisect_right(ends, match.start)  # the last end lies past every match
         sentence = found.get(number)
         if sentence is None:
             # its paragraph: the line breaks before it (each one ends a sentence)
@@ -271,7 +270,7 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
             sentence.china = True
             sentence.others.add(concept.id)
         elif concept.id in WAR_PLACES or (concept.code == "troop_deployment" and _POW.search(match.term)):
-            sentence.war = True
+            sentence.war = True  # as _names_the_war
         theme = concept.theme
         if theme is not None:  # a theme term, or a weapon or place that implies one
             sentence.themes.add(theme)
@@ -300,7 +299,9 @@ def relevance_features(
             built[name] = _sentences(texts.get(name, ""), list(matches.get(name, [])))
         return built[name]
 
-    if "dprk" in sides_anywhere:
+    if "dprk" in sides_anywhere and any(
+        _names_the_war(match) for name in ("title", "summary") for match in matches.get(name, ())
+    ):  # (a sentence names the war only where a match does: else there is nothing to build)
         in_the_war = _dprk_in_the_war(sentences_of)
         if "troops" in in_the_war:
             features["dprk_troops_war"] = 1.0
@@ -391,6 +392,12 @@ def relevance_features(
     if china and (len(title_sides) == 2 or strong or weak):
         features["trilateral"] = 1.0
     return features, tied_themes
+
+
+def _names_the_war(match: Match) -> bool:
+    """Ukraine's war, Kursk, or prisoners of war."""
+    concept = match.concept
+    return concept.id in WAR_PLACES or (concept.code == "troop_deployment" and bool(_POW.search(match.term)))
 
 
 def _tying_themes(themes: set[str]) -> set[str]:
