@@ -842,10 +842,11 @@ class StoryIndex:
     def _index(self, story: Story, keys: Iterable) -> None:
         """Count the new concepts and numbers of an open story, and list it under its concepts."""
         df = self._df
+        postings = self._postings
         for key in keys:
             df[key] = df.get(key, 0) + 1
-            if isinstance(key, str) and _is_specific(key):
-                self._postings.setdefault(key, []).append(story.story_id)
+            if isinstance(key, str) and key.startswith(_SPECIFIC_PREFIXES):  # _is_specific
+                postings.setdefault(key, []).append(story.story_id)
 
     def assign(self, article: Article, cluster_status: str) -> StoryAssignment:
         """Put a processed article (with its duplicate cluster) in a story, and set its story fields.
