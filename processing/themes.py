@@ -44,12 +44,16 @@ def assign_themes(
     counts: dict[str, int] = {}
     title_counts: dict[str, int] = {}
     for name, ms in matches.items():
+        is_title = name == "title"
+        weight = 2 if is_title else 1
         for m in ms:
             code = m.concept.theme
             if code is not None:
-                counts[code] = counts.get(code, 0) + (2 if name == "title" else 1)
-                if name == "title":
+                counts[code] = counts.get(code, 0) + weight
+                if is_title:
                     title_counts[code] = title_counts.get(code, 0) + 1
+    if not counts:  # no theme named: nothing is kept (a relevant article is about the relationship)
+        return [MAIN_THEME_FALLBACK] if relevant else []
     kept = [code for code, n in counts.items() if n >= 2 or code in tied]
     strength = {code: counts[code] + (2 if code in tied else 0) for code in kept}
     ordered = sorted(kept, key=lambda code: -strength[code])

@@ -168,3 +168,16 @@ def test_latin_languages_beyond_the_six_are_not_read_by_portuguese_function_word
     from processing.language import detect_language
 
     assert detect_language(text) == language
+
+
+def test_sentences_end_where_the_pattern_says_and_no_earlier():
+    from processing.relevance import _SENTENCE_END
+
+    def ends(text):
+        return [m.end() for m in _SENTENCE_END.finditer(text)]
+
+    assert ends("Putin met Kim. They signed 7.6 deals.") == [14, 37]  # a decimal point ends nothing
+    assert ends("KN-23/Hwasong-11 used") == []  # a slash between Latin letters
+    assert ends("北 미사일 발사 / 러시아 공습") == [10]  # a digest's spaced slash
+    assert ends("キム総書記が出席/ロシア軍の攻撃") == [9]  # a slash between non-Latin letters
+    assert ends("첫 줄\n둘째 줄。셋째") == [4, 9]

@@ -375,3 +375,17 @@ def test_a_pair_score_with_a_floor_is_the_full_score_or_below_the_floor(taxonomy
                 assert cut == full or (cut == -math.inf and full < floor), (full, floor, cut)
                 cut_short += cut != full
     assert cut_short  # the floor did cut some pairs short
+
+
+def test_story_terms_keep_word_boundaries_beside_letters_of_any_script():
+    # matched over UTF-8 bytes: the letter before or after a match is read whole (Cyrillic, accents)
+    terms = StoryTerms(
+        StoryTermsFile(people={"xi_jinping": ["xi=", "си цзиньпин"], "trump": ["trump", "трамп"]}, places={}, weapons={}, events={})
+    )
+    assert terms.find("Xi meets Trump") == {"person.xi_jinping", "person.trump"}
+    assert terms.find("taxi driver") == set()  # a letter before
+    assert terms.find("xiamen port") == set()  # a whole word only
+    assert terms.find("éxi, ätrump") == set()  # accented letters before
+    assert terms.find("трампа и си цзиньпина") == {"person.trump", "person.xi_jinping"}  # stems inflect
+    assert terms.find("гитрамп") == set()
+    assert terms.find("트럼프 trump", split=3) == (set(), {"person.trump"})  # split by characters
