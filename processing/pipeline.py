@@ -3,19 +3,25 @@
 ``Processor.process`` is a generator over Articles: one bad document becomes an outcome in the
 report and the run goes on. A demoted representative (a late copy turned out to be earlier) is
 yielded again, updated, right after the article that displaced it.
+
+It runs stage by stage over small batches: each stage (clean, language, tags, relevance, the
+article, duplicates, stories) over the batch's documents, then the next. Outputs are those of one
+document at a time (the stateful stages still see the documents in order), but each stage's code
+and tables stay in the CPU's caches while it runs: 20–30 % less CPU a document than running every
+stage on one document before the next (docs/processing.md), as in vectorised query engines.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from processing.cleaning import clean_text, clean_title, content_hash
-from processing.duplicates import DuplicateIndex
+from processing.duplicates import Assignment, DuplicateIndex
 from processing.language import UNDETERMINED, detect_language
 from processing.relevance import LinearModel, Relevance, score_relevance
 from processing.stories import StoryIndex, set_story_fields
@@ -31,6 +37,7 @@ DUPLICATE_STATE_FILE = "duplicates.sqlite3"
 STORY_STATE_FILE = "stories.sqlite3"
 MAX_SUMMARY_CHARS = 5000
 COMMIT_EVERY = 500
+STAGE_BATCH = 100  # documents each stage runs over before the next stage (a divisor of COMMIT_EVERY)
 
 
 class Processor:
@@ -67,29 +74,44 @@ class Processor:
             yield from self._process(articles, report)
 
     def _process(self, articles: Iterable[Article], report: StageReport) -> Iterator[Article]:
+        done = 0
         try:
-            for number, article in enumerate(articles, 1):
-                try:
-                    processed, demoted = self.process_one(article, report)
-                except Exception as exc:  # one bad document must not stop the run
-                    report.fail(
-                        f"not processed ({type(exc).__name__}: {str(exc)[:200]}); kept as collected",
-                        article.source_id,
-                        article.url,
-                    )
-                    report.count("failed")
-                    yield article
-                    continue
-                yield processed
-                if demoted is not None:
-                    report.count("representatives_demoted")
-                    yield demoted
-                if number % COMMIT_EVERY == 0:
+            for batch in batched(articles, STAGE_BATCH):
+                yield from self._process_batch(batch, report)
+                if (done + len(batch)) // COMMIT_EVERY > done // COMMIT_EVERY:
                     self.duplicates.commit()
                     self.stories.commit()
+                done += len(batch)
         finally:
             self.duplicates.commit()
             self.stories.commit()
+
+    def _process_batch(self, articles: Sequence[Article], report: StageReport) -> Iterator[Article]:
+        """Each stage over the whole batch, then the next (see STAGE_BATCH); a document that fails in
+        one stage is reported, skipped by the later ones and yielded as it was collected, in its place."""
+        work = [_Work(article) for article in articles]
+        for stage in self._stages():
+            for item in work:
+                if item.failure is None:
+                    try:
+                        stage(item, report)
+                    except Exception as exc:  # one bad document must not stop the run
+                        item.failure = exc
+        for item in work:
+            article = item.article
+            if item.failure is not None:
+                report.fail(
+                    f"not processed ({type(item.failure).__name__}: {str(item.failure)[:200]}); kept as collected",
+                    article.source_id,
+                    article.url,
+                )
+                report.count("failed")
+                yield article
+                continue
+            yield item.processed
+            if item.demoted is not None:
+                report.count("representatives_demoted")
+                yield item.demoted
 
     def process_lines(self, articles: Iterable[Article], report: StageReport) -> Iterator[str]:
         """``process``, each output serialised once (``Article.to_json``): the line to write, which
@@ -100,8 +122,27 @@ class Processor:
             yield line
 
     def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
-        """Process one article; returns it and, when it displaced one, the demoted representative."""
-        settings = self.settings
+        """Process one article; returns it and, when it displaced one, the demoted representative.
+        Exceptions propagate (``process`` reports them and goes on)."""
+        item = _Work(article)
+        for stage in self._stages():
+            stage(item, report)
+        return item.processed, item.demoted
+
+    def _stages(self) -> tuple[Callable[[_Work, StageReport], None], ...]:
+        """The stages in order, each on one document's work."""
+        return (
+            self._clean,
+            self._detect_language,
+            self._tag,
+            self._score,
+            self._build,
+            self._cluster,
+            self._join_story,
+        )
+
+    def _clean(self, item: _Work, report: StageReport) -> None:
+        article, settings = item.article, self.settings
         if len(article.body) > settings.max_body_chars:
             report.warn(
                 f"body of {len(article.body):,} characters truncated to {settings.max_body_chars:,}",
@@ -109,38 +150,49 @@ class Processor:
                 article.url,
             )
             report.count("truncated")
-        title = clean_title(article.title)
-        summary = clean_text(article.summary, MAX_SUMMARY_CHARS)
-        body = clean_text(article.body, settings.max_body_chars)
-        canonical = article.canonical_url or canonical_url(article.url)
-        main_text = body or summary
-        if not (title or main_text):
+        item.texts = clean_texts(article, settings)
+        if not (item.texts["title"] or item.main_text):
             report.warn("no text after cleaning: nothing to tag", article.source_id, article.url)
             report.count("empty")
-        analysis = analyse_texts(self.taxonomy, settings, title, summary, body, self.model)
-        # one copy with every field replaced (fields are never mutated in place; no re-validation:
-        # each value is built here with the type the schema has)
-        a = article.model_copy(
+
+    def _detect_language(self, item: _Work, report: StageReport) -> None:
+        item.language = language_of(self.settings, item.texts)
+
+    def _tag(self, item: _Work, report: StageReport) -> None:
+        item.tags = tag_fields(self.taxonomy, item.texts)
+
+    def _score(self, item: _Work, report: StageReport) -> None:
+        item.analysis = judge(self.settings, item.language, item.texts, item.tags, self.model)
+
+    def _build(self, item: _Work, report: StageReport) -> None:
+        """The processed article: one copy with every field replaced (fields are never mutated in
+        place; no re-validation: each value is built here with the type the schema has)."""
+        article, analysis, texts = item.article, item.analysis, item.texts
+        canonical = article.canonical_url or canonical_url(article.url)
+        item.processed = article.model_copy(
             update={
-                "title": title,
-                "summary": summary,
-                "body": body,
+                "title": texts["title"],
+                "summary": texts["summary"],
+                "body": texts["body"],
                 "canonical_url": canonical,
                 "id": article.id or article_id(canonical),
                 "language": analysis.language,
-                "content_hash": content_hash(title, main_text),
+                "content_hash": content_hash(texts["title"], item.main_text),
                 "actors": analysis.tags.sides(),
                 "entities": analysis.tags.concept_ids(("person", "organisation", "weapon")),
                 "places": analysis.tags.concept_ids(("place",)),
                 "themes": analysis.themes,
                 "relevance": analysis.relevance.score,
                 "relevant": analysis.relevant,
-                "evidence": analysis.tags.evidence(analysis.texts),
+                "evidence": analysis.tags.evidence(texts),
                 "processed_at": utcnow(),
             }
         )
 
-        assignment = self.duplicates.assign(a, main_text or a.title)
+    def _cluster(self, item: _Work, report: StageReport) -> None:
+        a = item.processed
+        assignment = item.assignment = self.duplicates.assign(a, item.main_text or a.title)
+        item.demoted = assignment.demoted
         report.count("articles")
         report.count(f"language_{a.language}")
         report.count("relevant" if a.relevant else "not_relevant")
@@ -160,13 +212,14 @@ class Processor:
                 a.source_id,
                 a.url,
             )
-        if a.language == UNDETERMINED and (a.title or main_text):
+        if a.language == UNDETERMINED and (a.title or item.main_text):
             report.count("language_too_short")
-        story = self.stories.assign(a, assignment.status)
+
+    def _join_story(self, item: _Work, report: StageReport) -> None:
+        story = self.stories.assign(item.processed, item.assignment.status)
         report.count({"new": "new_stories", "joined": "joined_stories", "copy": "story_copies"}[story.status])
-        if assignment.demoted is not None:  # a copy of this article: the same story
-            set_story_fields(assignment.demoted, story.story)
-        return a, assignment.demoted
+        if item.demoted is not None:  # a copy of this article: the same story
+            set_story_fields(item.demoted, story.story)
 
     def close(self) -> None:
         self.duplicates.close()
@@ -207,6 +260,37 @@ def story_limits(settings: ProcessSettings) -> dict:
 
 
 @dataclass
+class _Work:
+    """One document on its way through the stages: what each stage has made of it so far."""
+
+    article: Article
+    failure: Exception | None = None
+    texts: dict[str, str] | None = None
+    language: str = UNDETERMINED
+    tags: Tags | None = None
+    analysis: Analysis | None = None
+    processed: Article | None = None
+    assignment: Assignment | None = None
+    demoted: Article | None = None
+
+    @property
+    def main_text(self) -> str:
+        return self.texts["body"] or self.texts["summary"]
+
+
+def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """``items`` in lists of ``size`` (the last one shorter), as they come."""
+    batch: list[Article] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
 class Analysis:
     """What the texts of one article say: language, tags, relevance, themes."""
 
@@ -227,6 +311,47 @@ def relevance_model_for(settings: ProcessSettings) -> LinearModel | None:
     return load_model()
 
 
+def clean_texts(article: Article, settings: ProcessSettings) -> dict[str, str]:
+    """The article's title, summary and body, cleaned (the summary and body cut to their limits)."""
+    return {
+        "title": clean_title(article.title),
+        "summary": clean_text(article.summary, MAX_SUMMARY_CHARS),
+        "body": clean_text(article.body, settings.max_body_chars),
+    }
+
+
+def language_of(settings: ProcessSettings, texts: dict[str, str]) -> str:
+    """The language of cleaned texts: the title and the start of the body (or summary)."""
+    main_text = texts["body"] or texts["summary"]
+    return detect_language(
+        f"{texts['title']}\n{main_text[: settings.language_prefix_chars]}",
+        prefix_chars=settings.language_prefix_chars,
+        min_chars=settings.min_language_chars,
+        seed=settings.language_seed,
+    )
+
+
+def judge(
+    settings: ProcessSettings,
+    language: str,
+    texts: dict[str, str],
+    tags: Tags,
+    model: LinearModel | None = None,
+) -> Analysis:
+    """Relevance and themes of tagged texts."""
+    strong = tags.strong()
+    relevance = score_relevance(texts, strong, model)
+    relevant = relevance.score >= settings.relevance_threshold
+    return Analysis(
+        language=language,
+        texts=texts,
+        tags=tags,
+        relevance=relevance,
+        themes=assign_themes(strong, relevance.themes_in_tied_sentences, relevant, short=not texts["body"]),
+        relevant=relevant,
+    )
+
+
 def analyse_texts(
     taxonomy: Taxonomy,
     settings: ProcessSettings,
@@ -236,23 +361,5 @@ def analyse_texts(
     model: LinearModel | None = None,
 ) -> Analysis:
     """Language, tags, relevance and themes of cleaned texts (no state: the evaluation calls it too)."""
-    main_text = body or summary
-    language = detect_language(
-        f"{title}\n{main_text[: settings.language_prefix_chars]}",
-        prefix_chars=settings.language_prefix_chars,
-        min_chars=settings.min_language_chars,
-        seed=settings.language_seed,
-    )
     texts = {"title": title, "summary": summary, "body": body}
-    tags = tag_fields(taxonomy, texts)
-    strong = tags.strong()
-    relevance = score_relevance(texts, strong, model)
-    relevant = relevance.score >= settings.relevance_threshold
-    return Analysis(
-        language=language,
-        texts=texts,
-        tags=tags,
-        relevance=relevance,
-        themes=assign_themes(strong, relevance.themes_in_tied_sentences, relevant, short=not body),
-        relevant=relevant,
-    )
+    return judge(settings, language_of(settings, texts), texts, tag_fields(taxonomy, texts), model)

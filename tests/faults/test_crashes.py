@@ -137,7 +137,7 @@ def test_process_killed_mid_batch_then_rerun_writes_each_article_once(ws):
     first, second = distinct_articles("p-one", 6), distinct_articles("p-two", 6)
     store.write_batch(RAW, first)
     store.write_batch(RAW, second)
-    killed = killed_mid_run(ws, "processing.pipeline:Processor.process_one", 9, "process")
+    killed = killed_mid_run(ws, "processing.pipeline:Processor._join_story", 9, "process")
     assert killed.returncode == -signal.SIGKILL
     # the first batch was processed and sealed; the second died after 2 articles of 6
     assert lines_of(store.batches(PROCESSED), store) == 6
