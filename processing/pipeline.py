@@ -89,8 +89,8 @@ class Processor:
     def _process_batch(self, articles: Sequence[Article], report: StageReport) -> Iterator[Article]:
         """Each stage over the whole batch, then the next (see STAGE_BATCH); a document that fails in
         one stage is reported, skipped by the later ones and yielded as it was collected, in its place."""
-        work = [_Work(article) for article in articles]
-        for stage in self._stages():
+        work = [Work(article) for article in articles]
+        for stage in self.stages():
             for item in work:
                 if item.failure is None:
                     try:
@@ -124,12 +124,12 @@ class Processor:
     def process_one(self, article: Article, report: StageReport) -> tuple[Article, Article | None]:
         """Process one article; returns it and, when it displaced one, the demoted representative.
         Exceptions propagate (``process`` reports them and goes on)."""
-        item = _Work(article)
-        for stage in self._stages():
+        item = Work(article)
+        for stage in self.stages():
             stage(item, report)
         return item.processed, item.demoted
 
-    def _stages(self) -> tuple[Callable[[_Work, StageReport], None], ...]:
+    def stages(self) -> tuple[Callable[[Work, StageReport], None], ...]:
         """The stages in order, each on one document's work."""
         return (
             self._clean,
@@ -141,7 +141,7 @@ class Processor:
             self._join_story,
         )
 
-    def _clean(self, item: _Work, report: StageReport) -> None:
+    def _clean(self, item: Work, report: StageReport) -> None:
         article, settings = item.article, self.settings
         if len(article.body) > settings.max_body_chars:
             report.warn(
@@ -155,16 +155,16 @@ class Processor:
             report.warn("no text after cleaning: nothing to tag", article.source_id, article.url)
             report.count("empty")
 
-    def _detect_language(self, item: _Work, report: StageReport) -> None:
+    def _detect_language(self, item: Work, report: StageReport) -> None:
         item.language = language_of(self.settings, item.texts)
 
-    def _tag(self, item: _Work, report: StageReport) -> None:
+    def _tag(self, item: Work, report: StageReport) -> None:
         item.tags = tag_fields(self.taxonomy, item.texts)
 
-    def _score(self, item: _Work, report: StageReport) -> None:
+    def _score(self, item: Work, report: StageReport) -> None:
         item.analysis = judge(self.settings, item.language, item.texts, item.tags, self.model)
 
-    def _build(self, item: _Work, report: StageReport) -> None:
+    def _build(self, item: Work, report: StageReport) -> None:
         """The processed article: one copy with every field replaced (fields are never mutated in
         place; no re-validation: each value is built here with the type the schema has)."""
         article, analysis, texts = item.article, item.analysis, item.texts
@@ -189,7 +189,7 @@ class Processor:
             }
         )
 
-    def _cluster(self, item: _Work, report: StageReport) -> None:
+    def _cluster(self, item: Work, report: StageReport) -> None:
         a = item.processed
         assignment = item.assignment = self.duplicates.assign(a, item.main_text or a.title)
         item.demoted = assignment.demoted
@@ -215,7 +215,7 @@ class Processor:
         if a.language == UNDETERMINED and (a.title or item.main_text):
             report.count("language_too_short")
 
-    def _join_story(self, item: _Work, report: StageReport) -> None:
+    def _join_story(self, item: Work, report: StageReport) -> None:
         story = self.stories.assign(item.processed, item.assignment.status)
         report.count({"new": "new_stories", "joined": "joined_stories", "copy": "story_copies"}[story.status])
         if item.demoted is not None:  # a copy of this article: the same story
@@ -260,7 +260,7 @@ def story_limits(settings: ProcessSettings) -> dict:
 
 
 @dataclass
-class _Work:
+class Work:
     """One document on its way through the stages: what each stage has made of it so far."""
 
     article: Article

@@ -28,15 +28,9 @@ from collections import Counter
 from pathlib import Path
 
 from bench.process.corpus import build_corpus
-from processing.cleaning import clean_text, clean_title, content_hash
-from processing.duplicates import DuplicateIndex
 from processing.evaluation import shared_data_dir
-from processing.language import detect_language, load_profiles
-from processing.pipeline import MAX_SUMMARY_CHARS, Processor, relevance_model_for, story_limits
-from processing.relevance import score_relevance
-from processing.stories import StoryIndex
-from processing.tagging import tag_fields
-from processing.themes import assign_themes
+from processing.language import load_profiles
+from processing.pipeline import COMMIT_EVERY, STAGE_BATCH, Processor, Work, batched, fewer_collections
 from whirlpool.korean import load_analyser
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings, config_dir
@@ -168,69 +162,41 @@ def print_command(docs, batch_size: int = 1000) -> None:
 
 
 def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
-    """The step's work again, part by part, timed around each part of each document (CPU time)."""
-    from whirlpool.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy(settings.config_path("taxonomy.yaml"))
-    process = settings.process
-    model = relevance_model_for(process)  # the scorer the step uses (learned or hand)
-    parts = dict.fromkeys(("clean", "language", "tags", "relevance", "themes", "hash", "duplicates", "stories"), 0.0)
+    """The step's work again, stage by stage as the step runs it (each stage over a batch of
+    STAGE_BATCH documents, then the next), one timer around each stage of each batch (CPU time)."""
+    names = ("clean", "language", "tags", "relevance+themes", "article", "duplicates", "stories")
+    parts = dict.fromkeys(names, 0.0)
     clock = time.process_time
+    report = StageReport("process")
     with tempfile.TemporaryDirectory() as tmp:
-        index = DuplicateIndex(Path(tmp) / "state.sqlite3", process.minhash_permutations)
-        stories = StoryIndex(Path(tmp) / "stories.sqlite3", **story_limits(process))
-        for number, doc in enumerate(docs, 1):
-            t0 = clock()
-            title = clean_title(doc.title)
-            summary = clean_text(doc.summary, MAX_SUMMARY_CHARS)
-            body = clean_text(doc.body, process.max_body_chars)
-            main_text = body or summary
-            t1 = clock()
-            language = detect_language(f"{title}\n{main_text[: process.language_prefix_chars]}")
-            t2 = clock()
-            texts = {"title": title, "summary": summary, "body": body}
-            tags = tag_fields(taxonomy, texts)
-            strong = tags.strong()
-            evidence = tags.evidence(texts)
-            t3 = clock()
-            relevance = score_relevance(texts, strong, model)
-            t4 = clock()
-            themes = assign_themes(strong, relevance.themes_in_tied_sentences, short=not body)
-            t4b = clock()
-            digest = content_hash(title, main_text)
-            t5 = clock()
-            article = doc.model_copy(
-                update={
-                    "title": title,
-                    "summary": summary,
-                    "body": body,
-                    "language": language,
-                    "content_hash": digest,
-                    "evidence": evidence,
-                    "themes": themes,
-                }
-            )
-            assignment = index.assign(article, main_text or title)
-            if number % 500 == 0:
-                index.commit()
-            t6 = clock()
-            stories.assign(article, assignment.status)
-            if number % 500 == 0:
-                stories.commit()
-            t7 = clock()
-            for name, seconds in zip(
-                parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4b - t4, t5 - t4b, t6 - t5, t7 - t6), strict=True
-            ):
-                parts[name] += seconds
-        index.close()
-        stories.close()
-    print("where the time goes (CPU, the same work part by part):")
+        processor = Processor.from_settings(settings.model_copy(update={"data_dir": Path(tmp)}))
+        stages = processor.stages()
+        assert len(stages) == len(names)
+        with fewer_collections():
+            done = 0
+            for batch in batched(docs, STAGE_BATCH):
+                work = [Work(doc) for doc in batch]
+                for name, stage in zip(names, stages, strict=True):
+                    start = clock()
+                    for item in work:
+                        stage(item, report)
+                    parts[name] += clock() - start
+                done += len(batch)
+                if done % COMMIT_EVERY == 0:
+                    start = clock()
+                    processor.duplicates.commit()
+                    parts["duplicates"] += clock() - start
+                    start = clock()
+                    processor.stories.commit()
+                    parts["stories"] += clock() - start
+        processor.close()
+    print(f"where the time goes (CPU, stage by stage over batches of {STAGE_BATCH}, as the step runs):")
     for name, seconds in parts.items():
-        print(f"  {name:<11} {seconds:6.2f} s  {seconds / len(docs) * 1e6:6.0f} µs/doc")
+        print(f"  {name:<16} {seconds:6.2f} s  {seconds / len(docs) * 1e6:6.0f} µs/doc")
     total = sum(parts.values())
     print(
-        f"  parts together {total:.2f} s, the whole step {whole_cpu:.2f} s (the difference: the step's own "
-        "copying and counting, less what the timers around each part cost)"
+        f"  stages together {total:.2f} s, the whole step {whole_cpu:.2f} s (article = canonical URL, "
+        "content hash, evidence and the processed copy; duplicates and stories include their commits)"
     )
 
 
