@@ -11,9 +11,10 @@ language accuracy on the labelled documents. Outputs are counted as they stream,
 Measured on this 2-core machine, 20,000 documents (mean 1,292 characters), back to back with
 the same harness at load average ≈ 1.0 (this benchmark alone on its core): before the speed work
 (commit a7fc266) 776 docs/s wall, 784 per CPU-second, peak 324 MB; after it 1,521 docs/s wall,
-1,550 per CPU-second, peak 294 MB. With Kiwi, the learned scorer and stories in (2026-12-02, after
-the third speed pass, load 2–4): ~480–510 per CPU-second in-process and ~380–405 for the command,
-peak ~630 / ~660 MB. The CPU figure moves too (±10 %) with what shares the core: compare runs made in
+1,550 per CPU-second, peak 294 MB. With Kiwi, the learned scorer and stories in (2026-12-02, fifth
+pass: each stage over a batch of 100, then the next; quiet machine): 800–855 per CPU-second
+in-process and 616–732 for the command, peak ~630 / ~660 MB (the start of that pass: 636–642 and
+539–550). The CPU figure moves too (±10 %) with what shares the core: compare runs made in
 turn, and read wall ÷ CPU beside it. Details and the per-part figures: docs/processing.md.
 """
 
