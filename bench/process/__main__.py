@@ -5,7 +5,8 @@
 prints: documents per second of wall time and per second of the process's own CPU time (the
 figure that does not depend on what else the machine runs), the load average around the run,
 resident memory at each quarter of the run and its peak (it must not grow beyond the cluster
-state), then the same work split by part, timed per document, to show where the time goes, and
+state), then the same work stage by stage as the step runs it (each stage over a batch, then the
+next; one timer per stage per batch), to show where the time goes, and
 language accuracy on the labelled documents. Outputs are counted as they stream, not kept.
 
 Measured on this 2-core machine, 20,000 documents (mean 1,292 characters), back to back with
