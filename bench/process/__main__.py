@@ -14,8 +14,8 @@ the same harness at load average ≈ 1.0 (this benchmark alone on its core): bef
 (commit a7fc266) 776 docs/s wall, 784 per CPU-second, peak 324 MB; after it 1,521 docs/s wall,
 1,550 per CPU-second, peak 294 MB. With Kiwi, the learned scorer and stories in (2026-12-02, fifth
 pass: each stage over a batch of 100, then the next; quiet machine): 800–855 per CPU-second
-in-process and 616–732 for the command, peak ~630 / ~660 MB (the start of that pass: 636–642 and
-539–550). The CPU figure moves too (±10 %) with what shares the core: compare runs made in
+in-process and 616–732 for the command, peak ~630 / ~660 MB (the start of that pass: 598–642 and
+523–550). The CPU figure moves too (±10 %) with what shares the core: compare runs made in
 turn, and read wall ÷ CPU beside it. Details and the per-part figures: docs/processing.md.
 """
 
