@@ -112,33 +112,16 @@ def normalised_for_hash(text: str) -> str:
     return _WORDS_FOR_HASH.joined_text(text, lower=True)
 
 
-# the main text last hashed and its words: the duplicate step shingles that text right after
-_recent_words: tuple[str, np.ndarray] | None = None
-
-
 def hash_words(text: str) -> np.ndarray:
     """The code points of ``normalised_for_hash(text)`` (uint8, uint16 or uint32: see
-    ``WordScanner.joined``); the last text's are kept for ``recent_hash_words``."""
-    global _recent_words
-    recent = _recent_words
-    if recent is not None and (recent[0] is text or recent[0] == text):
-        return recent[1]
-    words = _WORDS_FOR_HASH.joined(text, lower=True)
-    _recent_words = (text, words)
-    return words
+    ``WordScanner.joined``); the duplicate step shingles the main text's (``shingle_hashes``)."""
+    return _WORDS_FOR_HASH.joined(text, lower=True)
 
 
-def recent_hash_words(text: str) -> np.ndarray | None:
-    """``hash_words(text)`` if it was just computed, else None."""
-    recent = _recent_words
-    if recent is not None and (recent[0] is text or recent[0] == text):
-        return recent[1]
-    return None
-
-
-def content_hash(title: str, body: str) -> str:
-    """Hash of the normalised title and body (exact-duplicate key)."""
-    words = hash_words(body)
+def content_hash(title: str, body: str, body_words: np.ndarray | None = None) -> str:
+    """Hash of the normalised title and body (exact-duplicate key); ``body_words`` are
+    ``hash_words(body)`` when the caller has them."""
+    words = hash_words(body) if body_words is None else body_words
     digest = hashlib.sha1(normalised_for_hash(title).encode("utf-8"))
     digest.update(b"\n")
     # ASCII words are their UTF-8 bytes already

@@ -37,7 +37,6 @@ import numpy as np
 from backports import zstd
 
 from processing.characters import WordScanner
-from processing.cleaning import recent_hash_words
 from whirlpool.article import Article
 
 MAX_SHINGLES = 256
@@ -84,18 +83,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def shingle_hashes(text: str, language: str) -> np.ndarray:
+def shingle_hashes(text: str, language: str, hash_words: np.ndarray | None = None) -> np.ndarray:
     """32-bit hashes of the document's shingles: character n-grams over its words (4 characters
     for Chinese and Japanese, 9 with single spaces between words otherwise), computed with numpy.
     Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same bottom-k selection
-    in every copy keeps large documents comparable and cheap)."""
+    in every copy keeps large documents comparable and cheap). ``hash_words``, the text's words
+    as the content hash joined them (``processing.cleaning.hash_words``), spare joining them again."""
     if language in _CJK_LANGUAGES:
         n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4], separator=False, lower=True)
     else:
         n, units = 9, None
-        if len(text) <= MAX_SHINGLES * 12 and "_" not in text:
-            # the same words the content hash just joined (its word class is this one less "_")
-            units = recent_hash_words(text)
+        if hash_words is not None and len(text) <= MAX_SHINGLES * 12 and "_" not in text:
+            units = hash_words  # the same words (the hash's word class is this one less "_")
         if units is None:
             units = _WORDS.joined(text[: MAX_SHINGLES * 12], lower=True)
     if len(units) < n:
@@ -353,8 +352,8 @@ class DuplicateIndex:
             values = np.frombuffer(b"".join(blobs), dtype=np.uint32).reshape(len(ids), self.num_perm)
             self._bands.add_many(ids, clusters, values)
 
-    def signature(self, text: str, language: str) -> np.ndarray | None:
-        hashes = shingle_hashes(text, language)
+    def signature(self, text: str, language: str, hash_words: np.ndarray | None = None) -> np.ndarray | None:
+        hashes = shingle_hashes(text, language, hash_words)
         if len(hashes) < MIN_SHINGLES:
             return None
         return minhash_values(hashes, self._permutations)
@@ -371,10 +370,11 @@ class DuplicateIndex:
         best = int(np.argmax(similarity))
         return bands.clusters[rows[best]] if similarity[best] >= self.threshold else None
 
-    def assign(self, article: Article, text: str) -> Assignment:
-        """Put ``article`` (processed, with content_hash) in a cluster and remember it."""
+    def assign(self, article: Article, text: str, hash_words: np.ndarray | None = None) -> Assignment:
+        """Put ``article`` (processed, with content_hash) in a cluster and remember it; ``text`` is
+        compared (``hash_words``: its words as the content hash joined them, if known)."""
         key = order_key(article)
-        values = self.signature(text, article.language)
+        values = self.signature(text, article.language, hash_words)
         hashed = content_key(article.content_hash)
         member = self._member(article.id) if article.id in self._known_ids else None
         if member is not None:

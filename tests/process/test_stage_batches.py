@@ -61,10 +61,10 @@ class _FailingOn(DuplicateIndex):
         super().__init__(*args, **kwargs)
         self.failing_id = failing_id
 
-    def assign(self, article, text):
+    def assign(self, article, text, hash_words=None):
         if article.id == self.failing_id:
             raise OSError("disk I/O error")
-        return super().assign(article, text)
+        return super().assign(article, text, hash_words)
 
 
 def test_a_document_failing_in_one_stage_is_kept_as_collected_and_its_batch_goes_on(settings):
