@@ -70,7 +70,7 @@ _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|
 _ATTACK = re.compile(
     r"attack|strike|struck|\bhit\b|\bused\b|debris|wreckage|remnant|fragment"
     r"|удар|вдари|атак|обстр|уламк|обломк|остатк|залишк|применил|застосува|використа|использова"
-    r"|攻撃|空爆|残骸|使用|공격|타격|폭격|잔해|사용|袭击|襲擊|攻击|攻擊|打击|打擊|残骸|殘骸"
+    r"|攻撃|空爆|残骸|殘骸|使用|공격|타격|폭격|잔해|사용|袭击|襲擊|攻击|攻擊|打击|打擊"
     r"|frappe|attaque|débris|utilisé|angriff|trümmer|eingesetzt",
     re.IGNORECASE,
 )
@@ -155,6 +155,12 @@ def _word_grams(word: str, low: int, high: int) -> set[str]:
 _FIRST_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？\n]")
 
 
+def _first_sentence_end(text: str) -> int:
+    """Where the first sentence of ``text`` ends (its length when it is one sentence)."""
+    end = _FIRST_SENTENCE_END.search(text)
+    return end.end() if end else len(text)
+
+
 def evidence_tokens(texts: Mapping[str, str], matches: Mapping[str, list[Match]]) -> set[str]:
     """What the taxonomy found where, as tokens the learned model weighs: ``title:person.putin``,
     ``lead:actor.usa``, ``text:theme.troop_deployment`` (a concept named, or the theme it implies,
@@ -164,9 +170,7 @@ def evidence_tokens(texts: Mapping[str, str], matches: Mapping[str, list[Match]]
     for match in matches.get("title", ()):
         _add_evidence(tokens, "title", match)
     lead_name = "summary" if texts.get("summary") else "body"
-    lead_text = texts.get(lead_name, "")
-    end = _FIRST_SENTENCE_END.search(lead_text)
-    lead_end = end.end() if end else len(lead_text)
+    lead_end = _first_sentence_end(texts.get(lead_name, ""))
     for name in ("summary", "body"):
         for match in matches.get(name, ()):
             _add_evidence(tokens, "lead" if name == lead_name and match.start < lead_end else "text", match)
@@ -264,7 +268,9 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
         sentence = found.get(number)
         if sentence is None:
             # its paragraph: the line breaks before it (each one ends a sentence)
-            sentence = found[number] = Sentence(number, text.count("\n", 0, ends[number - 1]) if number else 0)
+            sentence = found[number] = Sentence(
+                number, text.count("\n", 0, ends[number - 1]) if number else 0
+            )
         concept = match.concept
         if concept.side:
             sentence.sides.add(concept.side)
@@ -278,8 +284,8 @@ def _sentences(text: str, matches: list[Match]) -> list[Sentence]:
         if concept.id == CHINA:
             sentence.china = True
             sentence.others.add(concept.id)
-        elif concept.id in WAR_PLACES or (concept.code == "troop_deployment" and _POW.search(match.term)):
-            sentence.war = True  # as _names_the_war
+        elif _names_the_war(match):
+            sentence.war = True
         theme = concept.theme
         if theme is not None:  # a theme term, or a weapon or place that implies one
             sentence.themes.add(theme)
@@ -470,8 +476,7 @@ def _names_a_strike(texts: Mapping[str, str], name: str) -> bool:
     """Whether the title (or the lead's first sentence) names a strike, an attack or its debris."""
     text = texts.get(name, "")
     if name == "summary":
-        end = _FIRST_SENTENCE_END.search(text)
-        text = text[: end.end()] if end else text
+        text = text[: _first_sentence_end(text)]
     return _ATTACK.search(text) is not None
 
 

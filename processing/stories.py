@@ -268,7 +268,10 @@ class StoryEvidence:
             lists = ",".join([f'"{key}":{_json_strings(list(values))}' for key, values in named])
         else:  # none needs an escape (checked once for the six lists, ids as a rule)
             lists = ",".join(
-                [f'"{key}":["' + '","'.join(values) + '"]' if values else f'"{key}":[]' for key, values in named]
+                [
+                    f'"{key}":["' + '","'.join(values) + '"]' if values else f'"{key}":[]'
+                    for key, values in named
+                ]
             )
         numbers = list(self.numbers)
         numbers_json = (
@@ -455,7 +458,7 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
             (events if term.startswith("event.") else concepts).add(term)
         concepts |= in_title
         events |= title_events
-    trusted = article.published_at is not None and not article.date_is_guessed
+    time, trusted = _reported_time(article)
     numbers: frozenset[float] = _NONE
     days: set[int] = set()
     joinable_title = ""
@@ -476,7 +479,7 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
         days=frozenset(days) if days else _NONE,
         title=joinable_title,
         language=article.language,
-        time=article.published_at if trusted and article.published_at else article.fetched_at,
+        time=time,
         trusted_time=trusted,
         specific=specific,
         title_specific=_specific_of(in_title) if specific else _NONE,
@@ -486,7 +489,7 @@ def story_evidence(article: Article, terms: StoryTerms | None = None) -> StoryEv
 def _timed_evidence(article: Article) -> StoryEvidence:
     """The evidence of an article that can join no story by evidence (a language outside
     STORY_LANGUAGES, and no duplicate cluster to join): its time alone counts."""
-    trusted = article.published_at is not None and not article.date_is_guessed
+    time, trusted = _reported_time(article)
     return StoryEvidence(
         concepts=_NONE,
         title_concepts=_NONE,
@@ -498,11 +501,17 @@ def _timed_evidence(article: Article) -> StoryEvidence:
         days=_NONE,
         title="",
         language=article.language,
-        time=article.published_at if trusted and article.published_at else article.fetched_at,
+        time=time,
         trusted_time=trusted,
         specific=_NONE,
         title_specific=_NONE,
     )
+
+
+def _reported_time(article: Article) -> tuple[datetime, bool]:
+    """When the article was published, trusted (a date it states), or else when it was fetched."""
+    trusted = article.published_at is not None and not article.date_is_guessed
+    return (article.published_at if trusted and article.published_at else article.fetched_at), trusted
 
 
 def _specific_of(concepts: Iterable[str]) -> frozenset[str]:
@@ -1028,7 +1037,13 @@ class StoryIndex:
         self._db.close()
 
 
-_STORY_FIELDS = ("story_id", "story_first_source", "story_first_source_kind", "story_first_seen", "story_languages")
+_STORY_FIELDS = (
+    "story_id",
+    "story_first_source",
+    "story_first_source_kind",
+    "story_first_seen",
+    "story_languages",
+)
 
 
 def set_story_fields(article: Article, story: Story) -> None:

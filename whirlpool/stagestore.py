@@ -22,6 +22,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from isal import igzip
@@ -141,16 +142,10 @@ class StageStore:
         count = 0
         try:
             with igzip.open(tmp, "wb", compresslevel=GZIP_LEVEL) as fh:
-                pending: list[str] = []
-                for line in lines:
-                    pending.append(line)
-                    if len(pending) == WRITE_LINES_CHUNK:
-                        fh.write(("\n".join(pending) + "\n").encode("utf-8"))
-                        count += len(pending)
-                        pending.clear()
-                if pending:
-                    fh.write(("\n".join(pending) + "\n").encode("utf-8"))
-                    count += len(pending)
+                lines = iter(lines)
+                while chunk := list(islice(lines, WRITE_LINES_CHUNK)):
+                    fh.write(("\n".join(chunk) + "\n").encode("utf-8"))
+                    count += len(chunk)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

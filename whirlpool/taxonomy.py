@@ -481,11 +481,7 @@ class Taxonomy(BaseModel):
                     # abbreviations only (北中, not 北京). 北 and 中 are everywhere in Chinese and
                     # Japanese text, which mostly has no Hangul at all.
                     if _is_hangul(lowered[start]):  # the Korean context is the abbreviation itself
-                        if (
-                            "\uac00" <= before <= "\ud7a3"
-                            or "\u1100" <= before <= "\u11ff"
-                            or "\u3130" <= before <= "\u318f"
-                        ):
+                        if _is_hangul(before):
                             continue
                         if end < length and _is_hangul(lowered[end]):
                             if not lowered.startswith(KOREAN_PARTICLES, end):
