@@ -13,8 +13,8 @@ Measured on this 2-core machine, 20,000 documents (mean 1,292 characters), back 
 the same harness at load average ≈ 1.0 (this benchmark alone on its core): before the speed work
 (commit a7fc266) 776 docs/s wall, 784 per CPU-second, peak 324 MB; after it 1,521 docs/s wall,
 1,550 per CPU-second, peak 294 MB. With Kiwi, the learned scorer and stories in (2026-12-02, fifth
-pass: each stage over a batch of 100, then the next; quiet machine): 800–855 per CPU-second
-in-process and 616–732 for the command, peak ~630 / ~660 MB (the start of that pass: 598–642 and
+pass: each stage over a batch of 100, then the next; quiet machine): 800–866 per CPU-second
+in-process and 616–742 for the command, peak ~630 / ~660 MB (the start of that pass: 598–642 and
 523–550). The CPU figure moves too (±10 %) with what shares the core: compare runs made in
 turn, and read wall ÷ CPU beside it. Details and the per-part figures: docs/processing.md.
 """
