@@ -74,6 +74,28 @@ _ATTACK = re.compile(
     r"|frappe|attaque|débris|utilisé|angriff|trümmer|eingesetzt",
     re.IGNORECASE,
 )
+# a missile or rocket with no name: in a strike on Ukraine beside the DPRK, a DPRK weapon ("по Харкову
+# вдарили ракетою з КНДР")
+_MISSILE = re.compile(r"missile|rocket|ракет|미사일|ミサイル|导弹|導彈|飞弹|飛彈|rakete", re.IGNORECASE)
+# the DPRK's losses in the war: its soldiers' casualties ("втрати КНДР у війні проти України")
+_LOSSES = re.compile(r"casualt|losses|потер[ьия]|втрат|사상자|死傷|伤亡|傷亡|pertes|verluste", re.IGNORECASE)
+# Russia's veto or block of a UN measure on the DPRK (the Panel of Experts): Russia shields the DPRK
+_VETO = re.compile(r"veto|вето|заблокир|заблоку|거부권|拒否権|否决|否決|\bblock(s|ed)\b", re.IGNORECASE)
+# the three leaders drawn as one camp: "side by side", "axis", "solidarity", "3각 연대", "結束"
+_CAMP = re.compile(
+    r"side by side|side-by-side|stand together|stood together|axis|solidarity|united front|anti-western"
+    r"|côte à côte|réunis|front anti|l'axe|seite an seite|achse|schulterschluss"
+    r"|ось\b|оси\b|осью|сплоч|единым фронтом|вісь|солідарн|згуртован"
+    r"|연대|결속|나란히|밀착|結束|連帯|並ぶ|并肩|同框|團結|团结|轴心|軸心",
+    re.IGNORECASE,
+)
+# sports: a team of each side in separate facts of one results item (a Russian ban, a DPRK win)
+_SPORTS = re.compile(
+    r"olympi|world cup|championship|football|soccer|fifa|\bioc\b|олимпи|чемпионат|сборн|футбол|олімпі"
+    r"|чемпіонат|збірн|올림픽|월드컵|축구|선수권|五輪|オリンピック|w杯|ワールドカップ|サッカー|アジア大会"
+    r"|奥运|奧運|世界杯|足球|亚运|亞運|jeux olympiques|\bjo\b|coupe du monde|mondial|fußball|\bwm\b|\bu-?[12]\d\b",
+    re.IGNORECASE,
+)
 
 # feature name → (hand weight, reason shown to the analyst)
 FEATURES: dict[str, tuple[float, str]] = {
@@ -104,8 +126,19 @@ FEATURES: dict[str, tuple[float, str]] = {
     "lead_third_party": (0.0, "the lead's first sentence names a third state or body"),
     "late_tie_only": (0.0, "only later sentences tie the sides"),
     "title_other_pair": (0.0, "the title names one side with China or a third state (their story)"),
+    "title_veto": (0.3, "the title names Russia's veto or block of a measure on the DPRK"),
+    "trilateral_camp": (0.3, "the three drawn as one camp (side by side, axis, solidarity)"),
+    "sports_title": (-0.2, "a sports item (teams of each side, separate facts)"),
 }
 FEATURE_NAMES = tuple(FEATURES)
+# the features that make an article relevant on their own where only the DPRK is named (the hand
+# rule's score, ``IN_THE_WAR_SCORE``): naming Russia as well, later in the text, never scores lower
+IN_THE_WAR = ("dprk_troops_war", "dprk_weapons_war")
+IN_THE_WAR_SCORE = 0.55
+# of those, the ones that hold where both sides are named too (the learned score's floor): a DPRK
+# weapon in a strike on Ukraine (every such item of the tuning part is relevant; DPRK troops beside
+# Kursk are also named in passing, in lists of a press conference's topics)
+FLOORED = ("dprk_weapons_war",)
 
 
 @dataclass(slots=True)
@@ -350,10 +383,14 @@ def relevance_features(
         features["third_party_title"] = 1.0
     if len(title_sides) == 1 and any(s.others for s in title):
         features["title_other_pair"] = 1.0  # "中朝贸易恢复", "Li Qiang arrives in Pyongyang"
+    if _SPORTS.search(title_text):
+        features["sports_title"] = 1.0
     if title and len(set().union(*(s.others for s in title))) >= 2:
         features["states_listed_title"] = 1.0  # "the US, Russia, the DPRK and Belarus voted against"
     if len(title_sides) == 2:
         features["both_title"] = 1.0
+        if _VETO.search(title_text):
+            features["title_veto"] = 1.0
         if len(_sides_in_one_clause(title_text, list(matches.get("title", [])))) < 2:
             features["title_sides_apart"] = 1.0
         tied_themes |= _tying_themes(title_themes)
@@ -406,6 +443,8 @@ def relevance_features(
         features["late_tie_only"] = 1.0
     if china and (len(title_sides) == 2 or strong or weak):
         features["trilateral"] = 1.0
+        if _CAMP.search(title_text) or _CAMP.search(_lead_sentence(texts)):
+            features["trilateral_camp"] = 1.0
     return features, tied_themes
 
 
@@ -465,19 +504,30 @@ def _dprk_in_the_war(texts: Mapping[str, str], sentences_of: Callable[[str], lis
         sentences = sentences_of(name)
         for sentence in sentences[:1] if name == "summary" else sentences:
             if "dprk" in sentence.sides and sentence.war:
-                if sentence.troops:
+                if sentence.troops or _names(texts, name, _LOSSES):
                     found.add("troops")
-                if sentence.arms and "russia" not in sentence.sides and _names_a_strike(texts, name):
+                if (
+                    (sentence.arms or _names(texts, name, _MISSILE))
+                    and "russia" not in sentence.sides
+                    and _names(texts, name, _ATTACK)
+                ):
                     found.add("weapons")
     return found
 
 
-def _names_a_strike(texts: Mapping[str, str], name: str) -> bool:
-    """Whether the title (or the lead's first sentence) names a strike, an attack or its debris."""
+def _names(texts: Mapping[str, str], name: str, pattern: re.Pattern[str]) -> bool:
+    """Whether the title (or the lead's first sentence) names what ``pattern`` finds: a strike, an
+    attack or its debris; a missile; losses."""
     text = texts.get(name, "")
     if name == "summary":
         text = text[: _first_sentence_end(text)]
-    return _ATTACK.search(text) is not None
+    return pattern.search(text) is not None
+
+
+def _lead_sentence(texts: Mapping[str, str]) -> str:
+    """The lead's first sentence (the body's where there is no summary)."""
+    text = texts.get("summary") or texts.get("body", "")
+    return text[: _first_sentence_end(text)]
 
 
 def hand_score(features: Mapping[str, float]) -> float:
@@ -497,8 +547,8 @@ def score_relevance(
         return Relevance(0.0, ["neither side named"], set(), features)
     reasons = [FEATURES[name][1] for name in FEATURE_NAMES if name in features]
     if "both_named" not in features:
-        in_the_war = "dprk_troops_war" in features or "dprk_weapons_war" in features
-        score = 0.55 if in_the_war else 0.1
+        in_the_war = any(name in features for name in IN_THE_WAR)
+        score = IN_THE_WAR_SCORE if in_the_war else 0.1
         return Relevance(score, reasons, tied_themes, features)
     if model is None:
         return Relevance(hand_score(features), reasons, tied_themes, features)
@@ -515,7 +565,11 @@ def score_relevance(
         wording += share
     if model.hand_share:
         reasons.append(f"hand weights {hand_score(features):.2f} (a {model.hand_share:.0%} share)")
-    return Relevance(round(model.score(features, wording), 3), reasons, tied_themes, features)
+    score = model.score(features, wording)
+    if any(name in features for name in FLOORED) and score < IN_THE_WAR_SCORE:
+        score = IN_THE_WAR_SCORE
+        reasons.append("at least the score of a DPRK weapon in Russia's war with Russia unnamed")
+    return Relevance(round(score, 3), reasons, tied_themes, features)
 
 
 def _signed(value: float) -> str:

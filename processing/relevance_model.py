@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from processing.relevance import FEATURE_NAMES, LinearModel, hand_score
+from processing.relevance import FEATURE_NAMES, FLOORED, LinearModel, hand_score
 from processing.relevance_evaluation import LABELLED_DIR, SET_FILES, LabelledItem, item_texts, load_labelled
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "relevance.json"
@@ -130,10 +130,15 @@ def _predict(fitted, features, wordings, evidence):
         parts.append(vectoriser.transform(wordings))
     x = hstack(parts).tocsr()
     hand = [hand_score(dict(zip(FEATURE_NAMES, row, strict=True))) for row in features]
+    # an item with a floored feature is kept at any cut (``processing.relevance.FLOORED``)
+    floored = [any(row[_FLOORED_AT[name]] for name in FLOORED) for row in features]
     return [
-        (1 - HAND_SHARE) * float(p) + HAND_SHARE * h
-        for p, h in zip(model.predict_proba(x)[:, 1], hand, strict=True)
+        1.0 if floor else (1 - HAND_SHARE) * float(p) + HAND_SHARE * h
+        for p, h, floor in zip(model.predict_proba(x)[:, 1], hand, floored, strict=True)
     ]
+
+
+_FLOORED_AT = {name: FEATURE_NAMES.index(name) for name in FLOORED}
 
 
 def cross_validated(rows: Rows, indices: list[int] | None = None, seed: int = SEED) -> list[float]:
