@@ -265,3 +265,36 @@ def test_theme_features_name_the_field_the_tie_and_the_rule(processor: Processor
     features = theme_features(strong, set(), analysis.themes)
     assert features["title:sanctions"] >= 1 and features["any:troop_deployment"] == 1
     assert features[f"main:{analysis.themes[0]}"] == 1
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '국방부 "러시아, 北에 전투기 기술 이전 가능성"',
+        "ロシア、北朝鮮に戦闘機を供与か 韓国国防省が分析",
+        "韩国国防部：俄罗斯或向朝鲜提供战斗机",
+        "Russia may hand North Korea MiG-29 fighter jets, Seoul says",
+    ],
+)
+def test_a_fighter_jet_is_a_weapon_passing_between_them_not_combat(processor: Processor, title):
+    # 전투 and 戦闘 ("combat") are troop terms; inside 전투기 and 戦闘機 ("fighter jet") they are not
+    article = processed(processor, f"https://news.example/{abs(hash(title))}", title)
+    assert "arms_transfers" in article.themes, article.themes
+    assert "troop_deployment" not in article.themes
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Thousands of North Korean workers sent to Russia despite UN ban, Seoul says",
+            "The spy agency said many entered on student visas.",
+        ),
+        ("Тысячи рабочих из КНДР едут в Россию вопреки запрету ООН", ""),
+        ("Nordkoreanische Arbeiter in Russland trotz UN-Verbots", ""),
+    ],
+)
+def test_workers_sent_despite_the_un_ban_are_labour_and_sanctions(processor: Processor, title, lead):
+    article = processed(processor, f"https://news.example/{abs(hash(title))}", title, summary=lead)
+    assert article.themes[0] == "labor_migration", article.themes
+    assert "sanctions" in article.themes
