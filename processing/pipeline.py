@@ -14,6 +14,7 @@ as in vectorised query engines.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from processing.language import UNDETERMINED, detect_language
 from processing.relevance import LinearModel, Relevance, score_relevance
 from processing.stories import StoryIndex, set_story_fields
 from processing.tagging import Tags, tag_fields
-from processing.themes import assign_themes
+from processing.themes import ThemeModel, load_theme_model, themes_of
 from whirlpool.article import Article, article_id, utcnow
 from whirlpool.report import StageReport
 from whirlpool.settings import ProcessSettings, Settings
@@ -316,6 +317,12 @@ def relevance_model_for(settings: ProcessSettings) -> LinearModel | None:
     return load_model()
 
 
+@functools.cache
+def theme_model_for(kind: str) -> ThemeModel | None:
+    """The learned theme model when the settings ask for it (read once a process); None: the rule."""
+    return load_theme_model() if kind == "learned" else None
+
+
 def clean_texts(article: Article, settings: ProcessSettings) -> dict[str, str]:
     """The article's title, summary and body, cleaned (the summary and body cut to their limits)."""
     return {
@@ -357,7 +364,13 @@ def judge(
         texts=texts,
         tags=tags,
         relevance=relevance,
-        themes=assign_themes(strong, relevance.themes_in_tied_sentences, relevant, short=not texts["body"]),
+        themes=themes_of(
+            strong,
+            relevance.themes_in_tied_sentences,
+            relevant,
+            short=not texts["body"],
+            model=theme_model_for(settings.theme_model),
+        ),
         relevant=relevant,
     )
 

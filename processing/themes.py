@@ -9,13 +9,23 @@ A theme is named by the taxonomy's theme terms (``kind: theme``) and by concepts
   visit, relations) frame nearly every story, so a single one counts only where it would anyway.
 
 Chosen by measurement on the tuning part of ``tests/data/relevance`` (see docs/processing.md).
+
+On a short item a learned model (``ThemeModel``, fitted by ``processing.theme_model``) then re-decides
+the themes after the first: one logistic model per theme over what the rule saw (the theme terms
+found per field, the tying sentences) and what the rule said. The rule's main theme stays first.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from whirlpool.taxonomy import Match
+
+THEME_MODEL_PATH = Path(__file__).resolve().parent / "models" / "themes.json"
 
 GENERAL_THEME = "diplomacy_treaty"  # a meeting, a visit, talks: the frame of nearly every story
 MAIN_THEME_FALLBACK = GENERAL_THEME  # a relevant article with no theme term is about the relationship
@@ -88,3 +98,72 @@ def assign_themes(
     if relevant and not ordered:
         ordered = [MAIN_THEME_FALLBACK]
     return ordered
+
+
+def theme_features(
+    matches: Mapping[str, Sequence[Match]], tied: set[str], rule_themes: Sequence[str]
+) -> dict[str, float]:
+    """What the theme model reads: theme terms per field (``title:sanctions`` counts them,
+    ``any:sanctions`` says one was found), the themes of tying sentences (``tied:``), the rule's
+    themes (``rule:``) and its main theme (``main:``)."""
+    features: dict[str, float] = {}
+    for name, ms in matches.items():
+        for m in ms:
+            code = m.concept.theme
+            if code is not None:
+                key = f"{name}:{code}"
+                features[key] = features.get(key, 0.0) + 1.0
+                features[f"any:{code}"] = 1.0
+    for code in tied:
+        features[f"tied:{code}"] = 1.0
+    for code in rule_themes:
+        features[f"rule:{code}"] = 1.0
+    if rule_themes:
+        features[f"main:{rule_themes[0]}"] = 1.0
+    return features
+
+
+@dataclass(frozen=True)
+class ThemeModel:
+    """One logistic model per theme code over ``theme_features`` (weights by feature name)."""
+
+    weights: Mapping[str, Mapping[str, float]]
+    bias: Mapping[str, float]
+    version: str = ""
+
+    def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
+        out = {}
+        for code, weights in self.weights.items():
+            logit = self.bias[code] + sum(weights.get(name, 0.0) * value for name, value in features.items())
+            out[code] = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        return out
+
+    def refine(self, rule_themes: Sequence[str], features: Mapping[str, float]) -> list[str]:
+        """The rule's main theme, then every other theme the model gives at least even odds,
+        likeliest first."""
+        if not rule_themes:
+            return list(rule_themes)
+        main = rule_themes[0]
+        probability = self.probabilities(features)
+        others = [code for code, p in probability.items() if p >= 0.5 and code != main]
+        return [main, *sorted(others, key=lambda code: (-probability[code], code))]
+
+
+def load_theme_model(path: Path = THEME_MODEL_PATH) -> ThemeModel:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return ThemeModel(weights=data["weights"], bias=data["bias"], version=data.get("version", ""))
+
+
+def themes_of(
+    matches: Mapping[str, Sequence[Match]],
+    tied: set[str],
+    relevant: bool = False,
+    short: bool = False,
+    model: ThemeModel | None = None,
+) -> list[str]:
+    """``assign_themes``, then, on a relevant short item and with a model, the model's choice of
+    the themes after the first (it was fitted and measured on headlines and leads only)."""
+    themes = assign_themes(matches, tied, relevant, short)
+    if model is None or not (relevant and short) or not themes:
+        return themes
+    return model.refine(themes, theme_features(matches, tied, themes))

@@ -149,6 +149,10 @@ class ProcessSettings(_Section):
     # set (processing/models/relevance.json, better in cross-validation there); hand: the weights of
     # processing.relevance.FEATURES alone. Both explain themselves with the same reasons.
     relevance_model: Literal["hand", "learned"] = "learned"
+    # learned (the default): on a relevant headline-and-lead item, after the rule's main theme, the
+    # themes a per-theme logistic model over the rule's evidence keeps (processing/models/themes.json,
+    # fitted on the labelled tuning set, better in grouped cross-validation there); rules: the rule alone
+    theme_model: Literal["rules", "learned"] = "learned"
     language_prefix_chars: int = Field(2000, ge=50)
     min_language_chars: int = Field(12, ge=1)  # shorter text is "und"
     language_seed: int = 0
