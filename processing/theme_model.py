@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -43,11 +44,12 @@ Row = tuple[dict[str, float], list[str], list[str]]  # features, the rule's them
 
 
 def round_of(item: LabelledItem) -> str:
-    """The labelling round an item came from: real, or w1-w4 for the written rounds (id prefix)."""
+    """The labelling round an item came from: real, or w1, w2, ... for the written rounds (the id's
+    prefix; the first round's ids have none)."""
     if item.origin != "written":
         return "real"
     prefix = item.id.split("-", 1)[0]
-    return prefix if prefix in ("w2", "w3", "w4") else "w1"
+    return prefix if re.fullmatch(r"w\d+", prefix) else "w1"
 
 
 def rows_of(items: list[LabelledItem]) -> tuple[list[Row], list[str], list[str]]:
