@@ -7,6 +7,7 @@ stays fast and a command's heavy imports (Scrapy, tantivy, Elasticsearch) load o
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import click
@@ -62,12 +63,15 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         """In every command, an index backend chosen without its settings is one line naming them."""
-        from indexing.backend import BackendNotConfigured
-
         try:
             return super().invoke(ctx)
-        except BackendNotConfigured as exc:
-            fail(str(exc))
+        except Exception as exc:
+            # only a command that imported the index backends can raise it: the others (process)
+            # do not import them just to name the exception (~20 ms of every start)
+            backend = sys.modules.get("indexing.backend")
+            if backend is not None and isinstance(exc, backend.BackendNotConfigured):
+                fail(str(exc))
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]

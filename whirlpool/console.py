@@ -9,14 +9,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from whirlpool.report import ProgressCallback, StageReport
@@ -78,6 +70,16 @@ def stage_progress(label: str) -> Iterator[ProgressCallback]:
 
         yield plain
         return
+    # rich's progress bars only on a terminal: ~15 ms of imports a run spares the stage otherwise
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
     columns += [TextColumn("{task.fields[message]}"), TimeElapsedColumn()]
     with Progress(

@@ -1,7 +1,8 @@
 """The real `whirlpool process` command in a fresh interpreter: what it loads, and when.
 
 Its start-up is part of every run's CPU (issue 11): it must not import the index, crawl or
-orchestration libraries, and Kiwi's model (~2 s of CPU, ~300 MB) loads only when Korean text needs
+orchestration libraries (nor the index backends' module, the sources' schema or, off a terminal,
+rich's progress bars), and Kiwi's model (~2 s of CPU, ~300 MB) loads only when Korean text needs
 it, and then still tags the Korean headline."""
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from whirlpool.cli import main
 from whirlpool.stagestore import RAW, StageStore
 
-WATCHED = ("kiwipiepy", "elasticsearch", "scrapy", "twisted", "airflow", "tantivy", "trafilatura")
+WATCHED = ("kiwipiepy", "elasticsearch", "scrapy", "twisted", "airflow", "tantivy", "trafilatura",
+           "indexing.backend", "whirlpool.sources", "rich.progress")
 store = StageStore(Path(sys.argv[1]))
 loaded = []
 for batch in sys.argv[2:]:
@@ -68,7 +70,9 @@ def test_the_process_command_loads_kiwi_only_for_korean_text_and_no_index_or_cra
     )
     assert done.returncode == 0, done.stderr[-2000:]
     after_english, after_korean = json.loads(done.stdout.strip().splitlines()[-1])
-    assert after_english == []  # no Kiwi for English text, no index, crawl or orchestration library
+    # no Kiwi for English text, no index, crawl or orchestration library; not even the index
+    # backends' exceptions, the sources' schema or (not on a terminal) rich's progress bars
+    assert after_english == []
     assert after_korean == ["kiwipiepy"]
     store = StageStore(data)
     assert store.pending(RAW, "process") == []

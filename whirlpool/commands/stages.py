@@ -19,11 +19,12 @@ from whirlpool.console import (
 )
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings
-from whirlpool.sources import load_sources
 from whirlpool.yamlconfig import ConfigError
 
 
 def _sources(settings: Settings, only: tuple[str, ...]):
+    from whirlpool.sources import load_sources  # not for `whirlpool process`
+
     try:
         sources = load_sources(settings.config_path("sources.yaml"), only_enabled=True)
     except ConfigError as exc:
