@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from whirlpool.console import cli_config_dir, fail, remember_config_dir
+from whirlpool.console import as_program, cli_config_dir, fail, remember_config_dir
 
 # name -> (module, attribute, one-line help shown in `whirlpool --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -108,5 +108,12 @@ def main() -> None:
     """
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `whirlpool` program (its console script): ``main``, in an interpreter of its own, so a
+    command may end it without the interpreter's teardown (``whirlpool.console.leave``)."""
+    as_program()
     main()
+
+
+if __name__ == "__main__":
+    run()

@@ -13,6 +13,7 @@ from whirlpool.console import (
     console,
     exit_code,
     fail,
+    leave,
     load_cli_settings,
     print_summary,
     stage_progress,
@@ -133,4 +134,4 @@ def process_command(config_dir: Path | None) -> None:
             report = pipeline.run_process(settings, progress=progress)
         except ConfigError as exc:
             fail(str(exc))
-    sys.exit(finish([report], settings))
+    leave(finish([report], settings))  # its batches and state are closed: no teardown needed
