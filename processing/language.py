@@ -17,8 +17,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from langdetect import DetectorFactory
-from langdetect.lang_detect_exception import LangDetectException
 
 from processing.characters import (
     BMP,
@@ -28,7 +26,6 @@ from processing.characters import (
     table_of_characters,
     table_of_pattern,
 )
-from processing.language_profiles import load_factory
 
 UNDETERMINED = "und"
 SCRIPT_SAMPLE_CHARS = 600  # enough letters to tell the script apart
@@ -225,8 +222,13 @@ def _count_scripts_with_astral(points: np.ndarray) -> ScriptCounts:
 
 @lru_cache(maxsize=1)
 def _factory(seed: int):
-    # the profiles as one numpy table: the same numbers in the same language order as langdetect's
-    # own loader, ~0.2 s of CPU and ~40 MB less at each process start that needs them
+    # langdetect only for a text the script rules cannot decide (its import is ~45 ms); its profiles
+    # read by numpy: the same numbers in the same language order as its own loader, ~0.2 s of CPU
+    # less (processing.language_profiles)
+    from langdetect import DetectorFactory
+
+    from processing.language_profiles import load_factory
+
     factory = load_factory()
     DetectorFactory.seed = seed
     factory.set_seed(seed)
@@ -241,6 +243,8 @@ def load_profiles(seed: int = 0) -> None:
 
 def _langdetect(text: str, seed: int, candidates: tuple[str, ...] | None = None) -> str:
     factory = _factory(seed)
+    from langdetect.lang_detect_exception import LangDetectException  # loaded by _factory
+
     try:
         detector = factory.create()
         if candidates:
