@@ -7,11 +7,12 @@ stays fast and a command's heavy imports (Scrapy, tantivy, Elasticsearch) load o
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import click
 
-from whirlpool.console import cli_config_dir, fail, remember_config_dir
+from whirlpool.console import as_program, cli_config_dir, fail, remember_config_dir
 
 # name -> (module, attribute, one-line help shown in `whirlpool --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -62,12 +63,15 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         """In every command, an index backend chosen without its settings is one line naming them."""
-        from indexing.backend import BackendNotConfigured
-
         try:
             return super().invoke(ctx)
-        except BackendNotConfigured as exc:
-            fail(str(exc))
+        except Exception as exc:
+            # only a command that imported the index backends can raise it: the others (process)
+            # do not import them just to name the exception (~20 ms of every start)
+            backend = sys.modules.get("indexing.backend")
+            if backend is not None and isinstance(exc, backend.BackendNotConfigured):
+                fail(str(exc))
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
@@ -104,5 +108,12 @@ def main() -> None:
     """
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `whirlpool` program (its console script): ``main``, in an interpreter of its own, so a
+    command may end it without the interpreter's teardown (``whirlpool.console.leave``)."""
+    as_program()
     main()
+
+
+if __name__ == "__main__":
+    run()

@@ -7,12 +7,15 @@ Each stage reads its input batches from files, is idempotent, and returns a Stag
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from whirlpool.report import ProgressCallback, StageReport, append_outcomes, no_progress
 from whirlpool.settings import Settings
-from whirlpool.sources import Source, load_sources
 from whirlpool.stagestore import PROCESSED, RAW, StageStore
 from whirlpool.yamlconfig import ConfigError
+
+if TYPE_CHECKING:  # the sources' schema only for collect and the config check, not process
+    from whirlpool.sources import Source
 
 PROCESS_CONSUMER = "process"
 
@@ -40,6 +43,7 @@ def run_collect(
     fan-out recovers once, before its parallel tasks start).
     """
     from crawlers.collect import collect_sources
+    from whirlpool.sources import load_sources
 
     store = StageStore(settings.data_dir)
     recovered = store.recover_partials(RAW) if recover_partials else []
@@ -55,6 +59,7 @@ def config_problems(settings: Settings, alerts: bool = True) -> list[str]:
     """Every problem in the config files a cycle reads, one line each (file, line, field), found
     before any stage runs: a bad taxonomy or alert rule must not surface after collect has run."""
     from alerting.rules import load_rules
+    from whirlpool.sources import load_sources
     from whirlpool.taxonomy import load_taxonomy
 
     checks = [("sources.yaml", lambda path: load_sources(path)), ("taxonomy.yaml", load_taxonomy)]

@@ -212,3 +212,39 @@ def test_japanese_and_simplified_only_characters_counted_by_table_as_by_sets():
         only = [int(x) for x in _JA_ZH_ONLY[points[points < BMP]]]
         assert sum(x & 1 for x in only) == sum(ch in JA_ONLY_KANJI for ch in text)
         assert sum(x >> 1 for x in only) == sum(ch in ZH_ONLY_SIMPLIFIED for ch in text)
+
+
+def test_language_profiles_read_by_numpy_equal_langdetects_own_loader_bit_for_bit():
+    """The same languages in the same order, the same n-grams, every probability the same float;
+    and a detector over either decides the same languages with the same probabilities."""
+    import struct
+
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    from processing.language_profiles import load_factory
+
+    ours, theirs = load_factory(), DetectorFactory()
+    theirs.load_profile(PROFILES_DIRECTORY)
+    assert ours.langlist == theirs.langlist
+    assert dict.keys(ours.word_lang_prob_map) == theirs.word_lang_prob_map.keys()
+
+    def packed(row: list[float]) -> bytes:
+        return struct.pack(f"{len(row)}d", *row)
+
+    expected = {ngram: packed(row) for ngram, row in theirs.word_lang_prob_map.items()}
+    assert {ngram: packed(ours.word_lang_prob_map[ngram]) for ngram in expected} == expected
+    texts = [
+        "La Corée du Nord et la Russie ont signé un accord de coopération militaire à Pyongyang.",
+        "Severní Korea a Rusko podepsaly smlouvu o spolupráci.",
+        "Kuzey Kore ve Rusya askeri işbirliği anlaşması imzaladı.",
+        "Північна Корея та Росія підписали договір",
+    ]
+    for factory in (ours, theirs):
+        factory.set_seed(0)
+    for text in texts:
+        found = []
+        for factory in (ours, theirs):
+            detector = factory.create()
+            detector.append(text)
+            found.append([(lang.lang, lang.prob) for lang in detector.get_probabilities()])
+        assert found[0] == found[1], text

@@ -13,17 +13,19 @@ from whirlpool.console import (
     console,
     exit_code,
     fail,
+    leave,
     load_cli_settings,
     print_summary,
     stage_progress,
 )
 from whirlpool.report import StageReport
 from whirlpool.settings import Settings
-from whirlpool.sources import load_sources
 from whirlpool.yamlconfig import ConfigError
 
 
 def _sources(settings: Settings, only: tuple[str, ...]):
+    from whirlpool.sources import load_sources  # not for `whirlpool process`
+
     try:
         sources = load_sources(settings.config_path("sources.yaml"), only_enabled=True)
     except ConfigError as exc:
@@ -132,4 +134,4 @@ def process_command(config_dir: Path | None) -> None:
             report = pipeline.run_process(settings, progress=progress)
         except ConfigError as exc:
             fail(str(exc))
-    sys.exit(finish([report], settings))
+    leave(finish([report], settings))  # its batches and state are closed: no teardown needed
