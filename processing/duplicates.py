@@ -465,7 +465,7 @@ class DuplicateIndex:
             if isinstance(rep_json, bytes):
                 rep_json = _unpacked(rep_json)
             elif isinstance(rep_json, Article):
-                rep_json = rep_json.to_json()  # a copy: the caller may hold the pending one
+                rep_json = rep_json.to_json_bytes()  # a copy: the caller may hold the pending one
             demoted = Article.from_json(rep_json)
             demoted.is_representative = False
             return Assignment(cluster_id, True, status, demoted)
@@ -521,10 +521,12 @@ def _packed(
 ) -> bytes | None:
     """Compressed JSON; one ``compressor`` for a whole commit saves making a context per row (the
     same bytes as ``zstd.compress``: each row is its own frame)."""
-    if isinstance(representative_json, Article):
-        representative_json = representative_json.to_json()
-    if isinstance(representative_json, str):
-        data = representative_json.encode("utf-8")
+    if isinstance(representative_json, (Article, str)):
+        data = (
+            representative_json.to_json_bytes()
+            if isinstance(representative_json, Article)
+            else representative_json.encode("utf-8")
+        )
         if compressor is None:
             return zstd.compress(data, _ZSTD_LEVEL)
         return compressor.compress(data, mode=zstd.ZstdCompressor.FLUSH_FRAME)
