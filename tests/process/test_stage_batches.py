@@ -61,10 +61,10 @@ class _FailingOn(DuplicateIndex):
         super().__init__(*args, **kwargs)
         self.failing_id = failing_id
 
-    def assign(self, article, text, hash_words=None):
+    def assign(self, article, text, *args, **kwargs):
         if article.id == self.failing_id:
             raise OSError("disk I/O error")
-        return super().assign(article, text, hash_words)
+        return super().assign(article, text, *args, **kwargs)
 
 
 def test_a_document_failing_in_one_stage_is_kept_as_collected_and_its_batch_goes_on(settings):
