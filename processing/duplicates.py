@@ -90,14 +90,7 @@ def shingle_hashes(text: str, language: str, hash_words: np.ndarray | None = Non
     Distinct, and at most MAX_SHINGLES of them: the smallest hashes (the same bottom-k selection
     in every copy keeps large documents comparable and cheap). ``hash_words``, the text's words
     as the content hash joined them (``processing.cleaning.hash_words``), spare joining them again."""
-    if language in _CJK_LANGUAGES:
-        n, units = 4, _WORDS.joined(text[: MAX_SHINGLES * 4], separator=False, lower=True)
-    else:
-        n, units = 9, None
-        if hash_words is not None and len(text) <= MAX_SHINGLES * 12 and "_" not in text:
-            units = hash_words  # the same words (the hash's word class is this one less "_")
-        if units is None:
-            units = _WORDS.joined(text[: MAX_SHINGLES * 12], lower=True)
+    n, units = _shingle_units(text, language, hash_words)
     if len(units) < n:
         return np.empty(0, dtype=np.uint32)
     # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64: one correlation
@@ -109,6 +102,53 @@ def shingle_hashes(text: str, language: str, hash_words: np.ndarray | None = Non
     hashes = np.empty(len(grams), dtype=np.uint32)
     np.bitwise_xor(grams, grams >> _SHIFT, out=hashes, casting="unsafe")
     return _smallest_distinct(hashes, MAX_SHINGLES)
+
+
+SHINGLE_CHUNK = 65_536  # units the grams of several documents are computed over at once (512 KB)
+
+
+def shingle_hashes_many(documents: list[tuple[str, str, np.ndarray | None]]) -> list[np.ndarray]:
+    """``shingle_hashes`` of each (text, language, hash_words): the grams of documents with one gram
+    length computed over their units side by side (one correlation, one xor-shift for many; the
+    grams across two documents' boundary are left out), then each document's smallest selected
+    alone. Three numpy calls a document fewer: ~26 against ~36 µs a document (issue 11)."""
+    found = [_NO_SHINGLES] * len(documents)
+    by_length: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for number, (text, language, words) in enumerate(documents):
+        n, units = _shingle_units(text, language, words)
+        if len(units) >= n:
+            by_length.setdefault(n, []).append((number, units))
+    for n, group in by_length.items():
+        start = 0
+        while start < len(group):
+            end, width = start, 0
+            while end < len(group) and (width == 0 or width + len(group[end][1]) <= SHINGLE_CHUNK):
+                width += len(group[end][1])
+                end += 1
+            chunk = group[start:end]
+            grams = np.correlate(np.concatenate([units for _, units in chunk]), _GRAM_WEIGHTS[n], "valid")
+            hashes = np.empty(len(grams), dtype=np.uint32)
+            np.bitwise_xor(grams, grams >> _SHIFT, out=hashes, casting="unsafe")
+            at = 0
+            for number, units in chunk:
+                # this document's grams: those starting in its units and ending in them
+                found[number] = _smallest_distinct(hashes[at : at + len(units) - n + 1], MAX_SHINGLES)
+                at += len(units)
+            start = end
+    return found
+
+
+_NO_SHINGLES = np.empty(0, dtype=np.uint32)
+_NO_SHINGLES.flags.writeable = False
+
+
+def _shingle_units(text: str, language: str, hash_words: np.ndarray | None) -> tuple[int, np.ndarray]:
+    """The gram length and the code units ``shingle_hashes`` reads."""
+    if language in _CJK_LANGUAGES:
+        return 4, _WORDS.joined(text[: MAX_SHINGLES * 4], separator=False, lower=True)
+    if hash_words is not None and len(text) <= MAX_SHINGLES * 12 and "_" not in text:
+        return 9, hash_words  # the same words (the hash's word class is this one less "_")
+    return 9, _WORDS.joined(text[: MAX_SHINGLES * 12], lower=True)
 
 
 def _smallest_distinct(values: np.ndarray, k: int) -> np.ndarray:
@@ -399,7 +439,7 @@ class DuplicateIndex:
     def signatures(self, documents: list[tuple[str, str, np.ndarray | None]]) -> list[np.ndarray | None]:
         """``signature`` of each (text, language, hash_words), the MinHash of them all at once
         (``minhash_many``); each a row of one array."""
-        hashes = [shingle_hashes(text, language, words) for text, language, words in documents]
+        hashes = shingle_hashes_many(documents)
         signed = [number for number, found in enumerate(hashes) if len(found) >= MIN_SHINGLES]
         found: list[np.ndarray | None] = [None] * len(documents)
         if signed:

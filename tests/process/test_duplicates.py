@@ -20,6 +20,7 @@ from processing.duplicates import (
     minhash_many,
     minhash_values,
     shingle_hashes,
+    shingle_hashes_many,
 )
 from processing.pipeline import Processor
 from whirlpool.report import StageReport
@@ -63,8 +64,14 @@ def test_a_batchs_signatures_are_each_documents_own(tmp_path, monkeypatch):
         ("北朝鮮とロシアは２５日、首脳会談を行った。" * 4, "ja", None),
         ("", "und", None),
     ] * 40
+    documents += [(STORY[:length], "en", hash_words(STORY[:length])) for length in range(0, 40)]
+    documents += [("北朝鮮とロシア"[:length], "ja", None) for length in range(0, 8)]
     for chunk in (1, 300, 8192):  # documents alone, several in a chunk, all in one
         monkeypatch.setattr("processing.duplicates.MINHASH_CHUNK", chunk)
+        monkeypatch.setattr("processing.duplicates.SHINGLE_CHUNK", chunk * 8)
+        for (text, language, words), hashes in zip(documents, shingle_hashes_many(documents), strict=True):
+            alone = shingle_hashes(text, language, words)
+            assert hashes.dtype == alone.dtype and np.array_equal(hashes, alone)
         found = index.signatures(documents)
         assert len(found) == len(documents)
         for (text, language, words), signature in zip(documents, found, strict=True):
