@@ -28,7 +28,7 @@ from processing.cleaning import clean_text, clean_title, content_hash, hash_word
 from processing.duplicates import UNSIGNED, Assignment, DuplicateIndex
 from processing.language import UNDETERMINED, detect_language
 from processing.relevance import LinearModel, Relevance, score_relevance
-from processing.stories import StoryIndex, set_story_fields
+from processing.stories import StoryEvidence, StoryIndex, set_story_fields
 from processing.tagging import Tags, tag_fields
 from processing.themes import assign_themes
 from whirlpool.article import Article, article_id, utcnow
@@ -147,10 +147,19 @@ class Processor:
         )
 
     def prepare(self, stage: Callable[[Work, StageReport], None], work: Sequence[Work]) -> None:
-        """What a stage works out for a whole batch at once before it runs on each document: the
-        duplicate stage's MinHash signatures (one numpy expression for many documents costs a
-        third of one a document). If that fails, each document's is worked out in the stage."""
-        if stage == self._cluster:
+        """What a stage works out for a whole batch before it runs on each document: the duplicate
+        stage's MinHash signatures (one numpy expression for many documents costs a third of one a
+        document), the story stage's evidence (each document's, then the stories compared: each
+        part's code and tables stay in cache, ~10 % less for the stage). What fails here is worked
+        out again in the stage, which reports it."""
+        if stage == self._join_story:  # each document's evidence, then the stories compared
+            for item in work:
+                if item.failure is None and item.assignment is not None:
+                    try:
+                        item.story_evidence = self.stories.evidence(item.processed, item.assignment.status)
+                    except Exception:  # its stage works it out again, and reports it
+                        item.story_evidence = None
+        elif stage == self._cluster:
             live = [item for item in work if item.failure is None and item.processed is not None]
             try:
                 signatures = self.duplicates.signatures(
@@ -246,7 +255,7 @@ class Processor:
             report.count("language_too_short")
 
     def _join_story(self, item: Work, report: StageReport) -> None:
-        story = self.stories.assign(item.processed, item.assignment.status)
+        story = self.stories.assign(item.processed, item.assignment.status, item.story_evidence)
         report.count({"new": "new_stories", "joined": "joined_stories", "copy": "story_copies"}[story.status])
         if item.demoted is not None:  # a copy of this article: the same story
             set_story_fields(item.demoted, story.story)
@@ -303,6 +312,7 @@ class Work:
     signature: np.ndarray | None | object = UNSIGNED  # its MinHash (Processor.prepare), if worked out
     processed: Article | None = None
     assignment: Assignment | None = None
+    story_evidence: StoryEvidence | None = None  # what its story is chosen by (Processor.prepare)
     demoted: Article | None = None
 
     @property

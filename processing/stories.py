@@ -905,16 +905,24 @@ class StoryIndex:
             if isinstance(key, str) and key.startswith(_SPECIFIC_PREFIXES):  # _is_specific
                 postings.setdefault(key, []).append(story.story_id)
 
-    def assign(self, article: Article, cluster_status: str) -> StoryAssignment:
+    def evidence(self, article: Article, cluster_status: str) -> StoryEvidence:
+        """What ``assign`` compares the article by (it depends on the article alone, so a batch's
+        can be worked out before any of them is assigned)."""
+        if article.language in STORY_LANGUAGES or cluster_status != "new":
+            return story_evidence(article, self.terms)
+        return _timed_evidence(article)  # nothing it names can count (a copy's can: it may become a member)
+
+    def assign(
+        self, article: Article, cluster_status: str, evidence: StoryEvidence | None = None
+    ) -> StoryAssignment:
         """Put a processed article (with its duplicate cluster) in a story, and set its story fields.
-        ``cluster_status`` is the duplicate index's: new | joined | updated | unchanged.
+        ``cluster_status`` is the duplicate index's: new | joined | updated | unchanged; ``evidence``,
+        ``self.evidence(article, cluster_status)`` if worked out already.
 
         Only stories that can take members by evidence are stored: an article naming no entity
         makes a story of its duplicate cluster (its id the cluster's), kept until the next commit."""
-        if article.language in STORY_LANGUAGES or cluster_status != "new":
-            evidence = story_evidence(article, self.terms)
-        else:  # nothing it names can count (a copy's evidence can: it may become a member)
-            evidence = _timed_evidence(article)
+        if evidence is None:
+            evidence = self.evidence(article, cluster_status)
         self._advance(evidence.time)
         status = "joined"
         story = None
