@@ -180,6 +180,7 @@ def print_parts(docs, settings: Settings, whole_cpu: float) -> None:
                 work = [Work(doc) for doc in batch]
                 for name, stage in zip(names, stages, strict=True):
                     start = clock()
+                    processor.prepare(stage, work)
                     for item in work:
                         stage(item, report)
                     parts[name] += clock() - start

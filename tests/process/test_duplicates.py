@@ -17,8 +17,10 @@ from processing.duplicates import (
     DuplicateIndex,
     affine32_permutations,
     lsh_bands,
+    minhash_many,
     minhash_values,
     shingle_hashes,
+    shingle_hashes_many,
 )
 from processing.pipeline import Processor
 from whirlpool.report import StageReport
@@ -49,6 +51,40 @@ def test_signature_is_the_minhash_datasketch_computes_for_the_same_shingles(tmp_
         assert ours.dtype == reference.hashvalues.dtype
         assert np.array_equal(ours, reference.hashvalues)
         assert np.array_equal(index.signature(text, language), reference.hashvalues)
+    index.close()
+
+
+def test_a_batchs_signatures_are_each_documents_own(tmp_path, monkeypatch):
+    index = DuplicateIndex(tmp_path / "state.sqlite3", num_perm=64)
+    documents = [
+        (STORY, "en", None),
+        ("too short", "en", None),  # fewer than MIN_SHINGLES: no signature
+        (STORY * 30, "en", hash_words(STORY * 30)),
+        ("북한과 러시아는 25일 평양에서 정상회담을 열었다. " * 3, "ko", None),
+        ("北朝鮮とロシアは２５日、首脳会談を行った。" * 4, "ja", None),
+        ("", "und", None),
+    ] * 40
+    documents += [(STORY[:length], "en", hash_words(STORY[:length])) for length in range(0, 40)]
+    documents += [("北朝鮮とロシア"[:length], "ja", None) for length in range(0, 8)]
+    for chunk in (1, 300, 8192):  # documents alone, several in a chunk, all in one
+        monkeypatch.setattr("processing.duplicates.MINHASH_CHUNK", chunk)
+        monkeypatch.setattr("processing.duplicates.SHINGLE_CHUNK", chunk * 8)
+        for (text, language, words), hashes in zip(documents, shingle_hashes_many(documents), strict=True):
+            alone = shingle_hashes(text, language, words)
+            assert hashes.dtype == alone.dtype and np.array_equal(hashes, alone)
+        found = index.signatures(documents)
+        assert len(found) == len(documents)
+        for (text, language, words), signature in zip(documents, found, strict=True):
+            alone = index.signature(text, language, words)
+            if alone is None:
+                assert signature is None
+            else:
+                assert signature.dtype == alone.dtype and np.array_equal(signature, alone)
+    hashes = [np.arange(n, dtype=np.uint32) * 7919 for n in (1, 5, 256, 3, 1000)]
+    permutations = affine32_permutations(64)
+    assert np.array_equal(
+        minhash_many(hashes, permutations), [minhash_values(h, permutations) for h in hashes]
+    )
     index.close()
 
 

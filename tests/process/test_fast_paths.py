@@ -248,3 +248,60 @@ def test_language_profiles_read_by_numpy_equal_langdetects_own_loader_bit_for_bi
             detector.append(text)
             found.append([(lang.lang, lang.prob) for lang in detector.get_probabilities()])
         assert found[0] == found[1], text
+
+
+def _article(**values):
+    from whirlpool.article import Article, Evidence
+
+    base = {
+        "id": "a1",
+        "url": "https://example.org/a?x=1&y=</script>",
+        "canonical_url": "https://example.org/a",
+        "source_id": "yonhap",
+        "title": '北최선희, 푸틴과 만나 "북러관계" \\ 😀',
+        "body": "Москва\t25 ноября\r\n\x00\x1f\x7f\u2028 ＡＢＣ",
+        "published_at": "2026-12-02T08:10:50.000123+09:00",
+        "fetched_at": "2026-12-02T00:00:00Z",
+        "relevance": 0.30000000000000004,
+        "evidence": [
+            Evidence(concept="actor.dprk", kind="actor", term="北", field="title", start=0, end=1),
+            Evidence(concept="person.putin", kind="entity", term="푸틴", field="title", start=6, end=8),
+        ],
+        "story_languages": ["ko", "ru"],
+    }
+    return Article(**{**base, **values})
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"relevance": 0.0, "evidence": [], "published_at": None, "story_first_seen": None},
+        {"relevance": 1e-7, "published_at_source": "page", "extraction_method": "trafilatura"},
+        {"published_at": "2026-12-02T08:10:50"},  # naive: taken as UTC
+    ],
+)
+def test_article_json_is_pydantics_text(changes):
+    article = _article(**changes)
+    assert article.to_json() == article.model_dump_json()
+    assert article.to_json_bytes() == article.model_dump_json().encode()
+
+
+@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings")
+def test_article_json_takes_pydantics_path_for_values_msgspec_writes_otherwise():
+    from whirlpool.article import Article
+
+    for relevance in (1, 1e16, 1e22, float("nan"), float("inf"), True):  # unvalidated values
+        article = _article().model_copy(update={"relevance": relevance})
+        assert article.to_json() == article.model_dump_json(warnings=False)
+    article = _article().model_copy(update={"evidence": [{"concept": "x"}]})
+    assert article.to_json() == article.model_dump_json(warnings=False)
+    shuffled = _article()
+    shuffled.__dict__ = dict(reversed(shuffled.__dict__.items()))  # the fields in another order
+    assert shuffled.to_json() == shuffled.model_dump_json()
+    surrogate = _article().model_copy(update={"title": "lone \udc9f"})
+    with pytest.raises(Exception, match="surrogates not allowed"):
+        surrogate.to_json()
+    with pytest.raises(Exception, match="surrogates not allowed"):
+        surrogate.model_dump_json()
+    assert Article.from_json(_article().to_json_bytes()) == _article()

@@ -61,10 +61,10 @@ class _FailingOn(DuplicateIndex):
         super().__init__(*args, **kwargs)
         self.failing_id = failing_id
 
-    def assign(self, article, text, hash_words=None):
+    def assign(self, article, text, *args, **kwargs):
         if article.id == self.failing_id:
             raise OSError("disk I/O error")
-        return super().assign(article, text, hash_words)
+        return super().assign(article, text, *args, **kwargs)
 
 
 def test_a_document_failing_in_one_stage_is_kept_as_collected_and_its_batch_goes_on(settings):
@@ -84,3 +84,27 @@ def test_a_document_failing_in_one_stage_is_kept_as_collected_and_its_batch_goes
     [outcome] = report.outcomes
     assert "not processed (OSError: disk I/O error); kept as collected" in outcome.line()
     assert outcome.url == broken.url
+
+
+class _SignaturesFail(DuplicateIndex):
+    """A duplicate index whose batch signatures break (a stand-in for one document numpy cannot take)."""
+
+    def signatures(self, documents):
+        raise ValueError("cannot sign this batch")
+
+
+def test_when_a_batchs_signatures_fail_each_document_is_signed_in_its_stage(settings, tmp_path):
+    articles = _batch_of_stories()
+    batched = Processor.from_settings(settings)
+    batch_out = list(batched.process(articles, StageReport("process")))
+    batched.close()
+
+    alone = Processor.from_settings(settings.model_copy(update={"data_dir": tmp_path / "other"}))
+    alone.duplicates.close()
+    alone.duplicates = _SignaturesFail(tmp_path / "other" / "dups.sqlite3")
+    report = StageReport("process")
+    alone_out = list(alone.process(articles, report))
+    alone.close()
+
+    assert "failed" not in report.counts and report.counts["joined_clusters"] >= 1
+    assert _lines(alone_out) == _lines(batch_out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -343,6 +344,11 @@ def test_stored_state_is_the_text_the_json_encoder_writes():
         )
         for odd, title in ((False, "путин в пхеньяне"), (True, 'kim\'s "summit"\n\\ \x01 金正恩'))
     ]
+    members += [  # msgspec writes these (escapes, large amounts), or leaves them to json (1e16, 0.5)
+        replace(members[0], title='kim\'s "summit"\n\\ \x01\x1f\x7f\u2028 金正恩 😀', numbers=numbers)
+        for numbers in (frozenset({1e15, 12.5, 9999999999999998.0}), frozenset({1e16}), frozenset({0.5}))
+    ]
+    assert [m._state_encoded() is not None for m in members] == [True, False, True, False, False]
     for member in members:
         assert member.state_json() == _to_json(member.to_state())
     story = Story("s1", time, time, titles={"ru": 'Путин "в" Пхеньяне', "ko": "김정은"}, members=members)
@@ -354,6 +360,8 @@ def test_stored_state_is_the_text_the_json_encoder_writes():
     }
     assert story.to_state() == _to_json(expected)
     assert json.loads(story.to_state())["members"][1]["title"] == members[1].title
+    story.titles["en"] = 'a "quoted"\ttitle \x00'
+    assert story.to_state() == _to_json({**expected, "titles": story.titles})
 
 
 def test_a_pair_score_with_a_floor_is_the_full_score_or_below_the_floor(taxonomy):
@@ -380,7 +388,12 @@ def test_a_pair_score_with_a_floor_is_the_full_score_or_below_the_floor(taxonomy
 def test_story_terms_keep_word_boundaries_beside_letters_of_any_script():
     # matched over UTF-8 bytes: the letter before or after a match is read whole (Cyrillic, accents)
     terms = StoryTerms(
-        StoryTermsFile(people={"xi_jinping": ["xi=", "си цзиньпин"], "trump": ["trump", "трамп"]}, places={}, weapons={}, events={})
+        StoryTermsFile(
+            people={"xi_jinping": ["xi=", "си цзиньпин"], "trump": ["trump", "трамп"]},
+            places={},
+            weapons={},
+            events={},
+        )
     )
     assert terms.find("Xi meets Trump") == {"person.xi_jinping", "person.trump"}
     assert terms.find("taxi driver") == set()  # a letter before
