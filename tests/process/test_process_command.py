@@ -53,14 +53,7 @@ def test_the_process_command_loads_kiwi_only_for_korean_text_and_no_index_or_cra
         path.write_text(article.to_json() + "\n", encoding="utf-8")
         batches.append(str(path))
     data = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WHIRLPOOL")}
-    env.update(
-        {
-            "PYTHONPATH": str(REPO),
-            "WHIRLPOOL_DATA_DIR": str(data),
-            "WHIRLPOOL_CONFIG_DIR": str(REPO / "config"),
-        }
-    )
+    env = _environment(data)
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(data), *batches],
         env=env,
@@ -110,14 +103,7 @@ def test_the_process_command_ends_without_the_interpreters_teardown_once_its_fil
         "Vladimir Putin and Kim Jong Un signed the treaty on Wednesday.",
     )
     StageStore(data).write_lines(RAW, [article.to_json()])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WHIRLPOOL")}
-    env.update(
-        {
-            "PYTHONPATH": str(REPO),
-            "WHIRLPOOL_DATA_DIR": str(data),
-            "WHIRLPOOL_CONFIG_DIR": str(REPO / "config"),
-        }
-    )
+    env = _environment(data)
     done = subprocess.run(
         [sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
     )
@@ -131,3 +117,17 @@ def test_the_process_command_ends_without_the_interpreters_teardown_once_its_fil
     assert processed.relevant
     with sqlite3.connect(data / "state" / "duplicates.sqlite3") as db:
         assert db.execute("select count(*) from members").fetchone() == (1,)
+
+
+def _environment(data) -> dict[str, str]:
+    """This process's environment without its WHIRLPOOL settings, pointed at ``data`` and the repo's
+    config, so that the child runs the repo's code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WHIRLPOOL")}
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "WHIRLPOOL_DATA_DIR": str(data),
+            "WHIRLPOOL_CONFIG_DIR": str(REPO / "config"),
+        }
+    )
+    return env
