@@ -163,11 +163,6 @@ def test_a_rail_link_in_french_or_german_is_trade_and_transport(processor: Proce
 # Wonsan-Kalma, July 2025; the medical agreement, 2025; the Kursk builders, June 2025)
 FRAMED = [
     (
-        "Ukraine says debris of North Korean missile found after Kharkiv strike",
-        "Officials called it new proof of the criminal cooperation between Moscow and Pyongyang.",
-        ["arms_transfers"],
-    ),
-    (
         "首批俄罗斯游客抵达朝鲜元山葛麻旅游区",
         "俄罗斯游客乘坐包机抵达元山，开始为期一周的度假。",
         ["economy_trade"],
@@ -178,16 +173,35 @@ FRAMED = [
         ["economy_trade"],
     ),
     (
-        "Moscou va former des médecins nord-coréens",
-        "L'accord signé à Pyongyang prévoit aussi l'envoi d'équipements hospitaliers.",
-        ["economy_trade"],
-    ),
-    (
         "Nordkorea schickt Tausende Bauarbeiter und Minenräumer nach Kursk",
         "Das kündigte Schoigu nach einem Treffen mit Kim Jong Un in Pjöngjang an.",
         ["labor_migration", "troop_deployment"],
     ),
 ]
+
+
+# the model gives the frame odds of 0.3-0.4 here: not sure enough to overrule the rule, which keeps it
+UNSURE = [
+    (
+        "Ukraine says debris of North Korean missile found after Kharkiv strike",
+        "Officials called it new proof of the criminal cooperation between Moscow and Pyongyang.",
+        ["arms_transfers", "diplomacy_treaty"],
+    ),
+    (
+        "Moscou va former des médecins nord-coréens",
+        "L'accord signé à Pyongyang prévoit aussi l'envoi d'équipements hospitaliers.",
+        ["economy_trade", "diplomacy_treaty"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "lead", "themes"), UNSURE)
+def test_where_the_model_is_unsure_of_the_frame_the_rule_keeps_it(
+    processor: Processor, rule_processor: Processor, title, lead, themes
+):
+    url = f"https://news.example/{abs(hash(title))}"
+    assert processed(processor, url, title, summary=lead).themes == themes
+    assert processed(rule_processor, url, title, summary=lead).themes == themes
 
 
 @pytest.mark.parametrize(("title", "lead", "themes"), FRAMED)
@@ -219,12 +233,39 @@ def test_the_learned_model_leaves_full_articles_to_the_rule(processor: Processor
 
 def test_the_model_keeps_the_rules_main_theme_first():
     model = ThemeModel(
-        weights={"sanctions": {"any:sanctions": 5.0}, "diplomacy_treaty": {"main:diplomacy_treaty": 5.0}},
+        weights={"sanctions": {"any:sanctions": 5.0}, "diplomacy_treaty": {"any:sanctions": -5.0}},
         bias={"sanctions": -2.0, "diplomacy_treaty": -2.0},
     )
-    features = {"any:sanctions": 1.0, "main:economy_trade": 1.0}
+    features = {"any:sanctions": 1.0}
     assert model.refine(["economy_trade", "diplomacy_treaty"], features) == ["economy_trade", "sanctions"]
     assert model.refine([], features) == []
+
+
+def test_where_the_model_is_unsure_the_rules_answer_stands():
+    # odds of 0.62 for sanctions, 0.38 for diplomacy: neither is past the margin of 0.3
+    model = ThemeModel(
+        weights={"sanctions": {"any:sanctions": 2.5}, "diplomacy_treaty": {"any:sanctions": -2.5}},
+        bias={"sanctions": -2.0, "diplomacy_treaty": 2.0},
+        margin=0.3,
+    )
+    features = {"any:sanctions": 1.0}
+    assert model.refine(["economy_trade", "diplomacy_treaty"], features) == [
+        "economy_trade",
+        "diplomacy_treaty",
+    ]
+    assert model.refine(["economy_trade"], features) == ["economy_trade"]
+    # at no margin the model decides alone, as the first model did
+    even = ThemeModel(weights=model.weights, bias=model.bias, margin=0.0)
+    assert even.refine(["economy_trade", "diplomacy_treaty"], features) == ["economy_trade", "sanctions"]
+
+
+def test_the_built_theme_model_carries_its_margin(tmp_path):
+    from processing.themes import DEFAULT_MARGIN, load_theme_model
+
+    path = tmp_path / "themes.json"
+    path.write_text('{"weights": {}, "bias": {}, "margin": 0.1}', encoding="utf-8")
+    assert load_theme_model(path).margin == 0.1
+    assert load_theme_model().margin == DEFAULT_MARGIN > 0
 
 
 def test_fitting_the_theme_model_is_deterministic():
@@ -251,7 +292,9 @@ def test_fitting_the_theme_model_is_deterministic():
     )
 
 
-def test_theme_features_name_the_field_the_tie_and_the_rule(processor: Processor):
+def test_theme_features_name_the_field_and_the_tie_not_the_rules_answer(processor: Processor):
+    """A model fitted on the rule's answer copied the rule's habits of the rounds it saw and did
+    worse than the rule on a round it had not seen; it reads what the rule read instead."""
     from processing.pipeline import analyse_texts
 
     analysis = analyse_texts(
@@ -262,9 +305,10 @@ def test_theme_features_name_the_field_the_tie_and_the_rule(processor: Processor
         "",
     )
     strong = analysis.tags.strong()
-    features = theme_features(strong, set(), analysis.themes)
+    features = theme_features(strong, {"sanctions"})
     assert features["title:sanctions"] >= 1 and features["any:troop_deployment"] == 1
-    assert features[f"main:{analysis.themes[0]}"] == 1
+    assert features["tied:sanctions"] == 1
+    assert not [name for name in features if name.startswith(("rule:", "main:"))]
 
 
 @pytest.mark.parametrize(
