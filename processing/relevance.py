@@ -70,6 +70,8 @@ _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|
 _ATTACK = re.compile(
     r"attack|strike|struck|\bhit\b|\bused\b|debris|wreckage|remnant|fragment|(launch|fir)\w* (at|on|against)\b"
     r"|запуска\w* по\b|запусти\w* по\b|запускал\w* по\b"
+    # a DPRK weapon destroyed on the front was in use there
+    r"|destroy|знищ|уничтож|파괴|撃破|摧毁|摧毀|détrui|zerstör"
     r"|удар|вдари|атак|обстр|уламк|обломк|остатк|залишк|применил|застосува|використа|использова"
     r"|攻撃|空爆|残骸|殘骸|使用|공격|타격|폭격|잔해|사용|袭击|襲擊|攻击|攻擊|打击|打擊"
     r"|frappe|attaque|débris|utilisé|angriff|trümmer|eingesetzt",
@@ -529,7 +531,7 @@ def _dprk_in_the_war(texts: Mapping[str, str], sentences_of: Callable[[str], lis
                         if _one_piece_names_weapon_in_war(texts["title"], _LIST_SEPARATOR):
                             found.add("weapons")
                     elif "russia" not in sentence.sides or _one_piece_names_weapon_in_war(
-                        _first_part(texts, name), _CLAUSE_SEPARATOR
+                        _first_part(texts, name), _CLAUSE_SEPARATOR, weapon=False
                     ):
                         # Russia named too: the DPRK's weapon, the war and the strike in one clause
                         # ("росія вже запускала по Україні балістичні ракети з КНДР")
@@ -544,19 +546,20 @@ _DPRK_WORD = re.compile(
 )
 _WAR_WORD = re.compile(
     r"ukrain|kyiv|kiev|kharkiv|charkiw|zaporiz|украин|киев|харьков|україн|київ|києв|харків|харков|запорі|запорож"
-    r"|우크라이나|키이우|하르키우|ウクライナ|キーウ|ハルキウ|乌克兰|烏克蘭|基辅|基輔|哈尔科夫|kiew|saporisch",
+    r"|우크라이나|키이우|하르키우|ウクライナ|キーウ|ハルキウ|乌克兰|烏克蘭|基辅|基輔|哈尔科夫|kiew|saporisch"
+    r"|kursk|koursk|курск|курськ|курщин|쿠르스크|クルスク|库尔斯克|庫爾斯克",
     re.IGNORECASE,
 )
 
 
-def _one_piece_names_weapon_in_war(text: str, separator: re.Pattern[str]) -> bool:
-    """One piece of ``text`` between separators names the DPRK, Ukraine's war, a weapon and a
-    strike together."""
+def _one_piece_names_weapon_in_war(text: str, separator: re.Pattern[str], weapon: bool = True) -> bool:
+    """One piece of ``text`` between separators names the DPRK, Ukraine's war and a strike together
+    (and a weapon, unless ``weapon`` is false: the sentence names one the taxonomy knows)."""
     return any(
         _DPRK_WORD.search(piece)
         and _WAR_WORD.search(piece)
         and _ATTACK.search(piece)
-        and (_MISSILE.search(piece) or _ARMS_WORD.search(piece))
+        and (not weapon or _MISSILE.search(piece) or _ARMS_WORD.search(piece))
         for piece in separator.split(text)
     )
 

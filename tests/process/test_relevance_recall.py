@@ -225,3 +225,16 @@ def test_a_roundup_naming_a_strike_and_a_dprk_launch_apart_is_not_relevant(analy
     analysis = analyse(title, "")
     assert "dprk_weapons_war" not in analysis.relevance.features
     assert not analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Сили оборони знищили ще одну північнокорейську РСЗВ на Курщині",
+        "Ukrainian drones destroy North Korean Koksan gun in Kursk region",
+    ],
+)
+def test_a_dprk_weapon_destroyed_on_the_front_is_a_weapon_in_the_war(analyse, title):
+    analysis = analyse(title, "")
+    assert "dprk_weapons_war" in analysis.relevance.features, analysis.relevance.features
+    assert analysis.relevant, analysis.relevance.reasons
