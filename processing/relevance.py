@@ -35,20 +35,20 @@ from whirlpool.taxonomy import Match
 # (led by a lookahead of the characters that can end one: the regular expression engine then skips to
 # them, three times faster than trying each alternative at every character)
 _SENTENCE_END = re.compile(
-    r"(?=[.!?。！？；\n/|｜;])"
-    r"(?:[.!?。！？](?=\s|$)|[。！？；\n]|[/|｜](?<=\s[/|｜])(?=\s)|[/;](?<=[^\x00-\x7f][/;])(?=[^\x00-\x7f]))"
+    r"(?=[.!?。！？；\n/|｜;•])"
+    r"(?:[.!?。！？](?=\s|$)|[。！？；\n]|[/|｜•](?<=\s[/|｜•])(?=\s)|[/;](?<=[^\x00-\x7f][/;])(?=[^\x00-\x7f]))"
 )
 # a digest headline lists separate stories: "[아침신문 1면] 北 미사일 발사 / 러시아, 우크라이나 공습"
 # ("きょうの主なニュース 補正予算成立へ/北朝鮮が弾道ミサイル/ロシア・ウクライナ協議": a slash between two
-# non-Latin letters, never "KN-23/Hwasong-11")
-_DIGEST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
+# non-Latin letters, never "KN-23/Hwasong-11"; a bullet: "Müllballons aus Nordkorea • Russische Angriffe")
+_DIGEST_SEPARATOR = re.compile(r"\s[/|｜•]\s|•|[;；|｜]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
 # after a roundup heading ("Коротко:", "Le brief du matin :") commas and 、 separate stories too
-_LIST_SEPARATOR = re.compile(r"\s[/|｜]\s|[;；|｜,、，]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
+_LIST_SEPARATOR = re.compile(r"\s[/|｜•]\s|•|[;；|｜,、，]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
 # the clauses of a headline ("ロシア軍がキーウに攻撃、北朝鮮は日本海へ弾道ミサイル")
 # and, in Japanese and Chinese headlines, a space between two CJK characters ("U17女子W杯 北朝鮮が連覇
 # ロシアは引き続き出場停止"), and the Korean headline's "…"
 _CLAUSE_SEPARATOR = re.compile(
-    r"[,、，;；:：|｜/…]|\s[-–—]\s|(?<=[\u3040-\u30ff\u3400-\u9fff])[ \u3000]+(?=[\u3040-\u30ff\u3400-\u9fff])"
+    r"[,、，;；:：|｜/…•]|\s[-–—]\s|(?<=[\u3040-\u30ff\u3400-\u9fff])[ \u3000]+(?=[\u3040-\u30ff\u3400-\u9fff])"
 )
 # a clause of a name and at most this many other characters ("氏") is the topic of the next
 _BARE_CLAUSE_CHARS = 1
@@ -68,7 +68,10 @@ _POW = re.compile(r"pow|prisoner|пленн|полонен|포로|捕虜|俘虏|
 # a weapon used in the war: a strike or attack on Ukraine, or its debris (not a test launch that a
 # clause about Ukraine happens to sit beside)
 _ATTACK = re.compile(
-    r"attack|strike|struck|\bhit\b|\bused\b|debris|wreckage|remnant|fragment"
+    r"attack|strike|struck|\bhit\b|\bused\b|debris|wreckage|remnant|fragment|(launch|fir)\w* (at|on|against)\b"
+    r"|запуска\w* по\b|запусти\w* по\b|запускал\w* по\b"
+    # a DPRK weapon destroyed on the front was in use there
+    r"|destroy|знищ|уничтож|파괴|撃破|摧毁|摧毀|détrui|zerstör"
     r"|удар|вдари|атак|обстр|уламк|обломк|остатк|залишк|применил|застосува|використа|использова"
     r"|攻撃|空爆|残骸|殘骸|使用|공격|타격|폭격|잔해|사용|袭击|襲擊|攻击|攻擊|打击|打擊"
     r"|frappe|attaque|débris|utilisé|angriff|trümmer|eingesetzt",
@@ -129,16 +132,25 @@ FEATURES: dict[str, tuple[float, str]] = {
     "title_veto": (0.3, "the title names Russia's veto or block of a measure on the DPRK"),
     "trilateral_camp": (0.3, "the three drawn as one camp (side by side, axis, solidarity)"),
     "sports_title": (-0.2, "a sports item (teams of each side, separate facts)"),
+    "lead_ties_title_theme": (0.2, "the lead's first sentence ties both sides with the title's own theme"),
+    "lead_veto": (0.3, "the lead names Russia's veto of a measure on the DPRK named in the title"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 # the features that make an article relevant on their own where only the DPRK is named (the hand
 # rule's score, ``IN_THE_WAR_SCORE``): naming Russia as well, later in the text, never scores lower
 IN_THE_WAR = ("dprk_troops_war", "dprk_weapons_war")
 IN_THE_WAR_SCORE = 0.55
-# of those, the ones that hold where both sides are named too (the learned score's floor): a DPRK
-# weapon in a strike on Ukraine (every such item of the tuning part is relevant; DPRK troops beside
-# Kursk are also named in passing, in lists of a press conference's topics)
-FLOORED = ("dprk_weapons_war",)
+# the features that keep the hand rule's score where both sides are named too (the learned score's
+# floor): a DPRK weapon in a strike on Ukraine (every such item of the tuning part is relevant; DPRK
+# troops beside Kursk are also named in passing, in lists of a press conference's topics), and Russia's
+# veto of a measure on the DPRK (the UN sanctions monitors: too few items, one event, for the model to
+# learn its weight from the others)
+FLOORED = ("dprk_weapons_war", "title_veto", "lead_veto")
+_FLOOR_REASONS = {
+    "dprk_weapons_war": "at least the score of a DPRK weapon in Russia's war with Russia unnamed",
+    "title_veto": "at least the score of a DPRK weapon in Russia's war: Russia's veto shields the DPRK",
+    "lead_veto": "at least the score of a DPRK weapon in Russia's war: Russia's veto shields the DPRK",
+}
 
 
 @dataclass(slots=True)
@@ -387,6 +399,8 @@ def relevance_features(
         features["sports_title"] = 1.0
     if title and len(set().union(*(s.others for s in title))) >= 2:
         features["states_listed_title"] = 1.0  # "the US, Russia, the DPRK and Belarus voted against"
+    if "dprk" in title_sides and _vetoed_by_russia(_lead_sentence(texts), matches, texts):
+        features["lead_veto"] = 1.0  # "UN panel on DPRK sanctions disbands" / "after Russia's veto"
     if len(title_sides) == 2:
         features["both_title"] = 1.0
         if _VETO.search(title_text):
@@ -414,6 +428,10 @@ def relevance_features(
                 china |= sentence.china
                 if sentence.number == 0 and (name == "summary" or not texts.get("summary")):
                     features["lead_tie"] = 1.0
+                    # the title names one side and a specific theme (DPRK shells, a port's
+                    # shipments): the lead ties both sides with it
+                    if len(title_sides) == 1 and (sentence.themes & title_themes) - {GENERAL_THEME}:
+                        features["lead_ties_title_theme"] = 1.0
                 if sentence.themes:
                     strong += 1
                     tied_themes |= _tying_themes(sentence.themes)
@@ -500,19 +518,71 @@ def _dprk_in_the_war(texts: Mapping[str, str], sentences_of: Callable[[str], lis
     with Russia unnamed in that sentence): the war Russia fights with them, even where Russia itself
     goes unnamed."""
     found: set[str] = set()
+    digest = bool(_DIGEST_HEADING.search(texts.get("title", "")))
     for name in ("title", "summary"):
         sentences = sentences_of(name)
         for sentence in sentences[:1] if name == "summary" else sentences:
             if "dprk" in sentence.sides and sentence.war:
                 if sentence.troops or _names(texts, name, _LOSSES):
                     found.add("troops")
-                if (
-                    (sentence.arms or _names(texts, name, _MISSILE))
-                    and "russia" not in sentence.sides
-                    and _names(texts, name, _ATTACK)
-                ):
-                    found.add("weapons")
+                if (sentence.arms or _names(texts, name, _MISSILE)) and _names(texts, name, _ATTACK):
+                    if name == "title" and digest:
+                        # a roundup: one of its stories names it all ("удар по Украине, пуск ракет в КНДР" no)
+                        if _one_piece_names_weapon_in_war(texts["title"], _LIST_SEPARATOR):
+                            found.add("weapons")
+                    elif "russia" not in sentence.sides or _one_piece_names_weapon_in_war(
+                        _first_part(texts, name), _CLAUSE_SEPARATOR, weapon=False
+                    ):
+                        # Russia named too: the DPRK's weapon, the war and the strike in one clause
+                        # ("росія вже запускала по Україні балістичні ракети з КНДР")
+                        found.add("weapons")
     return found
+
+
+_DPRK_WORD = re.compile(
+    r"north korea|n\. korea|dprk|pyongyang|кндр|северн\w* коре|северокорей|північн\w* коре|північнокорей|пхеньян"
+    r"|북한|北朝鮮|朝鲜|北韓|nord-coré|corée du nord|nordkorea",
+    re.IGNORECASE,
+)
+_WAR_WORD = re.compile(
+    r"ukrain|kyiv|kiev|kharkiv|charkiw|zaporiz|украин|киев|харьков|україн|київ|києв|харків|харков|запорі|запорож"
+    r"|우크라이나|키이우|하르키우|ウクライナ|キーウ|ハルキウ|乌克兰|烏克蘭|基辅|基輔|哈尔科夫|kiew|saporisch"
+    r"|kursk|koursk|курск|курськ|курщин|쿠르스크|クルスク|库尔斯克|庫爾斯克",
+    re.IGNORECASE,
+)
+
+
+def _one_piece_names_weapon_in_war(text: str, separator: re.Pattern[str], weapon: bool = True) -> bool:
+    """One piece of ``text`` between separators names the DPRK, Ukraine's war and a strike together
+    (and a weapon, unless ``weapon`` is false: the sentence names one the taxonomy knows)."""
+    return any(
+        _DPRK_WORD.search(piece)
+        and _WAR_WORD.search(piece)
+        and _ATTACK.search(piece)
+        and (not weapon or _MISSILE.search(piece) or _ARMS_WORD.search(piece))
+        for piece in separator.split(text)
+    )
+
+
+_ARMS_WORD = re.compile(
+    r"weapon|shell|munition|оруж|снаряд|зброї|зброя|무기|포탄|兵器|砲弾|武器|炮弹|砲彈|arme|obus|waffe|granat",
+    re.IGNORECASE,
+)
+
+
+def _first_part(texts: Mapping[str, str], name: str) -> str:
+    """The title, or the lead's first sentence."""
+    text = texts.get(name, "")
+    return text[: _first_sentence_end(text)] if name == "summary" else text
+
+
+def _vetoed_by_russia(sentence: str, matches: Mapping[str, list[Match]], texts: Mapping[str, str]) -> bool:
+    """The lead's first sentence names a veto or block and Russia."""
+    if not sentence or not _VETO.search(sentence):
+        return False
+    lead = "summary" if texts.get("summary") else "body"
+    end = len(sentence)
+    return any(m.concept.side == "russia" and m.start < end for m in matches.get(lead, ()))
 
 
 def _names(texts: Mapping[str, str], name: str, pattern: re.Pattern[str]) -> bool:
@@ -566,9 +636,10 @@ def score_relevance(
     if model.hand_share:
         reasons.append(f"hand weights {hand_score(features):.2f} (a {model.hand_share:.0%} share)")
     score = model.score(features, wording)
-    if any(name in features for name in FLOORED) and score < IN_THE_WAR_SCORE:
+    floored = [name for name in FLOORED if name in features]
+    if floored and score < IN_THE_WAR_SCORE:
         score = IN_THE_WAR_SCORE
-        reasons.append("at least the score of a DPRK weapon in Russia's war with Russia unnamed")
+        reasons.append(_FLOOR_REASONS[floored[0]])
     return Relevance(round(score, 3), reasons, tied_themes, features)
 
 

@@ -97,10 +97,8 @@ def test_a_dprk_weapon_in_a_strike_on_ukraine_stays_relevant_when_russia_is_name
     )
     assert {"both_named", "dprk_weapons_war", "third_party_title"} <= set(analysis.relevance.features)
     assert analysis.relevant, analysis.relevance.reasons
-    assert (
-        "at least the score of a DPRK weapon in Russia's war with Russia unnamed"
-        in analysis.relevance.reasons
-    )
+    # the floor: at least the hand rule's score where Russia goes unnamed (the model may score higher)
+    assert analysis.relevance.score >= 0.55
 
 
 @pytest.mark.parametrize(
@@ -144,3 +142,99 @@ def test_a_sports_item_naming_each_side_apart_is_not_relevant(analyse, title):
     analysis = analyse(title)
     assert "sports_title" in analysis.relevance.features
     assert not analysis.relevant, analysis.relevance.reasons
+
+
+# round w5: the border crossing and the Far East ports, the treaty's name, Korean "toward" compounds,
+# Ukraine's German adjectives and Zaporizhzhia, Russia's veto in the lead, a DPRK weapon fired by Russia
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "evidence"),
+    [
+        # the Khasan–Tumangang crossing: Russia's side and the DPRK's
+        (
+            "Freight trains through Tumangang double as coal flows in",
+            "Rail cars crossing the bridge from Khasan carried coal and fertiliser, the operator said.",
+            "place.khasan",
+        ),
+        ("Погрузка в порту Находка: танкер из КНДР взял топливо", "", "place.nakhodka"),
+        ("朝鲜货轮频繁往返东方港 卫星图像显示", "", "place.vostochny_port"),
+        # the 2024 treaty by its name is Russia's
+        ("В КНДР вступил в силу договор о всеобъемлющем стратегическом партнерстве", "", "actor.russia"),
+    ],
+)
+def test_the_crossing_the_ports_and_the_treaty_name_a_side(analyse, title, summary, evidence):
+    # (whether such an item is relevant is the model's: a title naming one side and a lead the other)
+    analysis = analyse(title, summary)
+    assert evidence in concepts(analysis)
+    assert "both_named" in analysis.relevance.features
+
+
+def test_korean_toward_compounds_and_german_ukraine_name_the_sides_and_the_war(analyse):
+    assert "actor.dprk" in concepts(analyse("정부, 대북제재 위반 선박 3척 추가 지정"))
+    assert "actor.russia" in concepts(analyse("EU, 대러 수출통제 품목 확대"))
+    assert "actor.ukraine_war" in concepts(analyse("Ukrainische Drohnen treffen Raffinerie"))
+    assert "actor.ukraine_war" in concepts(analyse("Удар по Запоріжжю: загинули троє людей"))
+    analysis = analyse("Ukrainische Einheiten nehmen nordkoreanische Soldaten gefangen", "")
+    assert "dprk_troops_war" in analysis.relevance.features
+
+
+def test_russias_veto_in_the_lead_ties_a_title_on_the_dprk_sanctions_monitors(analyse):
+    analysis = analyse(
+        "UN panel monitoring North Korea sanctions winds up its work",
+        "The mandate lapsed after Russia vetoed its renewal in the Security Council in March.",
+    )
+    assert "lead_veto" in analysis.relevance.features
+    assert (
+        "the lead names Russia's veto of a measure on the DPRK named in the title"
+        in analysis.relevance.reasons
+    )
+    assert analysis.relevant, analysis.relevance.reasons
+
+
+def test_a_lead_tying_both_sides_with_the_titles_own_theme_counts(analyse):
+    # the title names the DPRK's shells (arms) and the war; the lead names who fired them
+    analysis = analyse(
+        "Kyiv: every second North Korean artillery shell is a dud",
+        "Ukrainian intelligence says shells Pyongyang supplied to the Russian army often fail to explode.",
+    )
+    assert {"title_one_side", "lead_ties_title_theme"} <= set(analysis.relevance.features)
+    assert analysis.relevant, analysis.relevance.reasons
+    # a general diplomacy word in both is not a theme of the title's own
+    other = analyse(
+        "South Korea proposes military talks to North Korea",
+        "North Korea has prioritised talks with Russia and ignored Seoul's offers.",
+    )
+    assert "lead_ties_title_theme" not in other.relevance.features
+
+
+def test_a_dprk_missile_russia_fired_at_ukraine_is_a_weapon_in_the_war(analyse):
+    analysis = analyse("Білий дім: росія знову запускала по Україні ракети з КНДР", "")
+    assert "dprk_weapons_war" in analysis.relevance.features, analysis.relevance.features
+    assert analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Главное к вечеру: удар по Киеву, испытание ракет в КНДР, курс доллара",
+        "Die Lage am Abend: Raketentest in Nordkorea • Russische Angriffe auf Kiew • Haushaltsstreit",
+    ],
+)
+def test_a_roundup_naming_a_strike_and_a_dprk_launch_apart_is_not_relevant(analyse, title):
+    analysis = analyse(title, "")
+    assert "dprk_weapons_war" not in analysis.relevance.features
+    assert not analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Сили оборони знищили ще одну північнокорейську РСЗВ на Курщині",
+        "Ukrainian drones destroy North Korean Koksan gun in Kursk region",
+    ],
+)
+def test_a_dprk_weapon_destroyed_on_the_front_is_a_weapon_in_the_war(analyse, title):
+    analysis = analyse(title, "")
+    assert "dprk_weapons_war" in analysis.relevance.features, analysis.relevance.features
+    assert analysis.relevant, analysis.relevance.reasons
