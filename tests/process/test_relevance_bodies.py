@@ -9,6 +9,7 @@ import pytest
 from processing.pipeline import analyse_texts
 from processing.relevance_model import load_model
 from whirlpool.settings import ProcessSettings
+from whirlpool.taxonomy import THEME_CODES
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,56 @@ def test_dprk_prisoners_of_war_stay_relevant_with_russia_named_only_later(page):
         "송환을 촉구하는 방안을 검토하기로 했다.\n\n이들은 러시아 쿠르스크 전선에서 생포됐다.",
     )
     assert analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "КНДР осудила убийство лидера «Хезболлы» Хасана Насраллы",  # a first name
+        '헤즈볼라 수장 하산 나스랄라 사망에 북한 "테러 행위" 비난',
+        "北朝鮮、ヒズボラのハサン・ナスララ師殺害を非難",
+        "朝鲜谴责以色列杀害真主党领导人哈桑·纳斯鲁拉",
+        '김정은, 백두산 정상 오른 뒤 하산…"혁명 전통 계승"',  # 下山, coming down a mountain
+    ],
+)
+def test_a_bare_khasan_is_not_the_crossing_without_its_context(taxonomy, text):
+    from processing.tagging import tag_fields
+
+    tags = tag_fields(taxonomy, {"title": text, "summary": "", "body": ""})
+    assert "place.khasan" not in tags.concept_ids(("place",))
+    assert tags.sides() == ["dprk"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "러시아 하산과 북한 두만강역을 잇는 철교 개보수",  # beside the crossing's other end
+        "Первый туристический поезд прибыл на станцию Хасан",
+        "하산역에서 나진항까지 화물열차 운행 재개",
+        "哈桑口岸恢复客运",
+    ],
+)
+def test_the_khasan_crossing_is_still_named_in_its_context(taxonomy, text):
+    from processing.tagging import tag_fields
+
+    tags = tag_fields(taxonomy, {"title": text, "summary": "", "body": ""})
+    assert "place.khasan" in tags.concept_ids(("place",))
+
+
+def test_confirmed_by_must_name_a_concept_of_the_taxonomy(tmp_path):
+    from whirlpool.taxonomy import load_taxonomy
+    from whirlpool.yamlconfig import ConfigError
+
+    path = tmp_path / "taxonomy.yaml"
+    themes = "".join(
+        f"  - id: theme.{code}\n    kind: theme\n    aliases: [{code}]\n" for code in THEME_CODES
+    )
+    path.write_text(
+        "concepts:\n"
+        + themes
+        + "  - id: place.x\n    kind: place\n    aliases: [Xton]\n    weak_aliases: [X]\n"
+        "    confirmed_by: [place.nowhere]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="place.nowhere"):
+        load_taxonomy(path)
