@@ -600,6 +600,44 @@ def _lead_sentence(texts: Mapping[str, str]) -> str:
     return text[: _first_sentence_end(text)]
 
 
+# the body's lead paragraph: its first paragraph of at least this many characters (a byline, a
+# dateline or a photo caption before it counts with it)
+LEAD_PARAGRAPH_CHARS = 60
+_PARAGRAPH = re.compile(r"[^\n]+")
+BODY_CUT_REASON = "the other side named only after the body's lead paragraph (another story's, or in passing)"
+
+
+def _lead_paragraph_end(body: str) -> int:
+    """Where the body's lead paragraph ends (``LEAD_PARAGRAPH_CHARS``)."""
+    for paragraph in _PARAGRAPH.finditer(body):
+        if len(paragraph.group().strip()) >= LEAD_PARAGRAPH_CHARS:
+            return paragraph.end()
+    return len(body)
+
+
+def story_matches(
+    texts: Mapping[str, str], matches: Mapping[str, list[Match]]
+) -> tuple[Mapping[str, list[Match]], bool]:
+    """The matches of the article's own story, and whether the body was cut to its lead paragraph.
+
+    Where the title, the summary and the body's lead paragraph name one side and the other side is
+    named only further down the body, that mention belongs to another story (a related article's
+    teaser, a "read also" block) or is a passing one: the labelling guide's "not a subject". The
+    body's later paragraphs are then left out of the score, features and evidence alike (a learned
+    scorer fitted on headlines and leads would count any tie they hold as the story's own)."""
+    body = matches.get("body")
+    if not body:
+        return matches, False
+    head = {m.concept.side for name in ("title", "summary") for m in matches.get(name, ()) if m.concept.side}
+    if len(head) == 2 or not {m.concept.side for m in body if m.concept.side} - head:
+        return matches, False  # the head names both, or the body no side the head does not
+    end = _lead_paragraph_end(texts.get("body", ""))
+    lead = [m for m in body if m.start < end]
+    if len(head | {m.concept.side for m in lead if m.concept.side}) == 2:
+        return matches, False
+    return {**matches, "body": lead}, True
+
+
 def hand_score(features: Mapping[str, float]) -> float:
     return round(min(sum(FEATURES[name][0] * value for name, value in features.items()), 1.0), 3)
 
@@ -612,10 +650,13 @@ def score_relevance(
     The learned model scores the articles that name both sides; an article naming one side keeps
     the hand rule (DPRK troops or weapons in Russia's war, or not), which the labels have too few of
     to learn."""
+    matches, cut = story_matches(texts, matches)
     features, tied_themes = relevance_features(texts, matches)
     if not features:
         return Relevance(0.0, ["neither side named"], set(), features)
     reasons = [FEATURES[name][1] for name in FEATURE_NAMES if name in features]
+    if cut:
+        reasons.append(BODY_CUT_REASON)
     if "both_named" not in features:
         in_the_war = any(name in features for name in IN_THE_WAR)
         score = IN_THE_WAR_SCORE if in_the_war else 0.1

@@ -67,7 +67,7 @@ def load_model(path: Path = MODEL_PATH) -> LinearModel:
 def _analysed(items: list[LabelledItem]) -> list[tuple[dict[str, float], dict[str, str], list[str]]]:
     """Each item's features, texts and evidence tokens, as the process step computes them."""
     from processing.pipeline import analyse_texts
-    from processing.relevance import evidence_tokens
+    from processing.relevance import evidence_tokens, story_matches
     from whirlpool.settings import ProcessSettings, default_config_dir
     from whirlpool.taxonomy import load_taxonomy
 
@@ -77,7 +77,9 @@ def _analysed(items: list[LabelledItem]) -> list[tuple[dict[str, float], dict[st
     for item in items:
         title, summary, body = item_texts(item)
         analysis = analyse_texts(taxonomy, settings, title, summary, body)
-        tokens = sorted(evidence_tokens(analysis.texts, analysis.tags.strong()))
+        tokens = sorted(
+            evidence_tokens(analysis.texts, story_matches(analysis.texts, analysis.tags.strong())[0])
+        )
         rows.append((analysis.relevance.features, analysis.texts, tokens))
     return rows
 

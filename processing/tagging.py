@@ -42,15 +42,21 @@ class Tags:
     _concepts: list[Concept] | None = field(default=None, init=False, repr=False, compare=False)
 
     def strong(self) -> dict[str, list[Match]]:
-        """Matches that count: weak aliases (조선, 朝鮮, 露) only where the same concept is also
-        named by a strong alias somewhere in the article. Worked out once; do not modify (without
-        a weak match it is ``matches`` itself)."""
+        """Matches that count: weak aliases (조선, 朝鮮, 露, 하산) only where the same concept, or one
+        of its ``confirmed_by`` concepts, is also named by a strong alias somewhere in the article.
+        Worked out once; do not modify (without a weak match it is ``matches`` itself)."""
         if self._strong is None:
             matches = self.matches
             if any(m.weak for ms in matches.values() for m in ms):
                 confirmed = {m.concept.id for ms in matches.values() for m in ms if not m.weak}
                 self._strong = {
-                    name: [m for m in ms if not m.weak or m.concept.id in confirmed]
+                    name: [
+                        m
+                        for m in ms
+                        if not m.weak
+                        or m.concept.id in confirmed
+                        or not confirmed.isdisjoint(m.concept.confirmed_by)
+                    ]
                     for name, ms in matches.items()
                 }
             else:

@@ -97,6 +97,9 @@ class Concept(BaseModel):
     aliases: list[str] = Field(min_length=1)
     weak_aliases: list[str] = Field(default_factory=list)
     abbreviations: list[str] = Field(default_factory=list)
+    # other concepts whose strong mention confirms a weak alias of this one too (the Khasan crossing's
+    # bare name, also a first name and Korean for "coming down a mountain", beside Tumangang or Rason)
+    confirmed_by: list[str] = Field(default_factory=list)
     # the theme a mention of this concept implies (Kursk → troop_deployment, Vostochny →
     # strategic_tech, the Tumen bridge → economy_trade); weapons imply arms_transfers
     implies_theme: str | None = None
@@ -273,6 +276,10 @@ class Taxonomy(BaseModel):
             if concept.id in seen:
                 raise ValueError(f"concept id '{concept.id}' appears twice")
             seen.add(concept.id)
+        for concept in self.concepts:
+            unknown = [other for other in concept.confirmed_by if other not in seen]
+            if unknown:
+                raise ValueError(f"concept '{concept.id}': confirmed_by names unknown {', '.join(unknown)}")
         missing = [code for code in THEME_CODES if f"theme.{code}" not in seen]
         if missing:
             raise ValueError(f"themes missing: {', '.join(missing)}")
