@@ -100,6 +100,14 @@ _SPORTS = re.compile(
     re.IGNORECASE,
 )
 
+# South Korea (or Seoul) in a title that does not name both sides: an inter-Korean or South Korean
+# story, where a Russia–DPRK tie is background ("Seoul proposes talks, Pyongyang silent")
+_SOUTH_KOREA = re.compile(
+    r"south korea|\bseoul|южн\w* коре|сеул|півд\w* коре|corée du sud|séoul|südkorea|한국|남한"
+    r"|韓国|韩国|南韓|南韩",
+    re.IGNORECASE,
+)
+
 # feature name → (hand weight, reason shown to the analyst)
 FEATURES: dict[str, tuple[float, str]] = {
     "both_named": (0.1, "both sides named"),
@@ -134,6 +142,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "sports_title": (-0.2, "a sports item (teams of each side, separate facts)"),
     "lead_ties_title_theme": (0.2, "the lead's first sentence ties both sides with the title's own theme"),
     "lead_veto": (0.3, "the lead names Russia's veto of a measure on the DPRK named in the title"),
+    "title_south_korea": (-0.2, "the title names South Korea, not both sides (its own story)"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 # the features that make an article relevant on their own where only the DPRK is named (the hand
@@ -395,6 +404,8 @@ def relevance_features(
         features["third_party_title"] = 1.0
     if len(title_sides) == 1 and any(s.others for s in title):
         features["title_other_pair"] = 1.0  # "中朝贸易恢复", "Li Qiang arrives in Pyongyang"
+    if len(title_sides) < 2 and _SOUTH_KOREA.search(title_text):
+        features["title_south_korea"] = 1.0  # an inter-Korean story: the tie is its background
     if _SPORTS.search(title_text):
         features["sports_title"] = 1.0
     if title and len(set().union(*(s.others for s in title))) >= 2:

@@ -178,3 +178,47 @@ def test_a_north_korean_test_launch_beside_a_ukraine_clause_is_not_a_strike(anal
     result = analyse("North Korea fires ballistic missile into the sea as Ukraine peace talks stall")
     assert "dprk_weapons_war" not in result.relevance.features
     assert not result.relevant, result.relevance.reasons
+
+
+# round w6: an inter-Korean story whose lead names the DPRK's ties with Russia as its background
+
+SOUTH_KOREA_REASON = "the title names South Korea, not both sides (its own story)"
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "北朝鮮 韓国の軍事会談提案に応じず",
+            "北朝鮮はロシアとの軍事協力を優先し、韓国との対話を拒んでいる。",
+        ),
+        (
+            "Séoul propose des pourparlers militaires, Pyongyang ne répond pas",
+            "La Corée du Nord, qui renforce sa coopération militaire avec la Russie, ignore les offres du Sud.",
+        ),
+        ("韩国提议举行军事会谈 朝鲜未予理睬", "朝鲜近来强调朝俄军事合作，称韩国为敌对国家。"),
+    ],
+)
+def test_an_inter_korean_story_with_russia_in_the_background_is_not_relevant(analyse, title, summary):
+    # the lead ties the DPRK to Russia, but the story is Seoul's offer and the North's silence
+    analysis = analyse(title, summary)
+    assert {"both_named", "lead_tie", "title_south_korea"} <= set(analysis.relevance.features)
+    assert SOUTH_KOREA_REASON in analysis.relevance.reasons
+    assert not analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Seoul: North Korea sent 3,000 more troops to Russia",
+            "The spy agency said they were deployed to Kursk.",
+        ),
+        ("Südkorea: Nordkorea bekam russische Hilfe beim Satellitenstart", ""),
+    ],
+)
+def test_seoul_as_the_source_of_a_russia_dprk_story_keeps_it_relevant(analyse, title, summary):
+    # the title names both sides: South Korea is only who says so
+    analysis = analyse(title, summary)
+    assert "title_south_korea" not in analysis.relevance.features
+    assert analysis.relevant, analysis.relevance.reasons
