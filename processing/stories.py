@@ -251,11 +251,11 @@ class StoryEvidence:
     def state_json(self) -> str:
         """``to_state`` as JSON, made once (a string the garbage collector need not follow)."""
         if self._state is None:
-            self._state = self._state_encoded() or self._state_json()
+            self._state = self._state_encoded() or _to_json(self._new_state())
         return self._state
 
     def _state_encoded(self) -> str | None:
-        """``_state_json`` written by msgspec (the same text, ~2 against ~11 µs a member) where the
+        """``_to_json(self._new_state())`` written by msgspec (the same text, ~2 against ~11 µs a member) where the
         values are of the types it writes as ``json`` does: floats from 1 to 1e16 (``json`` writes
         others as ``repr`` does, msgspec otherwise: 1e-05, 1e+16), ints, bools, text it can encode.
         None where it cannot say."""
@@ -284,44 +284,6 @@ class StoryEvidence:
             ).decode()
         except (TypeError, ValueError, UnicodeError):
             return None
-
-    def _state_json(self) -> str:
-        """``_to_json(self._new_state())``, a few times faster: the strings written as they are
-        where none needs escaping (else the encoder's text of that one value)."""
-        named = (
-            ("concepts", self.concepts),
-            ("title_concepts", self.title_concepts),
-            ("themes", self.themes),
-            ("title_people", self.title_people),
-            ("events", self.events),
-            ("title_events", self.title_events),
-        )
-        if _JSON_ESCAPED.search("".join([value for _, values in named for value in values])):
-            lists = ",".join([f'"{key}":{_json_strings(list(values))}' for key, values in named])
-        else:  # none needs an escape (checked once for the six lists, ids as a rule)
-            lists = ",".join(
-                [
-                    f'"{key}":["' + '","'.join(values) + '"]' if values else f'"{key}":[]'
-                    for key, values in named
-                ]
-            )
-        numbers = list(self.numbers)
-        numbers_json = (
-            f"[{','.join([float.__repr__(n) for n in numbers])}]"
-            if all(type(n) is float and math.isfinite(n) for n in numbers)
-            else _to_json(numbers)
-        )
-        days = list(self.days)
-        days_json = (
-            f"[{','.join([int.__repr__(d) for d in days])}]"
-            if all(type(d) is int for d in days)
-            else _to_json(days)
-        )
-        return (
-            f'{{{lists},"numbers":{numbers_json},"days":{days_json},"title":{_json_string(self.title)},'
-            f'"language":{_json_string(self.language)},"time":{_json_string(self.time.isoformat())},'
-            f'"trusted_time":{"true" if self.trusted_time else "false"}}}'
-        )
 
     def _new_state(self) -> dict:
         return {
@@ -747,10 +709,8 @@ class Story:
             except (TypeError, ValueError, UnicodeError):
                 pass
         members = ",".join([member.state_json() for member in self.members])
-        return (
-            f'{{"titles":{_json_titles(self.titles)},"trusted":{"true" if self.trusted else "false"},'
-            f'"joinable":{"true" if self.joinable else "false"},"members":[{members}]}}'
-        )
+        head = _to_json({"titles": self.titles, "trusted": self.trusted, "joinable": self.joinable})
+        return f'{head[:-1]},"members":[{members}]}}'
 
     @classmethod
     def from_row(cls, row: tuple) -> Story:
@@ -793,11 +753,6 @@ _FLOAT_EXACT = 1e16
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')  # what the encoder escapes (ensure_ascii off)
 
 
-def _json_string(value: str) -> str:
-    """``_to_json(value)`` for a string (it costs microseconds a call; most need no escape)."""
-    return _to_json(value) if _JSON_ESCAPED.search(value) else f'"{value}"'
-
-
 def _json_strings(values: list[str]) -> str:
     """``_to_json(values)`` for a list of strings."""
     if not values:
@@ -805,15 +760,6 @@ def _json_strings(values: list[str]) -> str:
     if _JSON_ESCAPED.search("".join(values)):
         return _to_json(values)
     return '["' + '","'.join(values) + '"]'
-
-
-def _json_titles(titles: dict[str, str]) -> str:
-    """``_to_json(titles)`` for a dict of strings."""
-    if not titles:
-        return "{}"
-    if _JSON_ESCAPED.search("".join([*titles, *titles.values()])):
-        return _to_json(titles)
-    return '{"' + '","'.join([f'{key}":"{value}' for key, value in titles.items()]) + '"}'
 
 
 def _append_new(values: list[str], value: str) -> None:
