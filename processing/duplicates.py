@@ -93,15 +93,20 @@ def shingle_hashes(text: str, language: str, hash_words: np.ndarray | None = Non
     n, units = _shingle_units(text, language, hash_words)
     if len(units) < n:
         return np.empty(0, dtype=np.uint32)
+    return _smallest_distinct(_gram_hashes(units, n), MAX_SHINGLES)
+
+
+def _gram_hashes(units: np.ndarray, n: int) -> np.ndarray:
+    """The 32-bit hash of each n-gram of ``units``: one correlation with the powers of _MIX, then
+    gram ^ (gram >> 29), its low 32 bits written straight into uint32 (selected as such: half the
+    bytes to partition and sort)."""
     # each gram is sum(units[i + k] * _MIX ** (n - 1 - k)), wrapping at 2**64: one correlation
     # with those powers (numpy's integer dot products wrap silently, as its array arithmetic does;
     # the units are cast to the weights' uint64 inside the call)
     grams = np.correlate(units, _GRAM_WEIGHTS[n], "valid")
-    # gram ^ (gram >> 29), its low 32 bits written straight into uint32: selected as such, half
-    # the bytes to partition and sort
     hashes = np.empty(len(grams), dtype=np.uint32)
     np.bitwise_xor(grams, grams >> _SHIFT, out=hashes, casting="unsafe")
-    return _smallest_distinct(hashes, MAX_SHINGLES)
+    return hashes
 
 
 SHINGLE_CHUNK = 65_536  # units the grams of several documents are computed over at once (512 KB)
@@ -126,9 +131,7 @@ def shingle_hashes_many(documents: list[tuple[str, str, np.ndarray | None]]) -> 
                 width += len(group[end][1])
                 end += 1
             chunk = group[start:end]
-            grams = np.correlate(np.concatenate([units for _, units in chunk]), _GRAM_WEIGHTS[n], "valid")
-            hashes = np.empty(len(grams), dtype=np.uint32)
-            np.bitwise_xor(grams, grams >> _SHIFT, out=hashes, casting="unsafe")
+            hashes = _gram_hashes(np.concatenate([units for _, units in chunk]), n)
             at = 0
             for number, units in chunk:
                 # this document's grams: those starting in its units and ending in them
@@ -196,6 +199,17 @@ def content_key(content_hash: str | None) -> int | None:
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
 
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser of each value, in place (datasketch's ``affine32`` hashes)."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv ^= hv >> s1
+    hv *= m1
+    hv ^= hv >> s2
+    hv *= m2
+    hv ^= hv >> s3
+    return hv
+
+
 def permutation_columns(permutations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The (a, b) rows of affine permutations as two contiguous columns, which broadcast fastest."""
     return permutations[0][:, None].copy(), permutations[1][:, None].copy()
@@ -210,13 +224,7 @@ def minhash_values(
     them (kept by the index). One row per permutation, so each minimum runs along a row. The
     matrix is a new contiguous array each time: writing into a kept buffer (a strided view of it
     when there are fewer than MAX_SHINGLES hashes, and ``out=``'s overlap checks) cost more."""
-    s1, m1, s2, m2, s3 = _FMIX32
-    hv = hashes.astype(np.uint32)
-    hv ^= hv >> s1
-    hv *= m1
-    hv ^= hv >> s2
-    hv *= m2
-    hv ^= hv >> s3
+    hv = _fmix32(hashes.astype(np.uint32))
     if isinstance(permutations, np.ndarray):  # (2, n) as datasketch holds them
         permutations = permutation_columns(permutations)
     a, b = permutations  # a tuple: unpacking an array costs more than the arithmetic here
@@ -238,7 +246,6 @@ def minhash_many(
     if isinstance(permutations, np.ndarray):
         permutations = permutation_columns(permutations)
     a, b = permutations
-    s1, m1, s2, m2, s3 = _FMIX32
     out = np.empty((len(hashes), len(a)), dtype=np.uint32)
     start = 0
     while start < len(hashes):
@@ -247,12 +254,7 @@ def minhash_many(
             width += len(hashes[end])
             end += 1
         chunk = hashes[start:end]
-        hv = np.concatenate(chunk).astype(np.uint32, copy=False)
-        hv ^= hv >> s1
-        hv *= m1
-        hv ^= hv >> s2
-        hv *= m2
-        hv ^= hv >> s3
+        hv = _fmix32(np.concatenate(chunk).astype(np.uint32, copy=False))
         values = a * hv
         values += b
         offsets = np.zeros(len(chunk), dtype=np.intp)
