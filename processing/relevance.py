@@ -22,12 +22,11 @@ can be explained.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from processing.themes import GENERAL_THEME
+from processing.themes import GENERAL_THEME, logistic
 from whirlpool.taxonomy import Match
 
 # sentence ends, and the separators of digests that list stories in one line: " / ", "｜", "；", and a
@@ -289,7 +288,7 @@ class LinearModel:
         """The logistic model's probability, given the features and the share of the logit of the
         wording and the evidence tokens."""
         z = self.bias + wording + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return logistic(z)
 
     def blended(self, features: Mapping[str, float], wording: float = 0.0) -> float:
         """The probability blended with the hand score (as the decision point was chosen on)."""

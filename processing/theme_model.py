@@ -21,8 +21,16 @@ import re
 import sys
 from pathlib import Path
 
-from processing.relevance_evaluation import LABELLED_DIR, SET_FILES, LabelledItem, item_texts, load_labelled
+from processing.relevance_evaluation import (
+    LABELLED_DIR,
+    SET_FILES,
+    Counts,
+    LabelledItem,
+    item_texts,
+    load_labelled,
+)
 from processing.themes import DEFAULT_MARGIN, THEME_MODEL_PATH, ThemeModel, assign_themes, theme_features
+from whirlpool.taxonomy import THEME_CODES
 
 # chosen with the margin (themes.DEFAULT_MARGIN) by rounds held apart and grouped cross-validation on
 # the tuning part (round-mean macro-F1 at margin 0.3: C = 1, 3, 10: 0.762, 0.767, 0.767; see docs)
@@ -30,16 +38,6 @@ REGULARISATION_C = 3.0
 MIN_ITEMS = 2  # a feature is kept when at least this many training items have it
 FOLDS = 5
 CV_SEEDS = (0, 1, 2, 3, 4)
-CODES = (
-    "arms_transfers",
-    "diplomacy_treaty",
-    "economy_trade",
-    "labor_migration",
-    "military_cooperation",
-    "sanctions",
-    "strategic_tech",
-    "troop_deployment",
-)
 
 Row = tuple[dict[str, float], list[str], list[str]]  # features, the rule's themes, the labelled themes
 
@@ -90,7 +88,7 @@ def fit(rows: list[Row]) -> dict:
     x = vectoriser.fit_transform(kept)
     names = vectoriser.get_feature_names_out()
     weights, bias = {}, {}
-    for code in CODES:
+    for code in THEME_CODES:
         truth = [int(code in labels) for _, _, labels in rows]
         if len(set(truth)) < 2:  # no item has it (or every one does): a constant answer
             weights[code], bias[code] = {}, (10.0 if truth and truth[0] else -10.0)
@@ -110,16 +108,15 @@ def _model(fitted: dict, margin: float = DEFAULT_MARGIN) -> ThemeModel:
 
 
 def _score(rows: list[Row], predicted: list[list[str]]) -> dict:
-    """Theme F1 per code and macro (codes with labelled items), main-theme accuracy."""
-    counts = {code: [0, 0, 0] for code in CODES}
+    """Theme F1 per code and macro (codes with labelled items), main-theme accuracy, counted as
+    ``whirlpool eval relevance`` counts them."""
+    counts = {code: Counts() for code in THEME_CODES}
     right = 0
     for (_, _, labels), themes in zip(rows, predicted, strict=True):
         right += bool(themes) and themes[0] == labels[0]
-        for code in CODES:
-            counts[code][0] += code in labels and code in themes
-            counts[code][1] += code not in labels and code in themes
-            counts[code][2] += code in labels and code not in themes
-    f1 = {code: 2 * tp / (2 * tp + fp + fn) for code, (tp, fp, fn) in counts.items() if tp + fn}
+        for code in THEME_CODES:
+            counts[code].add(code in labels, code in themes)
+    f1 = {code: c.f1 for code, c in counts.items() if c.tp + c.fn}
     return {"macro_f1": sum(f1.values()) / len(f1), "main": right / len(rows), "f1": f1}
 
 

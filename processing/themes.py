@@ -104,6 +104,12 @@ def assign_themes(
     return ordered
 
 
+def logistic(z: float) -> float:
+    """The logistic function, its argument held within ±50 (no overflow; the same value to the
+    last place beyond)."""
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
 def theme_features(matches: Mapping[str, Sequence[Match]], tied: set[str]) -> dict[str, float]:
     """What the theme model reads: theme terms per field (``title:sanctions`` counts them,
     ``any:sanctions`` says one was found) and the themes of tying sentences (``tied:``). Not the
@@ -136,7 +142,7 @@ class ThemeModel:
         out = {}
         for code, weights in self.weights.items():
             logit = self.bias[code] + sum(weights.get(name, 0.0) * value for name, value in features.items())
-            out[code] = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+            out[code] = logistic(logit)
         return out
 
     def refine(self, rule_themes: Sequence[str], features: Mapping[str, float]) -> list[str]:
