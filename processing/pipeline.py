@@ -159,9 +159,7 @@ class Processor:
             for item in work:
                 if item.failure is None:
                     try:
-                        words = hash_words(item.main_text)
-                        item.content_hash = content_hash(item.texts["title"], item.main_text, words)
-                        item.hash_words = words
+                        item.hash_text()
                     except Exception:  # its stage works it out again, and reports it
                         item.content_hash = None
         elif stage == self._join_story:  # each document's evidence, then the stories compared
@@ -174,14 +172,7 @@ class Processor:
         elif stage == self._cluster:
             live = [item for item in work if item.failure is None and item.processed is not None]
             try:
-                signatures = self.duplicates.signatures(
-                    [
-                        (item.main_text, item.processed.language, item.hash_words)
-                        if item.main_text
-                        else (item.processed.title, item.processed.language, None)
-                        for item in live
-                    ]
-                )
+                signatures = self.duplicates.signatures([item.compared() for item in live])
             except Exception:  # one bad document: its stage reports it
                 return
             for item, signature in zip(live, signatures, strict=True):
@@ -216,8 +207,7 @@ class Processor:
         article, analysis, texts = item.article, item.analysis, item.texts
         canonical = article.canonical_url or canonical_url(article.url)
         if item.content_hash is None:  # (else worked out by prepare)
-            item.hash_words = hash_words(item.main_text)  # hashed here, shingled by the duplicate stage
-            item.content_hash = content_hash(texts["title"], item.main_text, item.hash_words)
+            item.hash_text()
         item.processed = article.model_copy(
             update={
                 "title": texts["title"],
@@ -240,10 +230,8 @@ class Processor:
 
     def _cluster(self, item: Work, report: StageReport) -> None:
         a = item.processed
-        if item.main_text:
-            assignment = self.duplicates.assign(a, item.main_text, item.hash_words, item.signature)
-        else:
-            assignment = self.duplicates.assign(a, a.title, signature=item.signature)
+        text, _, words = item.compared()
+        assignment = self.duplicates.assign(a, text, words, item.signature)
         item.assignment = assignment
         item.demoted = assignment.demoted
         report.count("articles")
@@ -333,6 +321,19 @@ class Work:
     @property
     def main_text(self) -> str:
         return main_text_of(self.texts)
+
+    def hash_text(self) -> None:
+        """Its content hash, and the main text's words the hash joined (the duplicate stage
+        shingles them)."""
+        self.hash_words = hash_words(self.main_text)
+        self.content_hash = content_hash(self.texts["title"], self.main_text, self.hash_words)
+
+    def compared(self) -> tuple[str, str, np.ndarray | None]:
+        """What the duplicate stage compares: the main text (with its hashed words), or the title
+        of an article without one; and the language."""
+        if self.main_text:
+            return self.main_text, self.processed.language, self.hash_words
+        return self.processed.title, self.processed.language, None
 
 
 def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
