@@ -1,0 +1,118 @@
+"""Themes as the labelling guide defines them (``../shared/data/relevance/README.md``), on headlines and
+leads in the style of Yonhap, KCNA-based wires, Reuters, AFP and the German press, after reported events
+(the treaty's ratification and entry into force in November and December 2024, the oil shipments from
+Russia's Far East seen on satellite pictures in 2024, Belousov in Pyongyang in November 2024)."""
+
+from __future__ import annotations
+
+import pytest
+
+from processing.pipeline import Processor
+from tests.process.conftest import make_article
+from whirlpool.report import StageReport
+from whirlpool.settings import ProcessSettings, Settings
+
+
+@pytest.fixture
+def rule_processor(settings: Settings):
+    """A processor with the theme rule alone (``process.theme_model: rules``)."""
+    processor = Processor.from_settings(
+        settings.model_copy(update={"process": ProcessSettings(theme_model="rules")})
+    )
+    yield processor
+    processor.close()
+
+
+def themes(processor: Processor, title: str, lead: str) -> list[str]:
+    article = make_article("https://news.example/item", title, "", summary=lead)
+    [result] = list(processor.process([article], StageReport("process")))
+    assert result.relevant, (result.relevance, result.evidence)
+    return result.themes
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "theme"),
+    [
+        (
+            "北 유조선, 러 극동항 40여 차례 입항…\"석유 100만 배럴 반입\"",
+            "영국 연구기관이 위성사진을 분석한 결과 북한 유조선이 러시아 항구에서 석유를 실어 날랐다.",
+            "economy_trade",
+        ),
+        (
+            "North Korean tankers made dozens of trips to a Russian port, satellite images show",
+            "More than a million barrels of oil have been shipped to North Korea from Russia since March.",
+            "economy_trade",
+        ),
+        (
+            "Satellitenbilder: Nordkorea erhielt über eine Million Barrel Öl aus Russland",
+            "Nordkoreanische Tanker legten seit März mehr als vierzig Mal in einem russischen Hafen an.",
+            "economy_trade",
+        ),
+    ],
+)
+def test_a_satellite_picture_is_how_a_story_was_seen_not_strategic_technology(
+    rule_processor: Processor, title, lead, theme
+):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == theme, found
+    assert "strategic_tech" not in found, found
+
+
+def test_a_spy_satellite_russia_helped_launch_is_still_strategic_technology(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "국정원 \"러, 北 정찰위성 발사에 기술 지원 정황\"",
+        "국정원은 북한이 러시아의 도움을 받아 군사정찰위성을 궤도에 올린 것으로 본다고 밝혔다.",
+    )
+    assert found[0] == "strategic_tech", found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Kim Jong Un ratifies mutual defence pact with Russia",
+            "The decree follows Vladimir Putin's signing of the ratification law last week, KCNA said.",
+        ),
+        (
+            "Nordkorea ratifiziert Beistandspakt mit Russland",
+            "Staatschef Kim Jong Un unterzeichnete laut KCNA ein entsprechendes Dekret.",
+        ),
+        (
+            "Kim Jong-un ratifie à son tour le traité d'assistance mutuelle avec la Russie",
+            "Le décret a été publié mardi par l'agence officielle KCNA.",
+        ),
+    ],
+)
+def test_the_treaty_named_by_its_mutual_defence_clause_is_the_treaty(rule_processor: Processor, title, lead):
+    # the guide puts "the 2024 treaty" under diplomacy_treaty; the labels call a treaty named by its
+    # clause ("defence pact", Beistandspakt) diplomacy alone
+    assert themes(rule_processor, title, lead) == ["diplomacy_treaty"]
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Beistandspakt zwischen Moskau und Pjöngjang in Kraft getreten",
+            "Der Vertrag verpflichtet beide zu sofortiger militärischer Hilfe, falls einer angegriffen wird.",
+        ),
+        (
+            "북러 조약 발효…'유사시 자동 군사개입' 현실화",
+            "러시아와 북한이 모스크바에서 비준서를 교환하면서 조약이 4일부터 효력을 갖게 됐다.",
+        ),
+    ],
+)
+def test_what_the_clause_does_is_military_cooperation_after_the_treaty(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == "diplomacy_treaty", found
+    assert "military_cooperation" in found, found
+
+
+def test_a_defence_minister_received_is_the_visit_first(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "김정은, 러 국방장관 접견…\"주권 수호 정책 지지\"",
+        "김정은 국무위원장이 평양을 방문한 러시아 대표단과 회담했다고 조선중앙통신이 전했다.",
+    )
+    assert found[:2] == ["diplomacy_treaty", "military_cooperation"], found
