@@ -116,3 +116,54 @@ def test_a_defence_minister_received_is_the_visit_first(rule_processor: Processo
         "김정은 국무위원장이 평양을 방문한 러시아 대표단과 회담했다고 조선중앙통신이 전했다.",
     )
     assert found[:2] == ["diplomacy_treaty", "military_cooperation"], found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "not_a_theme"),
+    [
+        (  # the national security adviser's name, 위성락, holds 위성 (satellite)
+            "위성락 안보실장 \"북러 정상회담 결과 예의주시\"",
+            "위성락 국가안보실장은 김정은 국무위원장과 푸틴 대통령의 회담 결과를 분석하고 있다고 밝혔다.",
+            "strategic_tech",
+        ),
+        (  # the Ministry of State Security, 국가보위성, holds it too
+            "北 국가보위성 대표단, 모스크바 방문…러 연방보안국과 회담",
+            "북한 국가보위성 대표단이 러시아를 방문해 협력 방안을 논의했다고 조선중앙통신이 전했다.",
+            "strategic_tech",
+        ),
+        (  # Kim's own train is his trip, not a rail link
+            "김정은, 전용열차로 러시아行…푸틴과 정상회담 전망",
+            "김정은 국무위원장이 전용열차를 타고 러시아로 향했다고 조선중앙통신이 보도했다.",
+            "economy_trade",
+        ),
+        (  # a Yonhap byline (이주형 기자) holds 이주 (migration)
+            "北 최선희, 모스크바서 라브로프와 회담",
+            "(서울=연합뉴스) 이주형 기자 = 최선희 북한 외무상이 러시아 외무장관과 만났다.",
+            "labor_migration",
+        ),
+        (  # a missile's solid fuel (고체연료) is not a fuel supply
+            "北, 고체연료 엔진 시험…\"러시아 기술 지원 가능성\"",
+            "합참은 북한이 러시아의 기술 지원을 받아 고체연료 엔진을 개량했을 가능성을 분석 중이다.",
+            "economy_trade",
+        ),
+    ],
+)
+def test_a_korean_theme_word_inside_a_name_or_another_word_is_not_a_theme(
+    rule_processor: Processor, title, lead, not_a_theme
+):
+    found = themes(rule_processor, title, lead)
+    assert not_a_theme not in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "theme"),
+    [
+        ("러 위성 기술 北 이전 정황…\"파병 대가\"", "국정원은 러시아가 북한에 위성 기술을 넘기고 있다고 밝혔다.", "strategic_tech"),
+        ("北-러, 내년 문화교류 계획서 서명", "북한 문화성과 러시아 문화부가 평양에서 문화 교류 계획서에 서명했다.", "economy_trade"),
+        ("평양-모스크바 직통열차 운행 재개", "북한과 러시아를 잇는 국제 여객열차가 5년 만에 다시 운행을 시작했다.", "economy_trade"),
+        ("러 대학에 北 유학생 급증…\"학생비자로 노동\"", "러시아에 학생 비자로 입국한 북한 유학생들이 건설 현장에서 일하고 있다.", "labor_migration"),
+    ],
+)
+def test_korean_compounds_for_the_minor_themes_still_name_them(rule_processor: Processor, title, lead, theme):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == theme, found
