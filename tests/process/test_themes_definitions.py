@@ -167,3 +167,33 @@ def test_a_korean_theme_word_inside_a_name_or_another_word_is_not_a_theme(
 def test_korean_compounds_for_the_minor_themes_still_name_them(rule_processor: Processor, title, lead, theme):
     found = themes(rule_processor, title, lead)
     assert found[0] == theme, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "not_a_theme"),
+    [
+        (  # a missile's solid fuel is not a fuel supply
+            "North Korea tests solid-fuel missile, Seoul suspects Russian help",
+            "South Korea's military said the solid-fuel engine may have been improved with Russian technical assistance.",
+            "economy_trade",
+        ),
+        (  # US-ROK drills are not Russia-DPRK military cooperation
+            "北, 한미연합훈련 비난…\"러시아와 공동 대응\"",
+            "북한 외무성은 한미연합훈련을 규탄하며 러시아와 공동 대응하겠다고 밝혔다.",
+            "military_cooperation",
+        ),
+        (  # the UN's human-rights resolution is not a sanctions resolution
+            "유엔 北인권결의안 채택…러시아는 반대",
+            "러시아는 북한인권결의안에 반대표를 던지며 북한을 감쌌다.",
+            "sanctions",
+        ),
+        (  # an arms exhibition shown to a guest is not a trade fair
+            "Kim Jong Un shows Shoigu new missiles at arms exhibition in Pyongyang",
+            "The Russian defence minister toured the exhibition with the North Korean leader.",
+            "economy_trade",
+        ),
+    ],
+)
+def test_a_word_that_only_holds_a_theme_word_is_not_the_theme(rule_processor: Processor, title, lead, not_a_theme):
+    found = themes(rule_processor, title, lead)
+    assert not_a_theme not in found, found
