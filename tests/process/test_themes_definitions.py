@@ -197,3 +197,35 @@ def test_korean_compounds_for_the_minor_themes_still_name_them(rule_processor: P
 def test_a_word_that_only_holds_a_theme_word_is_not_the_theme(rule_processor: Processor, title, lead, not_a_theme):
     found = themes(rule_processor, title, lead)
     assert not_a_theme not in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "theme"),
+    [
+        (  # oil beyond the UN's cap is the oil story's sanctions side
+            "北 유조선, 러 극동항서 정제유 반입…\"유엔 상한선 두 배\"",
+            "유엔 안보리가 정한 연간 정제유 상한선을 넘는 양이 러시아에서 북한으로 들어갔다.",
+            "sanctions",
+        ),
+        (
+            "Nordkorea erhielt aus Russland mehr Öl als die UN-Obergrenze erlaubt",
+            "Nordkoreanische Tanker legten seit März mehr als vierzig Mal in einem russischen Hafen an.",
+            "sanctions",
+        ),
+        (  # Western parts in a DPRK missile fired by Russia: export controls evaded
+            "North Korean missile that hit Kharkiv was full of Western components, investigators say",
+            "Researchers found 290 parts made in the US and Europe in the debris of the KN-23 Russia fired.",
+            "sanctions",
+        ),
+        (  # an air-defence missile Russia helped with, as the air-defence systems it gave Pyongyang
+            "北 신형 지대공미사일 공개…\"러시아 지원 받은 듯\"",
+            "국정원은 북한이 공개한 지대공 미사일이 러시아의 지원으로 개량된 것으로 본다고 밝혔다.",
+            "arms_transfers",
+        ),
+    ],
+)
+def test_the_un_oil_cap_western_parts_and_air_defence_missiles_name_their_theme(
+    rule_processor: Processor, title, lead, theme
+):
+    found = themes(rule_processor, title, lead)
+    assert theme in found, found
