@@ -94,6 +94,10 @@ def assign_themes(
                 counts[code] = counts.get(code, 0) + weight
                 if is_title:
                     title_counts[code] = title_counts.get(code, 0) + 1
+    if "sanctions" in title_counts and "arms_transfers" in counts and "arms_transfers" not in title_counts:
+        # the transfers a lead says the sanctions monitors were looking into, under a title about
+        # the monitors (a veto, the panel's end): what they watched, not what the story is about
+        del counts["arms_transfers"]
     if not counts:  # no theme named: nothing is kept (a relevant article is about the relationship)
         return [MAIN_THEME_FALLBACK] if relevant else []
     kept = [code for code, n in counts.items() if n >= 2 or code in tied]

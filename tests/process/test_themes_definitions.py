@@ -229,3 +229,31 @@ def test_the_un_oil_cap_western_parts_and_air_defence_missiles_name_their_theme(
 ):
     found = themes(rule_processor, title, lead)
     assert theme in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Russia vetoes renewal of UN panel monitoring North Korea sanctions",
+            "The panel of experts had been investigating arms transfers from Pyongyang to Moscow. China abstained.",
+        ),
+        (
+            "대북제재 감시 유엔 전문가패널, 15년 만에 활동 종료",
+            "러시아의 거부권 행사로 임기 연장이 무산됐다. 패널은 북한의 대러 무기 수출 의혹을 조사해 왔다.",
+        ),
+    ],
+)
+def test_the_transfers_sanctions_monitors_looked_into_are_not_the_story_of_their_end(
+    rule_processor: Processor, title, lead
+):
+    assert themes(rule_processor, title, lead) == ["sanctions"]
+
+
+def test_a_sanctions_report_on_transfers_names_both(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "North Korea sent Russia millions of shells, sanctions monitors say",
+        "An 11-nation group set up after Russia vetoed the UN panel of experts published its first report.",
+    )
+    assert {"arms_transfers", "sanctions"} <= set(found), found
