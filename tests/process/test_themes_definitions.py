@@ -257,3 +257,19 @@ def test_a_sanctions_report_on_transfers_names_both(rule_processor: Processor):
         "An 11-nation group set up after Russia vetoed the UN panel of experts published its first report.",
     )
     assert {"arms_transfers", "sanctions"} <= set(found), found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Russia, DPRK sign Comprehensive Strategic Partnership Treaty",
+            "The document provides for mutual assistance in the event of aggression against one of the parties.",
+        ),
+        ("露朝の包括的戦略パートナーシップ条約が発効", "一方が攻撃を受けた場合、遅滞なく軍事援助を行うと定めている。"),
+    ],
+)
+def test_the_treaty_named_by_its_full_name_is_the_main_theme(rule_processor: Processor, title, lead):
+    # the name is an alias of Russia too; the same span now names the treaty theme as well
+    found = themes(rule_processor, title, lead)
+    assert found[:2] == ["diplomacy_treaty", "military_cooperation"], found
