@@ -35,6 +35,17 @@ MAIN_THEME_FALLBACK = GENERAL_THEME  # a relevant article with no theme term is 
 # deployments" (the labelling guide): beside a deployment or a transfer it is only the frame
 MILITARY_GENERAL = "military_cooperation"
 MILITARY_SPECIFIC = {"troop_deployment", "arms_transfers"}
+# which specific theme leads when a title names several as often: what was given or evaded before
+# what paid or carried it ("satellite technology in exchange for troops", "shells through Rajin port",
+# "EU sanctions over the troops"); chosen on the tuning part's title ties
+TITLE_PRECEDENCE = [
+    "strategic_tech",
+    "arms_transfers",
+    "labor_migration",
+    "sanctions",
+    "troop_deployment",
+    "economy_trade",
+]
 # words the taxonomy lists under a theme only so that they cover a shorter theme word they hold, and
 # which do not name that theme: a satellite picture is how a story was seen (tankers at Vostochny,
 # containers at Rajin), not technology passing between the two; a missile's solid fuel is not a fuel
@@ -111,7 +122,7 @@ def assign_themes(
         leaders = [code for code in ordered if in_title.get(code) == top]
         specific_leaders = [code for code in leaders if code not in (GENERAL_THEME, MILITARY_GENERAL)]
         if specific_leaders:
-            main = specific_leaders[0]
+            main = min(specific_leaders, key=TITLE_PRECEDENCE.index)
         else:  # a treaty, a visit or talks named with its military side: the treaty or visit leads
             main = GENERAL_THEME if GENERAL_THEME in leaders else leaders[0]
         if strength[ordered[0]] >= 2 * strength[main]:

@@ -273,3 +273,28 @@ def test_the_treaty_named_by_its_full_name_is_the_main_theme(rule_processor: Pro
     # the name is an alias of Russia too; the same span now names the treaty theme as well
     found = themes(rule_processor, title, lead)
     assert found[:2] == ["diplomacy_treaty", "military_cooperation"], found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "main"),
+    [
+        (  # what was given in exchange for the troops leads
+            "北 파병 대가로 러 위성 기술 받나…\"군 현대화 가속\"",
+            "전문가들은 러시아가 북한에 정찰위성 관련 기술을 넘기고 있다고 본다.",
+            "strategic_tech",
+        ),
+        (  # the shells lead the port they went through
+            "나진항에 컨테이너 1천여 개…\"北, 러에 포탄 실어 날랐다\"",
+            "미 백악관은 북한 나진항과 러시아 극동 두나이항을 오가는 선박이 군수물자를 운송했다고 밝혔다.",
+            "arms_transfers",
+        ),
+        (  # the sanctions lead the troops they answer
+            "EU sanctions North Korea's defence minister over troops sent to Russia",
+            "The 15th package also lists generals involved in the deployment to the Kursk region.",
+            "sanctions",
+        ),
+    ],
+)
+def test_in_a_title_naming_two_specific_themes_what_was_given_leads(rule_processor: Processor, title, lead, main):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == main, found
