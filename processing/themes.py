@@ -59,6 +59,9 @@ NOT_THE_THEME = {
     "military_cooperation": re.compile(r"^(한미|남북)"),
     "sanctions": re.compile(r"인권"),
 }
+# a Korean place name that is also a common verb form implies no theme on its own: 나선 (Rason) is
+# how Korean news writes "set out to" (협력 확대에 나선 것, 도발에 나선 뒤), matched as the place
+PLACE_NAMES_ALSO_VERBS = {"나선"}
 # the theme model's odds must pass 0.5 by this much to overrule the rule (chosen by held-apart rounds
 # and grouped cross-validation on the tuning part: 0.15, 0.2, 0.3 — see docs/processing.md)
 DEFAULT_MARGIN = 0.3
@@ -66,13 +69,14 @@ DEFAULT_MARGIN = 0.3
 
 def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Match]]:
     """The matches that name a theme, per field: a concept with a theme, but not a word listed only
-    to cover a shorter one (``NOT_THE_THEME``)."""
+    to cover a shorter one (``NOT_THE_THEME``) nor a place name that is also a verb form."""
     return {
         name: [
             m
             for m in ms
             if m.concept.theme is not None
             and not (m.concept.theme in NOT_THE_THEME and NOT_THE_THEME[m.concept.theme].search(m.term))
+            and not (m.concept.kind == "place" and m.term in PLACE_NAMES_ALSO_VERBS)
         ]
         for name, ms in matches.items()
     }

@@ -298,3 +298,13 @@ def test_the_treaty_named_by_its_full_name_is_the_main_theme(rule_processor: Pro
 def test_in_a_title_naming_two_specific_themes_what_was_given_leads(rule_processor: Processor, title, lead, main):
     found = themes(rule_processor, title, lead)
     assert found[0] == main, found
+
+
+def test_a_korean_verb_that_spells_rason_implies_no_trade(rule_processor: Processor):
+    # 나선 is Rason (an economy place) and the everyday "set out to" (관계 발전에 나선 것)
+    found = themes(
+        rule_processor,
+        "김정은, 러시아 대사 접견…\"양국 관계 발전에 나선다\"",
+        "김정은 국무위원장이 주북 러시아대사를 접견하고 관계 발전에 적극 나선 것으로 전해졌다.",
+    )
+    assert found == ["diplomacy_treaty"], found
