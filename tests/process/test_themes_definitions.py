@@ -308,3 +308,14 @@ def test_a_korean_verb_that_spells_rason_implies_no_trade(rule_processor: Proces
         "김정은 국무위원장이 주북 러시아대사를 접견하고 관계 발전에 적극 나선 것으로 전해졌다.",
     )
     assert found == ["diplomacy_treaty"], found
+
+
+def test_a_tour_group_that_set_off_is_not_a_troop_deployment(rule_processor: Processor):
+    # отправил*/направил* ("sent", "set off") alone are no troop words; войска, военные, солдаты are
+    found = themes(
+        rule_processor,
+        "Приморские туристы возвращаются в Расон",
+        "Первая группа туристов из Владивостока отправилась в северокорейскую экономическую зону на автобусе.",
+    )
+    assert found[0] == "economy_trade", found
+    assert "troop_deployment" not in found, found
