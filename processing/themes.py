@@ -49,14 +49,14 @@ TITLE_PRECEDENCE = [
 # words the taxonomy lists under a theme only so that they cover a shorter theme word they hold, and
 # which do not name that theme: a satellite picture is how a story was seen (tankers at Vostochny,
 # containers at Rajin), not technology passing between the two; a missile's solid fuel is not a fuel
-# supply; drills and talks of South Korea with the US or with the North are not Russia-DPRK military
-# cooperation; the UN's human-rights resolution on the North is not a sanctions resolution
+# supply; drills and talks of South Korea with the US or with the North, and athletes' joint training,
+# are not Russia-DPRK military cooperation; the UN's human-rights resolution on the North is not a sanctions resolution
 NOT_THE_THEME = {
     "strategic_tech": re.compile(
         r"imag|photo|pictur|bild|aufnahme|снимк|изображ|знімк|사진|영상|이미지|写真|画像|图像|图片|照片|影像|圖像|圖片"
     ),
     "economy_trade": re.compile(r"solid|liquid|固体|固體|液体|液體|твердо|рідк|жидк|feststoff|고체|액체"),
-    "military_cooperation": re.compile(r"^(한미|남북)"),
+    "military_cooperation": re.compile(r"^(한미|남북|선수)"),
     "sanctions": re.compile(r"인권"),
 }
 # a Korean place name that is also a common verb form implies no theme on its own: 나선 (Rason) is

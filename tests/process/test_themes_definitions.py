@@ -319,3 +319,13 @@ def test_a_tour_group_that_set_off_is_not_a_troop_deployment(rule_processor: Pro
     )
     assert found[0] == "economy_trade", found
     assert "troop_deployment" not in found, found
+
+
+def test_athletes_joint_training_is_a_sports_exchange_not_military_cooperation(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "北, 러 체육장관 방북…체육교류 의정서 서명",
+        "러시아 체육부 장관이 평양을 방문해 내년도 체육 교류 계획에 서명했다. 양국 선수단의 합동훈련과 친선경기가 포함됐다.",
+    )
+    assert found[0] == "economy_trade", found
+    assert "military_cooperation" not in found, found
