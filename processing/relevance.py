@@ -151,6 +151,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "lead_ties_title_theme": (0.2, "the lead's first sentence ties both sides with the title's own theme"),
     "lead_veto": (0.3, "the lead names Russia's veto of a measure on the DPRK named in the title"),
     "title_south_korea": (-0.2, "the title names South Korea, not both sides (its own story)"),
+    "title_third_party_first": (0.0, "the title names a third state or body before either side (its act)"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 # the features that make an article relevant on their own where only the DPRK is named (the hand
@@ -410,6 +411,8 @@ def relevance_features(
         features["pair_term_title"] = 1.0
     if any(s.third_party for s in title):
         features["third_party_title"] = 1.0
+        if len(title_sides) == 2 and _third_party_first(list(matches.get("title", []))):
+            features["title_third_party_first"] = 1.0  # "Trump will Kim treffen – und lässt Putin warten"
     if len(title_sides) == 1 and any(s.others for s in title):
         features["title_other_pair"] = 1.0  # "中朝贸易恢复", "Li Qiang arrives in Pyongyang"
     if len(title_sides) < 2 and _SOUTH_KOREA.search(title_text):
@@ -507,6 +510,19 @@ def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[
         if match.concept.side:
             stories.setdefault(bisect.bisect_right(cuts, match.start), set()).add(match.concept.side)
     return max(stories.values(), key=len, default=set())
+
+
+def _third_party_first(matches: list[Match]) -> bool:
+    """The title names a third state or body before either side: its act is the story, the sides
+    its objects ("Trump says he'd love to meet Kim, days after shelving Putin summit", "国連総会 …
+    米国はロシアや北朝鮮とともに反対", "G7 in Hiroshima: Neue Sanktionen gegen Russland, Warnung an
+    Nordkorea"), unless the title ties them otherwise (a pair term, arms or troops: features the
+    model weighs beside it)."""
+    named = [m for m in matches if m.concept.side or m.concept.third_party]
+    if not named:
+        return False
+    first = min(m.start for m in named)
+    return not any(m.concept.side for m in named if m.start == first)  # "美러" names Russia too
 
 
 def _sides_in_one_clause(title: str, matches: list[Match]) -> set[str]:

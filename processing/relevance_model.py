@@ -41,8 +41,10 @@ NGRAM_FIELDS: tuple[str, ...] = ()
 NGRAM_MIN_ITEMS = 2  # an n-gram is kept when at least this many training items have it
 NGRAM_MIN_WEIGHT = 0.002  # smaller weights are dropped from the file (they change no decision)
 EVIDENCE_MIN_ITEMS = 2  # an evidence token is kept when at least this many training items have it
-# 0.96, a margin over the goal's 0.95: unseen events cost precision (see docs/processing.md)
-TARGET_PRECISION = 0.96
+# a margin over the goal's 0.95: unseen events cost precision (see docs/processing.md). 0.97 since
+# ``title_third_party_first``: leave one round out (10 seeds) 87 -> 50 false alarms, recall 0.938 ->
+# 0.927; at 0.96 the feature's gain went to recall instead (the cut moved down)
+TARGET_PRECISION = 0.97
 # the hand weights' share of the score: an ensemble that held precision and recall better on newer
 # rounds of written items and in grouped cross-validation than the learned model alone
 HAND_SHARE = 0.3

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from processing.cleaning import clean_title
-from processing.relevance import evidence_tokens
+from processing.relevance import FEATURES, evidence_tokens
 from processing.relevance_evaluation import LABELLED_DIR
 
 ASSEMBLE = LABELLED_DIR / "assemble.py"
@@ -270,4 +270,32 @@ def test_a_korean_ellipsis_separates_clauses_once_the_title_is_cleaned(analyse):
 def test_a_french_ellipsis_inside_a_clause_does_not_separate_it(analyse):
     result = analyse("Pyongyang ouvre ses portes… aux seuls touristes russes")
     assert "title_sides_apart" not in result.relevance.features
+    assert result.relevant, result.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Le G7 promet de durcir les sanctions contre la Russie et condamne les tirs nord-coréens",
+        "G7-Gipfel verschärft Sanktionen gegen Russland und verurteilt Nordkoreas Raketentests",
+        "Трамп: с Путиным и Ким Чен Ыном у меня прекрасные отношения",
+    ],
+)
+def test_a_third_state_acting_on_each_side_is_its_own_story(analyse, title):
+    result = analyse(title)
+    assert "title_third_party_first" in result.relevance.features, result.relevance.features
+    assert FEATURES["title_third_party_first"][1] in result.relevance.reasons
+    assert not result.relevant, result.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US, Japan and South Korea condemn North Korea's arms transfers to Russia",
+        "Japan says North Korea supplied Russia with missiles and shells",
+    ],
+)
+def test_a_third_state_reporting_the_tie_between_the_sides_stays_relevant(analyse, title):
+    result = analyse(title)
+    assert "title_third_party_first" in result.relevance.features
     assert result.relevant, result.relevance.reasons
