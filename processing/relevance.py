@@ -45,9 +45,11 @@ _DIGEST_SEPARATOR = re.compile(r"\s[/|｜•]\s|•|[;；|｜]|(?<=[^\x00-\x7f])
 _LIST_SEPARATOR = re.compile(r"\s[/|｜•]\s|•|[;；|｜,、，]|(?<=[^\x00-\x7f])/(?=[^\x00-\x7f])")
 # the clauses of a headline ("ロシア軍がキーウに攻撃、北朝鮮は日本海へ弾道ミサイル")
 # and, in Japanese and Chinese headlines, a space between two CJK characters ("U17女子W杯 北朝鮮が連覇
-# ロシアは引き続き出場停止"), and the Korean headline's "…"
+# ロシアは引き続き出場停止"), and the Korean headline's "…", which cleaning spells "..." (beside
+# Hangul only: "ouverte… aux seuls touristes russes" is one clause)
 _CLAUSE_SEPARATOR = re.compile(
     r"[,、，;；:：|｜/…•]|\s[-–—]\s|(?<=[\u3040-\u30ff\u3400-\u9fff])[ \u3000]+(?=[\u3040-\u30ff\u3400-\u9fff])"
+    r"|(?<=[\uac00-\ud7a3])\.{2,}|\.{2,}(?=[\uac00-\ud7a3])"
 )
 # a clause of a name and at most this many other characters ("氏") is the topic of the next
 _BARE_CLAUSE_CHARS = 1
@@ -57,7 +59,11 @@ _DIGEST_HEADING = re.compile(
     r"what we know|today's headlines|news in brief|briefing|아침신문|주요뉴스|오늘의 뉴스|主なニュース|ニュースまとめ|"
     r"新闻早报|要闻|早报|早参|晚报|新聞摘要|懶人包|懒人包|l'essentiel|le brief|das wichtigste|nachrichten am|"
     r"^коротко|^кратко|^новости дня|^головне|^коротко про|^новини дня|die lage am|am morgen:|am abend:|"
-    r"^kompakt|im überblick|ce qu'il faut retenir|브리핑\]|간추린 뉴스|뉴스 요약|速览|一览",
+    r"^kompakt|im überblick|ce qu'il faut retenir|브리핑\]|간추린 뉴스|뉴스 요약|速览|一览"
+    # the same headings in other words and in Traditional Chinese ("World briefs:", "体育简讯：",
+    # "【スポーツ短信】", "要聞", "早報")
+    r"|\bbriefs\s*:|news briefs|round-?up\b|at a glance|en bref|revue de presse|kurz gemeldet|итоги дня|підсумки дня"
+    r"|헤드라인|短信|きょうのニュース|今日のニュース|简讯|簡訊|快讯|快訊|要聞|早報|晚報|新闻摘要|晨报|晨報",
     re.IGNORECASE,
 )
 SIDES = frozenset({"russia", "dprk"})
@@ -95,7 +101,10 @@ _CAMP = re.compile(
 _SPORTS = re.compile(
     r"olympi|world cup|championship|football|soccer|fifa|\bioc\b|олимпи|чемпионат|сборн|футбол|олімпі"
     r"|чемпіонат|збірн|올림픽|월드컵|축구|선수권|五輪|オリンピック|w杯|ワールドカップ|サッカー|アジア大会"
-    r"|奥运|奧運|世界杯|足球|亚运|亞運|jeux olympiques|\bjo\b|coupe du monde|mondial|fußball|\bwm\b|\bu-?[12]\d\b",
+    r"|奥运|奧運|世界杯|足球|亚运|亞運|jeux olympiques|\bjo\b|coupe du monde|mondial|fußball|\bwm\b|\bu-?[12]\d\b"
+    # the same in other words and scripts ("Asian Games", "아시안게임", "世界盃", "朝鲜女足")
+    r"|asian games|jeux asiatiques|asienspiele|азиатск\w* игр|азійськ\w* ігр|아시안게임|paralymp|паралимп|паралімп"
+    r"|패럴림픽|パラリンピック|残奥|殘奧|世界盃|女足|男足",
     re.IGNORECASE,
 )
 
@@ -142,6 +151,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "lead_ties_title_theme": (0.2, "the lead's first sentence ties both sides with the title's own theme"),
     "lead_veto": (0.3, "the lead names Russia's veto of a measure on the DPRK named in the title"),
     "title_south_korea": (-0.2, "the title names South Korea, not both sides (its own story)"),
+    "title_third_party_first": (0.0, "the title names a third state or body before either side (its act)"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 # the features that make an article relevant on their own where only the DPRK is named (the hand
@@ -401,6 +411,8 @@ def relevance_features(
         features["pair_term_title"] = 1.0
     if any(s.third_party for s in title):
         features["third_party_title"] = 1.0
+        if len(title_sides) == 2 and _third_party_first(list(matches.get("title", []))):
+            features["title_third_party_first"] = 1.0  # "Trump will Kim treffen – und lässt Putin warten"
     if len(title_sides) == 1 and any(s.others for s in title):
         features["title_other_pair"] = 1.0  # "中朝贸易恢复", "Li Qiang arrives in Pyongyang"
     if len(title_sides) < 2 and _SOUTH_KOREA.search(title_text):
@@ -498,6 +510,19 @@ def _sides_in_one_story(title: str, matches: list[Match], separator: re.Pattern[
         if match.concept.side:
             stories.setdefault(bisect.bisect_right(cuts, match.start), set()).add(match.concept.side)
     return max(stories.values(), key=len, default=set())
+
+
+def _third_party_first(matches: list[Match]) -> bool:
+    """The title names a third state or body before either side: its act is the story, the sides
+    its objects ("Trump says he'd love to meet Kim, days after shelving Putin summit", "国連総会 …
+    米国はロシアや北朝鮮とともに反対", "G7 in Hiroshima: Neue Sanktionen gegen Russland, Warnung an
+    Nordkorea"), unless the title ties them otherwise (a pair term, arms or troops: features the
+    model weighs beside it)."""
+    named = [m for m in matches if m.concept.side or m.concept.third_party]
+    if not named:
+        return False
+    first = min(m.start for m in named)
+    return not any(m.concept.side for m in named if m.start == first)  # "美러" names Russia too
 
 
 def _sides_in_one_clause(title: str, matches: list[Match]) -> set[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from processing.cleaning import clean_title
-from processing.relevance import evidence_tokens
+from processing.relevance import FEATURES, evidence_tokens
 from processing.relevance_evaluation import LABELLED_DIR
 
 ASSEMBLE = LABELLED_DIR / "assemble.py"
@@ -222,3 +222,80 @@ def test_seoul_as_the_source_of_a_russia_dprk_story_keeps_it_relevant(analyse, t
     analysis = analyse(title, summary)
     assert "title_south_korea" not in analysis.relevance.features
     assert analysis.relevant, analysis.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "World briefs: North Korea test-fires cruise missiles; Russian drones strike Odesa; Japan's PM calls snap election",
+        "國際要聞：北韓試射巡弋飛彈；俄軍無人機空襲敖德薩；台股創新高",  # Traditional Chinese
+        "[이 시각 헤드라인] 北, 동해상 탄도미사일 발사 / 러, 우크라 에너지시설 공습 / 코스피 2,600 회복",
+    ],
+)
+def test_roundup_headings_in_other_words_and_scripts_mark_a_digest(analyse, title):
+    result = analyse(title)
+    assert "digest" in result.relevance.features, result.relevance.features
+    assert "a roundup of separate stories" in result.relevance.reasons
+    assert not result.relevant, result.relevance.reasons
+
+
+def test_a_roundup_heading_keeps_a_story_that_ties_both_relevant(analyse):
+    result = analyse("World briefs: Shoigu meets Kim Jong Un in Pyongyang; floods in Spain")
+    assert "both_title" in result.relevance.features and "digest" not in result.relevance.features
+    assert result.relevant, result.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "世界盃資格賽：北韓晉級 俄羅斯仍遭禁賽",  # Traditional Chinese "World Cup"
+        "Paralympics: North Korean swimmer takes part for the first time, Russians compete as neutrals",
+    ],
+)
+def test_sports_words_in_other_scripts_mark_a_results_item(analyse, title):
+    result = analyse(title)
+    assert "sports_title" in result.relevance.features, result.relevance.features
+    assert "a sports item (teams of each side, separate facts)" in result.relevance.reasons
+    assert not result.relevant, result.relevance.reasons
+
+
+def test_a_korean_ellipsis_separates_clauses_once_the_title_is_cleaned(analyse):
+    # cleaning spells "…" out as "...": the Korean headline's clause break must survive it
+    result = analyse("아시안게임 北 여자축구 금메달…러시아는 출전 금지")
+    assert "title_sides_apart" in result.relevance.features, result.relevance.features
+    assert "the title names the sides in separate clauses" in result.relevance.reasons
+    assert not result.relevant, result.relevance.reasons
+
+
+def test_a_french_ellipsis_inside_a_clause_does_not_separate_it(analyse):
+    result = analyse("Pyongyang ouvre ses portes… aux seuls touristes russes")
+    assert "title_sides_apart" not in result.relevance.features
+    assert result.relevant, result.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Le G7 promet de durcir les sanctions contre la Russie et condamne les tirs nord-coréens",
+        "G7-Gipfel verschärft Sanktionen gegen Russland und verurteilt Nordkoreas Raketentests",
+        "Трамп: с Путиным и Ким Чен Ыном у меня прекрасные отношения",
+    ],
+)
+def test_a_third_state_acting_on_each_side_is_its_own_story(analyse, title):
+    result = analyse(title)
+    assert "title_third_party_first" in result.relevance.features, result.relevance.features
+    assert FEATURES["title_third_party_first"][1] in result.relevance.reasons
+    assert not result.relevant, result.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US, Japan and South Korea condemn North Korea's arms transfers to Russia",
+        "Japan says North Korea supplied Russia with missiles and shells",
+    ],
+)
+def test_a_third_state_reporting_the_tie_between_the_sides_stays_relevant(analyse, title):
+    result = analyse(title)
+    assert "title_third_party_first" in result.relevance.features
+    assert result.relevant, result.relevance.reasons
