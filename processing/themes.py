@@ -37,12 +37,14 @@ MILITARY_GENERAL = "military_cooperation"
 MILITARY_SPECIFIC = {"troop_deployment", "arms_transfers"}
 # which specific theme leads when a title names several as often: what was given or evaded before
 # what paid or carried it ("satellite technology in exchange for troops", "shells through Rajin port",
-# "EU sanctions over the troops"); chosen on the tuning part's title ties
+# "EU sanctions over the troops"), and a sanctions action before the arms deal it punishes ("Seoul
+# sanctions Russian ships over arms transfers"; workers sent despite the UN ban stay a labour story);
+# chosen on the tuning part's title ties
 TITLE_PRECEDENCE = [
     "strategic_tech",
-    "arms_transfers",
     "labor_migration",
     "sanctions",
+    "arms_transfers",
     "troop_deployment",
     "economy_trade",
 ]

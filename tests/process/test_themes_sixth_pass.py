@@ -1,0 +1,159 @@
+"""Themes, sixth pass (rounds w6 and w7 of the tuning part): sanctions imposed over an arms deal are a
+sanctions story, security talks are military cooperation, and theme words the taxonomy lacked in
+Korean, Japanese, Chinese, French and German. Headlines and leads in the style of Yonhap, NHK, AFP,
+Le Monde, the German press and Taiwanese wires, after reported events (South Korea's designations of
+the Angara and Lady R, Shoigu's visits to Pyongyang as Security Council secretary in 2025, Kim at
+the Pacific Fleet in 2023, the frozen DPRK funds in Russian banks, the Tumen road bridge)."""
+
+from __future__ import annotations
+
+import pytest
+
+from processing.pipeline import Processor
+from tests.process.test_themes_definitions import themes
+from whirlpool.settings import ProcessSettings, Settings
+
+
+@pytest.fixture
+def rule_processor(settings: Settings):
+    """A processor with the theme rule alone (``process.theme_model: rules``)."""
+    processor = Processor.from_settings(
+        settings.model_copy(update={"process": ProcessSettings(theme_model="rules")})
+    )
+    yield processor
+    processor.close()
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "South Korea slaps sanctions on Russian vessels over North Korea arms transfers",
+            "Seoul designated two Russian cargo ships accused of carrying North Korean munitions to Russia, the foreign ministry said.",
+        ),
+        (
+            "정부, 북러 무기거래 관여 러시아 선박 독자제재",
+            "정부는 북한과 러시아 간 무기 거래에 관여한 러시아 선박 2척을 독자 제재 대상으로 지정했다고 밝혔다.",
+        ),
+        (
+            "政府 北朝鮮とロシアの武器取引に関与した団体を資産凍結",
+            "政府は北朝鮮からロシアへの武器供与に関わったとして、ロシアの企業などを資産凍結の対象に加えた。",
+        ),
+    ],
+)
+def test_sanctions_imposed_over_an_arms_deal_lead_the_arms(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == "sanctions", found
+    assert "arms_transfers" in found, found
+
+
+def test_workers_sent_despite_the_un_ban_stay_a_labour_story(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "Thousands of North Korean workers sent to Russian building sites despite UN ban",
+        "South Korean intelligence says the labourers arrive on student visas in the Russian Far East.",
+    )
+    assert found[0] == "labor_migration", found
+    assert "sanctions" in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "김정은, 쇼이구 러 안보회의 서기 접견",
+            "김정은 국무위원장이 평양을 찾은 쇼이구 서기를 만나 양국 간 안보 분야 협력을 확대하는 문제를 논의했다.",
+        ),
+        (
+            "ショイグ安保会議書記が訪朝 金総書記と会談",
+            "両国は安全保障分野での戦略的対話を深めることで一致した。",
+        ),
+        (
+            "金正恩会见俄联邦安全会议秘书绍伊古",
+            "双方就加强两国安全领域战略对话交换了意见。",
+        ),
+        (
+            "Sergueï Choïgou reçu par Kim Jong-un à Pyongyang",
+            "Les deux hommes ont convenu de renforcer leur coopération en matière de sécurité, selon l'agence officielle KCNA.",
+        ),
+    ],
+)
+def test_security_talks_are_military_cooperation(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert "military_cooperation" in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Kim Jong-un passe en revue la flotte russe du Pacifique",
+            "Guidé par le ministre de la défense russe, le dirigeant nord-coréen a inspecté des missiles hypersoniques Kinjal.",
+        ),
+        (
+            "Otan : Moscou paierait l'envoi de soldats nord-coréens en technologies de missiles",
+            "Le secrétaire général de l'Alliance s'inquiète d'un transfert qui menacerait la région.",
+        ),
+    ],
+)
+def test_hypersonic_missiles_and_missile_technologies_are_strategic_technology(
+    rule_processor: Processor, title, lead
+):
+    found = themes(rule_processor, title, lead)
+    assert "strategic_tech" in found, found
+
+
+def test_french_satellite_images_of_the_tumen_bridge_are_no_technology(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "Le pont routier entre la Russie et la Corée du Nord sort de terre",
+        "Les images satellites montrent les piles presque achevées de l'ouvrage sur le Toumen.",
+    )
+    assert found == ["economy_trade"], found
+
+
+def test_a_german_rocket_launcher_at_the_front_is_an_arms_transfer(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "Erstmals nordkoreanischer Raketenwerfer an der Front zerstört",
+        "Pjöngjang hatte das 240-Millimeter-System an Russland geliefert, sagte die ukrainische Armee.",
+    )
+    assert found[0] == "arms_transfers", found
+
+
+def test_a_traditional_chinese_ammunition_shipment_is_an_arms_transfer(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "南韓制裁兩艘運送北韓彈藥的俄國船隻",
+        "南韓外交部宣布對兩艘俄羅斯船隻實施獨自制裁,兩船涉嫌往返俄羅斯港口。",
+    )
+    assert found[0] == "sanctions", found
+    assert "arms_transfers" in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            '"러, 北 동결자금 일부 해제…러 은행 계좌 개설 허용"',
+            "러시아가 자국 금융기관에 묶여 있던 북한 자금 일부를 풀어줬다고 일본 언론이 보도했다.",
+        ),
+        (
+            "Washington sanctionne un Russe accusé de financer Pyongyang",
+            "Le Trésor américain reproche à cet intermédiaire d'avoir aidé Moscou et la Corée du Nord à contourner les restrictions.",
+        ),
+    ],
+)
+def test_frozen_funds_and_french_sanction_verbs_are_sanctions(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == "sanctions", found
+
+
+def test_an_oil_port_in_french_is_not_the_cosmodrome(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "Plus d'un million de barils de pétrole russe pour Pyongyang depuis le port de Vostotchny",
+        "Des pétroliers nord-coréens ont fait une quarantaine d'allers-retours, au-delà du plafond fixé par l'ONU.",
+    )
+    assert "strategic_tech" not in found, found
+    assert "economy_trade" in found and "sanctions" in found, found
