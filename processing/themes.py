@@ -62,7 +62,8 @@ NOT_THE_THEME = {
     "sanctions": re.compile(r"인권"),
 }
 # a Korean place name that is also a common verb form implies no theme on its own: 나선 (Rason) is
-# how Korean news writes "set out to" (협력 확대에 나선 것, 도발에 나선 뒤), matched as the place
+# how Korean news writes "set out to" (협력 확대에 나선 것, 도발에 나선 뒤); the taxonomy lists it as a
+# weak alias (counted beside Rason's route), and even then it names no theme (나선시, 라선 still do)
 PLACE_NAMES_ALSO_VERBS = {"나선"}
 # the theme model's odds must pass 0.5 by this much to overrule the rule (chosen by held-apart rounds
 # and grouped cross-validation on the tuning part: 0.15, 0.2, 0.3 — see docs/processing.md)

@@ -157,3 +157,35 @@ def test_an_oil_port_in_french_is_not_the_cosmodrome(rule_processor: Processor):
     )
     assert "strategic_tech" not in found, found
     assert "economy_trade" in found and "sanctions" in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "러시아 기업이 신형 엔진 개발에 나선 것을 공식화했다.",
+        "당국이 조사에 나선 결과 대공 혐의점은 발견되지 않았다.",
+        "정부가 피해 기업 지원에 본격 나선 뒤 처음 열린 회의다.",
+    ],
+)
+def test_the_korean_verb_that_spells_rason_names_no_dprk_place(taxonomy, text):
+    from processing.tagging import tag_fields
+
+    tags = tag_fields(taxonomy, {"title": "", "summary": text, "body": ""})
+    assert "place.rason" not in {m.concept.id for m in tags.strong()["summary"]}
+    assert "dprk" not in tags.sides()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "38노스는 나선시 두만강역과 하산역 사이 화물열차가 늘었다고 밝혔다.",
+        "외국인 관광을 재개한 나선(라선) 경제특구에 러시아 관광객이 몰렸다.",
+        "나선∼블라디보스토크 여객 항로가 다시 열렸다.",
+        "러시아 기업들이 나선경제무역지대 투자를 검토하고 있다.",
+    ],
+)
+def test_rason_by_its_city_zone_or_route_is_still_rason(taxonomy, text):
+    from processing.tagging import tag_fields
+
+    tags = tag_fields(taxonomy, {"title": "", "summary": text, "body": ""})
+    assert "place.rason" in {m.concept.id for m in tags.strong()["summary"]}
