@@ -65,6 +65,14 @@ NOT_THE_THEME = {
 # how Korean news writes "set out to" (협력 확대에 나선 것, 도발에 나선 뒤); the taxonomy lists it as a
 # weak alias (counted beside Rason's route), and even then it names no theme (나선시, 라선 still do)
 PLACE_NAMES_ALSO_VERBS = {"나선"}
+# words the taxonomy lists under arms transfers that say only that something moved (shipped,
+# supplied, 공급, livrés, geliefert): beside goods of trade and no weapon, the goods are the story
+ARMS, TRADE = "arms_transfers", "economy_trade"
+TRANSFER_VERBS = re.compile(
+    r"shipped|shipments|supplied|transferred|provided|공급|수출|供应|供應|运送|輸送|供与|"
+    r"livré|livrés|livrées|livraison|livraisons|lieferte|geliefert|lieferungen|liefert|"
+    r"поставил\w*|поставля\w*|постави\w*|постача\w*"
+)
 # the theme model's odds must pass 0.5 by this much to overrule the rule (chosen by held-apart rounds
 # and grouped cross-validation on the tuning part: 0.15, 0.2, 0.3 — see docs/processing.md)
 DEFAULT_MARGIN = 0.3
@@ -72,8 +80,10 @@ DEFAULT_MARGIN = 0.3
 
 def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Match]]:
     """The matches that name a theme, per field: a concept with a theme, but not a word listed only
-    to cover a shorter one (``NOT_THE_THEME``) nor a place name that is also a verb form."""
-    return {
+    to cover a shorter one (``NOT_THE_THEME``) nor a place name that is also a verb form, nor a
+    bare transfer verb where the field says what was shipped and it was no weapon
+    (``TRANSFER_VERBS``)."""
+    kept = {
         name: [
             m
             for m in ms
@@ -83,6 +93,18 @@ def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Matc
         ]
         for name, ms in matches.items()
     }
+    return {name: _without_goods_verbs(ms) for name, ms in kept.items()}
+
+
+def _without_goods_verbs(ms: list[Match]) -> list[Match]:
+    """``ms`` without its bare transfer verbs (shipped, 공급, livrés) when the field names goods of
+    trade (oil, fuel, medicine) and no weapon: "Russia shipped a million barrels of oil"."""
+    arms = [m for m in ms if m.concept.theme == ARMS]
+    if not arms or not any(m.concept.theme == TRADE for m in ms):
+        return ms
+    if any(not TRANSFER_VERBS.fullmatch(m.term) for m in arms):
+        return ms
+    return [m for m in ms if m.concept.theme != ARMS]
 
 
 def assign_themes(

@@ -189,3 +189,35 @@ def test_rason_by_its_city_zone_or_route_is_still_rason(taxonomy, text):
 
     tags = tag_fields(taxonomy, {"title": "", "summary": text, "body": ""})
     assert "place.rason" in {m.concept.id for m in tags.strong()["summary"]}
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Russia has shipped over a million barrels of oil to North Korea, study finds",
+            "North Korean tankers loaded refined products at a Russian Far East port dozens of times since March.",
+        ),
+        (
+            '"러, 北에 석유 100만 배럴 넘게 공급"',
+            "영국 연구기관은 북한 유조선이 러시아 극동 항구에서 40여 차례 석유를 실어 갔다고 밝혔다.",
+        ),
+        (
+            "Plus d'un million de barils de pétrole livrés à Pyongyang par la Russie",
+            "Des pétroliers nord-coréens ont fait une quarantaine d'allers-retours vers l'Extrême-Orient russe.",
+        ),
+    ],
+)
+def test_oil_shipped_or_supplied_is_trade_not_an_arms_transfer(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == "economy_trade", found
+    assert "arms_transfers" not in found, found
+
+
+def test_air_defence_delivered_is_still_an_arms_transfer(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "Seoul: Moskau liefert Flugabwehr an Pjöngjang",
+        "Russland habe Luftabwehrsysteme und Öl geliefert, sagte Südkoreas Sicherheitsberater.",
+    )
+    assert found[0] == "arms_transfers", found
