@@ -73,6 +73,8 @@ TRANSFER_VERBS = re.compile(
     r"livré|livrés|livrées|livraison|livraisons|lieferte|geliefert|lieferungen|liefert|"
     r"поставил\w*|поставля\w*|постави\w*|постача\w*"
 )
+# the UN's cap on refined oil (taxonomy: theme.sanctions): trade beyond it is a sanctions story
+UN_CAP = re.compile(r"cap\b|ceiling|limit|obergrenze|plafond|лимит|потол|ліміт|стел|상한|上限")
 # the theme model's odds must pass 0.5 by this much to overrule the rule (chosen by held-apart rounds
 # and grouped cross-validation on the tuning part: 0.15, 0.2, 0.3 — see docs/processing.md)
 DEFAULT_MARGIN = 0.3
@@ -125,7 +127,8 @@ def assign_themes(
     itself: diplomacy."""
     counts: dict[str, int] = {}
     title_counts: dict[str, int] = {}
-    for name, ms in theme_matches(matches).items():
+    found = theme_matches(matches)
+    for name, ms in found.items():
         is_title = name == "title"
         weight = 2 if is_title else 1
         for m in ms:
@@ -161,6 +164,13 @@ def assign_themes(
         main = ordered[0] if ordered else None
         if specific and GENERAL_THEME in strength and 2 * strength[specific[0]] >= strength[GENERAL_THEME]:
             main = specific[0]
+    if main == TRADE and any(
+        m.concept.theme == "sanctions" and UN_CAP.search(m.term) for ms in found.values() for m in ms
+    ):
+        # oil beyond the UN's cap is a breach of the sanctions: the trade is how they were evaded
+        main = "sanctions"
+        if main not in ordered:
+            ordered.append(main)
     if main is not None:
         ordered.remove(main)
         ordered.insert(0, main)

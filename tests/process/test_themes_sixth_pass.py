@@ -221,3 +221,22 @@ def test_air_defence_delivered_is_still_an_arms_transfer(rule_processor: Process
         "Russland habe Luftabwehrsysteme und Öl geliefert, sagte Südkoreas Sicherheitsberater.",
     )
     assert found[0] == "arms_transfers", found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            '北 유조선, 러 극동항 40여 차례 입항…"석유 100만 배럴 넘게 반입"',
+            "영국 연구기관은 러시아가 북한에 보낸 석유가 안보리가 정한 정제유 상한선을 이미 넘었다고 밝혔다.",
+        ),
+        (
+            "Satellitenbilder: Nordkorea erhielt über eine Million Barrel Öl aus Russland",
+            "Die Lieferungen aus dem russischen Fernen Osten liegen weit über der UN-Obergrenze.",
+        ),
+    ],
+)
+def test_oil_beyond_the_un_cap_is_a_sanctions_story(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[:2] == ["sanctions", "economy_trade"], found
+    assert "strategic_tech" not in found, found
