@@ -61,6 +61,14 @@ NOT_THE_THEME = {
     "military_cooperation": re.compile(r"^(한미|남북|선수)"),
     "sanctions": re.compile(r"인권"),
 }
+# the troops as what paid for a transfer ("reactor technology in exchange for troops", 파병 대가로,
+# 派兵の見返りとして), said in a lead: what the story is about is the transfer (six of the seven
+# tuning items with it in the lead); in a title the exchange itself is the story, troops and all
+NOT_THE_THEME_IN_LEAD = {
+    "troop_deployment": re.compile(
+        r"대가|보상|見返り|回报|回報|exchange|return for|échange|gegenzug|обмен|обмін"
+    ),
+}
 # a Korean place name that is also a common verb form implies no theme on its own: 나선 (Rason) is
 # how Korean news writes "set out to" (협력 확대에 나선 것, 도발에 나선 뒤); the taxonomy lists it as a
 # weak alias (counted beside Rason's route), and even then it names no theme (나선시, 라선 still do)
@@ -92,6 +100,11 @@ def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Matc
             if m.concept.theme is not None
             and not (m.concept.theme in NOT_THE_THEME and NOT_THE_THEME[m.concept.theme].search(m.term))
             and not (m.concept.kind == "place" and m.term in PLACE_NAMES_ALSO_VERBS)
+            and not (
+                name != "title"
+                and m.concept.theme in NOT_THE_THEME_IN_LEAD
+                and NOT_THE_THEME_IN_LEAD[m.concept.theme].search(m.term)
+            )
         ]
         for name, ms in matches.items()
     }

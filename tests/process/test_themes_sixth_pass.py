@@ -240,3 +240,41 @@ def test_oil_beyond_the_un_cap_is_a_sanctions_story(rule_processor: Processor, t
     found = themes(rule_processor, title, lead)
     assert found[:2] == ["sanctions", "economy_trade"], found
     assert "strategic_tech" not in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "main"),
+    [
+        (
+            '北 핵잠 선체 공개…"러 원자로 기술 이전 가능성"',
+            "전문가들 사이에서는 러시아가 파병 대가로 소형 원자로나 관련 기술을 북한에 넘겼을 가능성이 제기된다.",
+            "strategic_tech",
+        ),
+        (
+            "北朝鮮の原潜、ロシアが原子炉提供か",
+            "韓国の専門家は、派兵の見返りとしてロシアが北朝鮮に原子炉や関連技術を提供した可能性があると指摘した。",
+            "strategic_tech",
+        ),
+        (
+            "Seoul: Moskau liefert Flugabwehr an Pjöngjang",
+            "Im Gegenzug für die Entsendung von Soldaten habe Russland Luftabwehrsysteme nach Nordkorea geliefert.",
+            "arms_transfers",
+        ),
+    ],
+)
+def test_troops_as_the_price_of_a_transfer_in_the_lead_are_no_deployment_story(
+    rule_processor: Processor, title, lead, main
+):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == main, found
+    assert "troop_deployment" not in found, found
+
+
+def test_troops_for_technology_in_the_title_stay_a_theme(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        '파병 대가로 방공망·위성 기술?…"北 군 현대화 빨라진다"',
+        "러시아가 북한군 파병의 대가로 방공 시스템과 위성 기술을 넘겼다는 분석이 나온다.",
+    )
+    assert found[0] == "strategic_tech", found
+    assert "troop_deployment" in found, found
