@@ -75,11 +75,17 @@ NOT_THE_THEME_IN_LEAD = {
 PLACE_NAMES_ALSO_VERBS = {"나선"}
 # words the taxonomy lists under arms transfers that say only that something moved (shipped,
 # supplied, 공급, livrés, geliefert): beside goods of trade and no weapon, the goods are the story
-ARMS, TRADE = "arms_transfers", "economy_trade"
+ARMS, TRADE, TROOPS = "arms_transfers", "economy_trade", "troop_deployment"
 TRANSFER_VERBS = re.compile(
     r"shipped|shipments|supplied|transferred|provided|공급|수출|供应|供應|运送|輸送|供与|"
     r"livré|livrés|livrées|livraison|livraisons|lieferte|geliefert|lieferungen|liefert|"
     r"поставил\w*|поставля\w*|постави\w*|постача\w*"
+)
+# troop words that say only where a weapon was used (not who was sent): with an arms transfer and
+# no other troop word, they name no deployment (five of five such tuning items are not labelled one)
+BATTLEFIELD = re.compile(
+    r"combat|battle|fighting|front|бойов|бо[йяюе]\b|боях|фронт|передов|前線|前线|战场|戰場|戦場|戦闘|"
+    r"作战|作戰|전투|최전선|kampf|kämpf|gefecht|schlachtfeld"
 )
 # the UN's cap on refined oil (taxonomy: theme.sanctions): trade beyond it is a sanctions story
 UN_CAP = re.compile(r"cap\b|ceiling|limit|obergrenze|plafond|лимит|потол|ліміт|стел|상한|上限")
@@ -108,7 +114,21 @@ def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Matc
         ]
         for name, ms in matches.items()
     }
-    return {name: _without_goods_verbs(ms) for name, ms in kept.items()}
+    kept = {name: _without_goods_verbs(ms) for name, ms in kept.items()}
+    return _without_the_battlefield_of_a_weapon(kept)
+
+
+def _without_the_battlefield_of_a_weapon(found: dict[str, list[Match]]) -> dict[str, list[Match]]:
+    """``found`` without its troop words when an arms transfer is named and every troop word is only
+    where the weapon was used (combat, the front, 前線, бойового): "North Korean missiles fired by
+    Russia improved in combat" is about the missiles, not about soldiers sent."""
+    every = [m for ms in found.values() for m in ms]
+    troops = [m for m in every if m.concept.theme == TROOPS]
+    if not troops or not any(m.concept.theme == ARMS for m in every):
+        return found
+    if not all(BATTLEFIELD.search(m.term) for m in troops):
+        return found
+    return {name: [m for m in ms if m.concept.theme != TROOPS] for name, ms in found.items()}
 
 
 def _without_goods_verbs(ms: list[Match]) -> list[Match]:

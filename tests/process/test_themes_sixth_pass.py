@@ -278,3 +278,35 @@ def test_troops_for_technology_in_the_title_stay_a_theme(rule_processor: Process
     )
     assert found[0] == "strategic_tech", found
     assert "troop_deployment" in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Ukraine says North Korean missiles fired by Russia now hit within metres",
+            "Military intelligence said KN-23 ballistic missiles had improved markedly, as Pyongyang learns from battlefield data.",
+        ),
+        (
+            "Буданов: північнокорейські ракети KN-23, які запускає росія, стали значно точнішими",
+            "Після бойового застосування в Україні КНДР вдосконалила свої балістичні ракети.",
+        ),
+        (
+            "烏克蘭情報:俄軍使用的北韓砲彈近半數有瑕疵",
+            "烏克蘭軍方稱,前線回收的北韓製砲彈品質低劣。",
+        ),
+    ],
+)
+def test_where_a_weapon_was_used_names_no_troop_deployment(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == "arms_transfers", found
+    assert "troop_deployment" not in found, found
+
+
+def test_soldiers_beside_a_weapon_still_name_a_deployment(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "North Korean soldiers fire their own artillery shells at the front for Russia",
+        "Ukrainian intelligence said the troops used North Korean shells in combat in the Kursk region.",
+    )
+    assert "troop_deployment" in found, found
