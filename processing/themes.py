@@ -87,6 +87,10 @@ BATTLEFIELD = re.compile(
     r"combat|battle|fighting|front|бойов|бо[йяюе]\b|боях|фронт|передов|前線|前线|战场|戰場|戦場|戦闘|"
     r"作战|作戰|전투|최전선|kampf|kämpf|gefecht|schlachtfeld"
 )
+# trade words that name only the port weapons went through (not the trade): with an arms transfer and
+# no other trade word, they name no trade (five of five such tuning items are not labelled economy;
+# a railway is, as the labels have it, a transport link of its own)
+PORT = re.compile(r"^(ports?|seaport|hafen|häfen|порт\w*|港口|港湾|항구|항만|cargo|container\w*|컨테이너)$")
 # the UN's cap on refined oil (taxonomy: theme.sanctions): trade beyond it is a sanctions story
 UN_CAP = re.compile(r"cap\b|ceiling|limit|obergrenze|plafond|лимит|потол|ліміт|стел|상한|上限")
 # the theme model's odds must pass 0.5 by this much to overrule the rule (chosen by held-apart rounds
@@ -115,7 +119,20 @@ def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Matc
         for name, ms in matches.items()
     }
     kept = {name: _without_goods_verbs(ms) for name, ms in kept.items()}
-    return _without_the_battlefield_of_a_weapon(kept)
+    return _without_the_port_of_a_weapon(_without_the_battlefield_of_a_weapon(kept))
+
+
+def _without_the_port_of_a_weapon(found: dict[str, list[Match]]) -> dict[str, list[Match]]:
+    """``found`` without its trade words when an arms transfer is named and every trade word is only
+    the port it went through (Rajin, 나진항, port, cargo ships): "containers at Rajin, a sign of arms
+    deliveries" is about the arms."""
+    every = [m for ms in found.values() for m in ms]
+    trade = [m for m in every if m.concept.theme == TRADE]
+    if not trade or not any(m.concept.theme == ARMS for m in every):
+        return found
+    if not all(m.concept.id == "place.rason" or PORT.search(m.term) for m in trade):
+        return found
+    return {name: [m for m in ms if m.concept.theme != TRADE] for name, ms in found.items()}
 
 
 def _without_the_battlefield_of_a_weapon(found: dict[str, list[Match]]) -> dict[str, list[Match]]:

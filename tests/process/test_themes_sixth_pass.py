@@ -310,3 +310,31 @@ def test_soldiers_beside_a_weapon_still_name_a_deployment(rule_processor: Proces
         "Ukrainian intelligence said the troops used North Korean shells in combat in the Kursk region.",
     )
     assert "troop_deployment" in found, found
+
+
+@pytest.mark.parametrize(
+    ("title", "lead"),
+    [
+        (
+            "Des centaines de conteneurs au port de Rajin, signe de livraisons d'armes à la Russie",
+            "Selon Washington, des navires russes ont chargé des munitions nord-coréennes à destination de Dounaï.",
+        ),
+        (
+            '나진항에 컨테이너 1천여 개…"北, 러시아에 포탄 실어 날랐다"',
+            "미국 싱크탱크는 위성사진 분석 결과 나진항에서 러시아 선박이 군수물자를 실어 간 정황이 포착됐다고 밝혔다.",
+        ),
+    ],
+)
+def test_the_port_weapons_went_through_names_no_trade(rule_processor: Processor, title, lead):
+    found = themes(rule_processor, title, lead)
+    assert found[0] == "arms_transfers", found
+    assert "economy_trade" not in found, found
+
+
+def test_a_rail_link_carrying_shells_stays_a_transport_story(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        '두만강역 화물열차 급증…"러시아로 탄약 운송 가능성"',
+        "북한과 러시아를 잇는 철도에서 화물열차 운행이 크게 늘었다고 미국 북한전문매체가 전했다.",
+    )
+    assert "arms_transfers" in found and "economy_trade" in found, found
