@@ -338,3 +338,13 @@ def test_a_rail_link_carrying_shells_stays_a_transport_story(rule_processor: Pro
         "북한과 러시아를 잇는 철도에서 화물열차 운행이 크게 늘었다고 미국 북한전문매체가 전했다.",
     )
     assert "arms_transfers" in found and "economy_trade" in found, found
+
+
+def test_german_deminers_sent_to_kursk_are_a_deployment(rule_processor: Processor):
+    found = themes(
+        rule_processor,
+        "Nordkorea schickt Tausende Bauarbeiter und Minenräumer nach Kursk",
+        "Das kündigte der russische Sicherheitsratssekretär Schoigu nach einem Treffen mit Kim Jong Un in Pjöngjang an.",
+    )
+    assert found[0] == "troop_deployment", found
+    assert "labor_migration" in found, found
