@@ -151,7 +151,7 @@ FEATURES: dict[str, tuple[float, str]] = {
     "lead_ties_title_theme": (0.2, "the lead's first sentence ties both sides with the title's own theme"),
     "lead_veto": (0.3, "the lead names Russia's veto of a measure on the DPRK named in the title"),
     "title_south_korea": (-0.2, "the title names South Korea, not both sides (its own story)"),
-    "title_third_party_first": (0.0, "the title names a third state or body before either side (its act)"),
+    "title_third_party_first": (-0.2, "the title names a third state or body before either side (its act)"),
 }
 FEATURE_NAMES = tuple(FEATURES)
 # the features that make an article relevant on their own where only the DPRK is named (the hand
