@@ -11,6 +11,7 @@ from processing.cleaning import clean_title
 from processing.pipeline import Processor, analyse_texts
 from processing.relevance_model import load_model
 from whirlpool.article import Article, article_id
+from whirlpool.report import StageReport
 from whirlpool.settings import ProcessSettings, Settings
 from whirlpool.taxonomy import Taxonomy, load_taxonomy
 from whirlpool.urls import canonical_url
@@ -47,6 +48,16 @@ def processor(settings: Settings):
     processor.close()
 
 
+@pytest.fixture
+def rule_processor(settings: Settings):
+    """A processor with the theme rule alone (``process.theme_model: rules``)."""
+    processor = Processor.from_settings(
+        settings.model_copy(update={"process": ProcessSettings(theme_model="rules")})
+    )
+    yield processor
+    processor.close()
+
+
 def make_article(
     url: str, title: str, body: str, published: str | None = "2026-11-20T08:00:00", **extra
 ) -> Article:
@@ -61,3 +72,11 @@ def make_article(
         published_at=datetime.fromisoformat(published).replace(tzinfo=UTC) if published else None,
         **extra,
     )
+
+
+def relevant_themes(processor: Processor, title: str, lead: str) -> list[str]:
+    """The themes of a headline and lead that the processor finds relevant (asserted)."""
+    article = make_article("https://news.example/item", title, "", summary=lead)
+    [result] = list(processor.process([article], StageReport("process")))
+    assert result.relevant, (result.relevance, result.evidence)
+    return result.themes

@@ -11,17 +11,7 @@ from processing.theme_model import fit
 from processing.themes import ThemeModel, theme_features
 from tests.process.conftest import make_article
 from whirlpool.report import StageReport
-from whirlpool.settings import ProcessSettings, Settings
-
-
-@pytest.fixture
-def rule_processor(settings: Settings):
-    """A processor with the theme rule alone (``process.theme_model: rules``)."""
-    processor = Processor.from_settings(
-        settings.model_copy(update={"process": ProcessSettings(theme_model="rules")})
-    )
-    yield processor
-    processor.close()
+from whirlpool.settings import ProcessSettings
 
 
 def processed(processor: Processor, url: str, title: str, summary: str = "", body: str = ""):

@@ -8,26 +8,7 @@ from __future__ import annotations
 import pytest
 
 from processing.pipeline import Processor
-from tests.process.conftest import make_article
-from whirlpool.report import StageReport
-from whirlpool.settings import ProcessSettings, Settings
-
-
-@pytest.fixture
-def rule_processor(settings: Settings):
-    """A processor with the theme rule alone (``process.theme_model: rules``)."""
-    processor = Processor.from_settings(
-        settings.model_copy(update={"process": ProcessSettings(theme_model="rules")})
-    )
-    yield processor
-    processor.close()
-
-
-def themes(processor: Processor, title: str, lead: str) -> list[str]:
-    article = make_article("https://news.example/item", title, "", summary=lead)
-    [result] = list(processor.process([article], StageReport("process")))
-    assert result.relevant, (result.relevance, result.evidence)
-    return result.themes
+from tests.process.conftest import relevant_themes as themes
 
 
 @pytest.mark.parametrize(

@@ -10,18 +10,7 @@ from __future__ import annotations
 import pytest
 
 from processing.pipeline import Processor
-from tests.process.test_themes_definitions import themes
-from whirlpool.settings import ProcessSettings, Settings
-
-
-@pytest.fixture
-def rule_processor(settings: Settings):
-    """A processor with the theme rule alone (``process.theme_model: rules``)."""
-    processor = Processor.from_settings(
-        settings.model_copy(update={"process": ProcessSettings(theme_model="rules")})
-    )
-    yield processor
-    processor.close()
+from tests.process.conftest import relevant_themes as themes
 
 
 @pytest.mark.parametrize(
