@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,33 +119,24 @@ def theme_matches(matches: Mapping[str, Sequence[Match]]) -> dict[str, list[Matc
         for name, ms in matches.items()
     }
     kept = {name: _without_goods_verbs(ms) for name, ms in kept.items()}
-    return _without_the_port_of_a_weapon(_without_the_battlefield_of_a_weapon(kept))
+    # "containers at Rajin, a sign of arms deliveries" is about the arms (the port, 나진항, cargo ships);
+    # "North Korean missiles fired by Russia improved in combat" is about the missiles, not soldiers sent
+    kept = _without_the_setting_of_a_weapon(
+        kept, TRADE, lambda m: m.concept.id == "place.rason" or PORT.search(m.term)
+    )
+    return _without_the_setting_of_a_weapon(kept, TROOPS, lambda m: BATTLEFIELD.search(m.term))
 
 
-def _without_the_port_of_a_weapon(found: dict[str, list[Match]]) -> dict[str, list[Match]]:
-    """``found`` without its trade words when an arms transfer is named and every trade word is only
-    the port it went through (Rajin, 나진항, port, cargo ships): "containers at Rajin, a sign of arms
-    deliveries" is about the arms."""
+def _without_the_setting_of_a_weapon(
+    found: dict[str, list[Match]], theme: str, is_setting: Callable[[Match], object]
+) -> dict[str, list[Match]]:
+    """``found`` without its ``theme`` words when an arms transfer is named and every such word only
+    says where the weapon went through or was used (``is_setting``: a port, the front)."""
     every = [m for ms in found.values() for m in ms]
-    trade = [m for m in every if m.concept.theme == TRADE]
-    if not trade or not any(m.concept.theme == ARMS for m in every):
+    words = [m for m in every if m.concept.theme == theme]
+    if not words or not any(m.concept.theme == ARMS for m in every) or not all(is_setting(m) for m in words):
         return found
-    if not all(m.concept.id == "place.rason" or PORT.search(m.term) for m in trade):
-        return found
-    return {name: [m for m in ms if m.concept.theme != TRADE] for name, ms in found.items()}
-
-
-def _without_the_battlefield_of_a_weapon(found: dict[str, list[Match]]) -> dict[str, list[Match]]:
-    """``found`` without its troop words when an arms transfer is named and every troop word is only
-    where the weapon was used (combat, the front, 前線, бойового): "North Korean missiles fired by
-    Russia improved in combat" is about the missiles, not about soldiers sent."""
-    every = [m for ms in found.values() for m in ms]
-    troops = [m for m in every if m.concept.theme == TROOPS]
-    if not troops or not any(m.concept.theme == ARMS for m in every):
-        return found
-    if not all(BATTLEFIELD.search(m.term) for m in troops):
-        return found
-    return {name: [m for m in ms if m.concept.theme != TROOPS] for name, ms in found.items()}
+    return {name: [m for m in ms if m.concept.theme != theme] for name, ms in found.items()}
 
 
 def _without_goods_verbs(ms: list[Match]) -> list[Match]:
@@ -175,9 +166,13 @@ def assign_themes(
     text says twice as much about another. Without a title theme a specific theme at least half as
     strong as diplomacy leads. A relevant article with no theme term is about the relationship
     itself: diplomacy."""
+    return _assign(theme_matches(matches), tied, relevant, short)
+
+
+def _assign(found: dict[str, list[Match]], tied: set[str], relevant: bool, short: bool) -> list[str]:
+    """``assign_themes`` over the theme matches (``theme_matches``)."""
     counts: dict[str, int] = {}
     title_counts: dict[str, int] = {}
-    found = theme_matches(matches)
     for name, ms in found.items():
         is_title = name == "title"
         weight = 2 if is_title else 1
@@ -250,8 +245,13 @@ def theme_features(matches: Mapping[str, Sequence[Match]], tied: set[str]) -> di
     ``any:sanctions`` says one was found) and the themes of tying sentences (``tied:``). Not the
     rule's answer: a model fitted on it copied the rule's habits of the rounds it saw and did worse
     than the rule on a round it did not (see docs/processing.md); the rule comes back in ``refine``."""
+    return _features(theme_matches(matches), tied)
+
+
+def _features(found: dict[str, list[Match]], tied: set[str]) -> dict[str, float]:
+    """``theme_features`` over the theme matches (``theme_matches``)."""
     features: dict[str, float] = {}
-    for name, ms in theme_matches(matches).items():
+    for name, ms in found.items():
         for m in ms:
             code = m.concept.theme
             if code is not None:
@@ -317,7 +317,8 @@ def themes_of(
 ) -> list[str]:
     """``assign_themes``, then, on a relevant short item and with a model, the model's choice of
     the themes after the first (it was fitted and measured on headlines and leads only)."""
-    themes = assign_themes(matches, tied, relevant, short)
+    found = theme_matches(matches)  # once for the rule and the model
+    themes = _assign(found, tied, relevant, short)
     if model is None or not (relevant and short) or not themes:
         return themes
-    return model.refine(themes, theme_features(matches, tied))
+    return model.refine(themes, _features(found, tied))
