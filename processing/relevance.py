@@ -158,6 +158,7 @@ FEATURE_NAMES = tuple(FEATURES)
 # rule's score, ``IN_THE_WAR_SCORE``): naming Russia as well, later in the text, never scores lower
 IN_THE_WAR = ("dprk_troops_war", "dprk_weapons_war")
 IN_THE_WAR_SCORE = 0.55
+ONE_SIDE_SCORE = 0.1  # any other article that names one side only
 # the features that keep the hand rule's score where both sides are named too (the learned score's
 # floor): a DPRK weapon in a strike on Ukraine (every such item of the tuning part is relevant; DPRK
 # troops beside Kursk are also named in passing, in lists of a press conference's topics), and Russia's
@@ -693,9 +694,7 @@ def score_relevance(
     if cut:
         reasons.append(BODY_CUT_REASON)
     if "both_named" not in features:
-        in_the_war = any(name in features for name in IN_THE_WAR)
-        score = IN_THE_WAR_SCORE if in_the_war else 0.1
-        return Relevance(score, reasons, tied_themes, features)
+        return Relevance(one_side_score(features), reasons, tied_themes, features)
     if model is None:
         return Relevance(hand_score(features), reasons, tied_themes, features)
     # the wording counts where the title names a side (those whose title names neither are scored on
@@ -717,6 +716,12 @@ def score_relevance(
         score = IN_THE_WAR_SCORE
         reasons.append(_FLOOR_REASONS[floored[0]])
     return Relevance(round(score, 3), reasons, tied_themes, features)
+
+
+def one_side_score(features: Mapping[str, float]) -> float:
+    """The hand rule's score of an article that names one side only: DPRK troops or weapons in
+    Russia's war make it relevant, nothing else does."""
+    return IN_THE_WAR_SCORE if any(name in features for name in IN_THE_WAR) else ONE_SIDE_SCORE
 
 
 def _signed(value: float) -> str:

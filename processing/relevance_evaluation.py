@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -82,6 +83,15 @@ class Counts:
     @property
     def items(self) -> int:
         return self.tp + self.fp + self.fn + self.tn
+
+
+def round_of(item: LabelledItem) -> str:
+    """The labelling round an item came from: real, or w1, w2, ... for the written rounds (the id's
+    prefix; the first round's ids have none)."""
+    if item.origin != "written":
+        return "real"
+    prefix = item.id.split("-", 1)[0]
+    return prefix if re.fullmatch(r"w\d+", prefix) else "w1"
 
 
 @dataclass

@@ -26,9 +26,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from processing.relevance import FEATURE_NAMES, FLOORED, IN_THE_WAR, LinearModel, hand_score
-from processing.relevance_evaluation import LABELLED_DIR, SET_FILES, LabelledItem, item_texts, load_labelled
-from processing.theme_model import round_of
+from processing.relevance import FEATURE_NAMES, FLOORED, LinearModel, hand_score, one_side_score
+from processing.relevance_evaluation import (
+    LABELLED_DIR,
+    SET_FILES,
+    Counts,
+    LabelledItem,
+    item_texts,
+    load_labelled,
+    round_of,
+)
+from whirlpool.settings import ProcessSettings
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "relevance.json"
 # chosen by 5-fold grouped cross-validation on the tuning part (see docs/processing.md)
@@ -311,14 +319,9 @@ def build(tuning_path: Path = LABELLED_DIR / SET_FILES["tuning"], out: Path = MO
 
 
 def _figures(counts: dict) -> dict:
-    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
-    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    return {
-        **counts,
-        "precision": round(precision, 3),
-        "recall": round(recall, 3),
-        "f1": round(2 * precision * recall / max(precision + recall, 1e-9), 3),
-    }
+    """tp/fp/fn with precision, recall and F1, as the evaluation computes them (``Counts``)."""
+    found = Counts(tp=counts["tp"], fp=counts["fp"], fn=counts["fn"])
+    return {**counts, **{name: round(getattr(found, name), 3) for name in ("precision", "recall", "f1")}}
 
 
 def cross_validate(tuning_path: Path = LABELLED_DIR / SET_FILES["tuning"]) -> dict:
@@ -336,9 +339,10 @@ def rounds_held_out(tuning_path: Path = LABELLED_DIR / SET_FILES["tuning"]) -> d
     counts = leave_one_round_out(rows)
     # the items naming one side keep the hand rule (DPRK troops or weapons in the war): counted too,
     # as ``whirlpool eval relevance`` counts them
+    threshold = ProcessSettings().relevance_threshold
     for item, (features, _, _) in zip(items, analysed, strict=True):
         if "both_named" not in features:
-            kept = any(name in features for name in IN_THE_WAR)
+            kept = one_side_score(features) >= threshold
             one, times = counts.setdefault(round_of(item), {"tp": 0, "fp": 0, "fn": 0}), len(CV_SEEDS)
             one["tp"] += times * (kept and item.relevant)
             one["fp"] += times * (kept and not item.relevant)

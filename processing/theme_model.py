@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 import sys
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from processing.relevance_evaluation import (
     LabelledItem,
     item_texts,
     load_labelled,
+    round_of,
 )
 from processing.themes import DEFAULT_MARGIN, THEME_MODEL_PATH, ThemeModel, assign_themes, theme_features
 from whirlpool.taxonomy import THEME_CODES
@@ -40,15 +40,6 @@ FOLDS = 5
 CV_SEEDS = (0, 1, 2, 3, 4)
 
 Row = tuple[dict[str, float], list[str], list[str]]  # features, the rule's themes, the labelled themes
-
-
-def round_of(item: LabelledItem) -> str:
-    """The labelling round an item came from: real, or w1, w2, ... for the written rounds (the id's
-    prefix; the first round's ids have none)."""
-    if item.origin != "written":
-        return "real"
-    prefix = item.id.split("-", 1)[0]
-    return prefix if re.fullmatch(r"w\d+", prefix) else "w1"
 
 
 def rows_of(items: list[LabelledItem]) -> tuple[list[Row], list[str], list[str]]:

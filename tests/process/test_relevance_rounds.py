@@ -4,9 +4,8 @@ of the held round among them, tested on the held round (``python -m processing.r
 
 from __future__ import annotations
 
-from processing.relevance_evaluation import LABELLED_DIR, load_labelled
+from processing.relevance_evaluation import LABELLED_DIR, load_labelled, round_of
 from processing.relevance_model import Rows, leave_one_round_out, round_split, rows_of
-from processing.theme_model import round_of
 
 
 def _rows(rounds: list[str], groups: list[str]) -> Rows:
